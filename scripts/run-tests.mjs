@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// Runs every test/**/*.test.ts with Node's test runner through tsx. (Node 20's
+// --test does not expand globs itself.) Extra arguments filter files by substring.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { availableParallelism } from 'node:os';
+
+const root = new URL('..', import.meta.url).pathname;
+function collect(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) return name === 'e2e' && process.env.GWB_E2E === '0' ? [] : collect(full);
+    return name.endsWith('.test.ts') ? [full] : [];
+  });
+}
+const filters = process.argv.slice(2);
+const files = collect(join(root, 'test'))
+  .filter((f) => filters.length === 0 || filters.some((s) => relative(root, f).includes(s)))
+  .sort();
+if (files.length === 0) {
+  console.error(`no test files match ${filters.join(' ')}`);
+  process.exit(1);
+}
+const result = spawnSync(process.execPath, [
+  '--import', 'tsx', '--test', `--test-concurrency=${Math.max(1, availableParallelism())}`, '--test-reporter=spec', ...files,
+], { stdio: 'inherit', cwd: root });
+process.exit(result.status ?? 1);

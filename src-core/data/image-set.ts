@@ -1,0 +1,19 @@
+/** Training images held in memory: [count, height, width, channels] in [0, 1]. */
+export interface ImageSet {
+  images: Float32Array;
+  count: number;
+  height: number;
+  width: number;
+  channels: number;
+  /** Class index per image, or null when the source has no labels. */
+  labels: Int32Array | null;
+  classes: number;
+  /** One line for logs and the run record, e.g. "8192 tiles of 2048 synthesised captchas (seed 1)". */
+  description: string;
+  /** Files that could not be read, with the reason; loading went on without them. */
+  skipped: { file: string; reason: string }[];
+}
+
+export function imageSize(set: ImageSet): number {
+  return set.height * set.width * set.channels;
+}

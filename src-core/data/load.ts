@@ -1,0 +1,134 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import { CAPTCHA_ALPHABET, CAPTCHA_CLASSES } from '../models/captcha.ts';
+import { FACE_CHANNELS } from '../models/celeba.ts';
+import type { DataConfig } from '../presets/types.ts';
+import { CAPTCHA_HEIGHT, CAPTCHA_LENGTH, CAPTCHA_WIDTH, cutTiles, synthesizeCaptchas, type SynthCaptcha } from './captcha-synth.ts';
+import { decodeTo, listImages } from './folders.ts';
+import type { ImageSet } from './image-set.ts';
+
+/** Bumped whenever the synthesiser's output changes, so stale caches are not reused. */
+const SYNTH_CACHE_VERSION = 1;
+const TILE = CAPTCHA_WIDTH / CAPTCHA_LENGTH;
+
+export class MissingDataError extends Error {
+  override name = 'MissingDataError';
+}
+
+/** Loads the images a job trains on. `cacheDir` keeps synthesised captchas between runs. */
+export async function loadImageSet(data: DataConfig, opts: { imageSize?: number; cacheDir?: string } = {}): Promise<ImageSet> {
+  switch (data.source) {
+    case 'synth-captchas':
+      return synthTiles(data.count, data.seed, opts.cacheDir);
+    case 'captcha-folder':
+      return captchaFolder(data.path);
+    case 'face-folder':
+      return faceFolder(data.path, opts.imageSize ?? 64);
+  }
+}
+
+async function synthTiles(count: number, seed: number, cacheDir?: string): Promise<ImageSet> {
+  const cacheFile = cacheDir && join(cacheDir, `synth-captchas-v${SYNTH_CACHE_VERSION}-${count}-${seed}.bin`);
+  let captchas: SynthCaptcha[] | null = null;
+  if (cacheFile && existsSync(cacheFile)) captchas = decodeSynthCache(await readFile(cacheFile), count);
+  if (!captchas) {
+    captchas = await synthesizeCaptchas(count, seed);
+    if (cacheFile) {
+      await mkdir(cacheDir!, { recursive: true });
+      const tmp = `${cacheFile}.${process.pid}.tmp`;
+      await writeFile(tmp, encodeSynthCache(captchas));
+      await rename(tmp, cacheFile);
+    }
+  }
+  const { tiles, labels } = cutTiles(captchas);
+  return {
+    images: tiles, count: labels.length, height: CAPTCHA_HEIGHT, width: TILE, channels: 1, labels, classes: CAPTCHA_CLASSES,
+    description: `${labels.length} tiles of ${count} synthesised captchas (seed ${seed})`, skipped: [],
+  };
+}
+
+/** Cache layout: per captcha, 4 ASCII bytes of text then 1600 bytes of 0/1 pixels. */
+function encodeSynthCache(captchas: SynthCaptcha[]): Buffer {
+  const per = CAPTCHA_LENGTH + CAPTCHA_WIDTH * CAPTCHA_HEIGHT;
+  const buf = Buffer.alloc(captchas.length * per);
+  captchas.forEach((c, i) => {
+    buf.write(c.text, i * per, 'ascii');
+    for (let p = 0; p < c.pixels.length; p++) buf[i * per + CAPTCHA_LENGTH + p] = c.pixels[p]!;
+  });
+  return buf;
+}
+
+function decodeSynthCache(buf: Buffer, count: number): SynthCaptcha[] | null {
+  const per = CAPTCHA_LENGTH + CAPTCHA_WIDTH * CAPTCHA_HEIGHT;
+  if (buf.length !== count * per) return null;
+  return Array.from({ length: count }, (_, i) => ({
+    text: buf.toString('ascii', i * per, i * per + CAPTCHA_LENGTH),
+    pixels: Float32Array.from(buf.subarray(i * per + CAPTCHA_LENGTH, (i + 1) * per)),
+  }));
+}
+
+/**
+ * A folder of captcha images named by their text (e.g. "7K2B.png"): each resized to
+ * 20×80 grayscale, binarised at half scale with dark ink, cut into 4 tiles. Files whose
+ * names are not 4 alphabet characters train unlabelled-tile nets only.
+ */
+async function captchaFolder(dir: string): Promise<ImageSet> {
+  const files = await listImages(dir);
+  if (files.length === 0) throw new MissingDataError(`no images (.png, .jpg, .gif, .bmp) in ${dir}`);
+  const captchas: SynthCaptcha[] = [];
+  const skipped: ImageSet['skipped'] = [];
+  let unlabelled = 0;
+  for (const file of files) {
+    try {
+      const raw = await decodeTo(file, CAPTCHA_WIDTH, CAPTCHA_HEIGHT, 1, 'fill');
+      const text = basename(file, extname(file)).toUpperCase();
+      const known = text.length === CAPTCHA_LENGTH && [...text].every((c) => CAPTCHA_ALPHABET.includes(c));
+      if (!known) unlabelled += 1;
+      captchas.push({ text: known ? text : '????', pixels: Float32Array.from(raw, (v) => (v < 128 ? 1 : 0)) });
+    } catch (err) {
+      skipped.push({ file, reason: (err as Error).message });
+    }
+  }
+  const { tiles, labels } = cutTiles(captchas);
+  return {
+    images: tiles, count: labels.length, height: CAPTCHA_HEIGHT, width: TILE, channels: 1,
+    labels: unlabelled === 0 ? labels : null, classes: CAPTCHA_CLASSES,
+    description: `${labels.length} tiles of ${captchas.length} captchas from ${dir}` + (unlabelled ? ` (${unlabelled} without a label in the name)` : ''),
+    skipped,
+  };
+}
+
+/**
+ * A folder of face images (or a CelebA download, whose Img/img_align_celeba is used):
+ * each centre-cropped to a square (178×178 of CelebA's 178×218) and resized to S×S.
+ */
+async function faceFolder(dir: string, size: number): Promise<ImageSet> {
+  if (!dir) {
+    throw new MissingDataError(
+      'CelebA presets need face images: pass --data DIR with a folder of face images ' +
+        '(for CelebA, the folder of the official download or its Img/img_align_celeba).',
+    );
+  }
+  const official = join(dir, 'Img', 'img_align_celeba');
+  const folder = existsSync(official) ? official : dir;
+  const files = await listImages(folder);
+  if (files.length === 0) throw new MissingDataError(`no face images (.jpg, .png) in ${folder}`);
+  const per = size * size * FACE_CHANNELS;
+  const images = new Float32Array(files.length * per);
+  const skipped: ImageSet['skipped'] = [];
+  let count = 0;
+  for (const file of files) {
+    try {
+      const raw = await decodeTo(file, size, size, 3, 'cover');
+      for (let p = 0; p < per; p++) images[count * per + p] = raw[p]! / 255;
+      count += 1;
+    } catch (err) {
+      skipped.push({ file, reason: (err as Error).message });
+    }
+  }
+  return {
+    images: images.subarray(0, count * per), count, height: size, width: size, channels: FACE_CHANNELS, labels: null, classes: 0,
+    description: `${count} faces from ${folder} at ${size}×${size}`, skipped,
+  };
+}

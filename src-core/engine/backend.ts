@@ -1,0 +1,82 @@
+import { createRequire } from 'node:module';
+import { tf } from './tf.ts';
+import { registerWasmTrainingKernels } from './wasm-kernels/index.ts';
+import { registerMissingGradients } from './gradients.ts';
+
+export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+export type BackendName = Exclude<BackendChoice, 'auto'>;
+
+/** What gets recorded with every run: which backend trained it, at which version. */
+export interface BackendInfo {
+  name: BackendName;
+  version: string;
+  /** e.g. "simd, 1 thread" for wasm; "cuda" or "cpu" for tensorflow. */
+  detail: string;
+  /** One line per rung of the ladder that failed, with its reason. */
+  warnings: string[];
+}
+
+const require = createRequire(import.meta.url);
+
+function packageVersion(name: string): string {
+  try {
+    return (require(`${name}/package.json`) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function tryTensorflow(): Promise<string> {
+  // Optional dependency: absent, or present without its native library, on most machines.
+  await import('@tensorflow/tfjs-node-gpu' as string);
+  if (!(await tf.setBackend('tensorflow'))) throw new Error('the tensorflow backend did not initialise');
+  const gpu = tf.env().getBool('IS_NODE') && (tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice;
+  return gpu ? 'cuda' : 'cpu (libtensorflow)';
+}
+
+async function tryWasm(): Promise<string> {
+  registerWasmTrainingKernels();
+  if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not initialise');
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  return `${simd ? 'simd' : 'no simd'}, 1 thread`;
+}
+
+async function tryCpu(): Promise<string> {
+  if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend did not initialise');
+  return 'pure JavaScript';
+}
+
+const RUNGS: Record<BackendName, { init: () => Promise<string>; pkg: string }> = {
+  tensorflow: { init: tryTensorflow, pkg: '@tensorflow/tfjs-node-gpu' },
+  wasm: { init: tryWasm, pkg: '@tensorflow/tfjs-backend-wasm' },
+  cpu: { init: tryCpu, pkg: '@tensorflow/tfjs-backend-cpu' },
+};
+
+/**
+ * The backend ladder: tfjs-node-gpu when it loads, else wasm (SIMD), else cpu.
+ * `cpu` is never chosen by `auto` ahead of wasm: it is ~40× slower. A forced choice
+ * that fails falls back down the ladder with a warning rather than stopping.
+ */
+export async function initBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
+  registerMissingGradients();
+  const order: BackendName[] =
+    choice === 'auto' || choice === 'tensorflow' ? ['tensorflow', 'wasm', 'cpu'] : choice === 'wasm' ? ['wasm', 'cpu'] : ['cpu'];
+  const warnings: string[] = [];
+  for (const name of order) {
+    try {
+      const detail = await RUNGS[name].init();
+      await tf.ready();
+      return { name, version: packageVersion(RUNGS[name].pkg), detail, warnings };
+    } catch (err) {
+      const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
+      const next = order[order.indexOf(name) + 1];
+      warnings.push(`backend ${name} unavailable (${reason})${next ? `; falling back to ${next}` : ''}`);
+    }
+  }
+  throw new Error(`No TensorFlow.js backend could be initialised:\n${warnings.join('\n')}`);
+}
+
+export function describeBackend(info: BackendInfo): string {
+  return `${info.name} ${info.version} (${info.detail})`;
+}

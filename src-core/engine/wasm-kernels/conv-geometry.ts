@@ -1,0 +1,22 @@
+import { tf } from '../tf.ts';
+
+export interface ConvAttrs {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat?: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+/** Padding and output size of a NHWC convolution, as tfjs itself computes them. */
+export function convGeometry(
+  inShape: [number, number, number, number],
+  filterShape: [number, number, number, number],
+  attrs: ConvAttrs,
+): tf.backend_util.Conv2DInfo {
+  if (attrs.dataFormat === 'NCHW') {
+    throw new Error('The wasm training kernels support NHWC only (every workbench model is NHWC).');
+  }
+  return tf.backend_util.computeConv2DInfo(
+    inShape, filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast',
+  );
+}

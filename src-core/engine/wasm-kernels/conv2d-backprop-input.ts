@@ -1,0 +1,73 @@
+import { tf, type Tensor, type Tensor4D } from '../tf.ts';
+import { withTensors } from '../kernel-util.ts';
+import { convGeometry, type ConvAttrs } from './conv-geometry.ts';
+
+/**
+ * dx of a NHWC convolution (also the forward pass of a transposed convolution)
+ * without the wasm backend's scalar loop. A stride-s transposed convolution is s²
+ * stride-1 convolutions of dy with the sub-kernels W[p::s, q::s] (flipped, in/out
+ * swapped), one per output phase (p, q); XNNPACK runs each, depth-to-space
+ * interleaves the phases, and a slice removes the forward pass's padding.
+ * For output row r = i + padTop = u·s + p: dx[r] = Σ_j dy[u − j] · W[p + s·j].
+ */
+function conv2dBackpropInput(
+  args: { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap },
+  fallback: tf.KernelFunc | null,
+  backend: unknown,
+): tf.TensorInfo {
+  const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+  const attrs = args.attrs as unknown as ConvAttrs & { inputShape: [number, number, number, number] };
+  const inShape = attrs.inputShape;
+  const info = convGeometry(inShape, filter.shape as [number, number, number, number], attrs);
+  if (info.strideHeight !== info.strideWidth && fallback) {
+    // Unequal strides never occur in the workbench's models; depth-to-space needs one block size.
+    return fallback({ inputs: args.inputs, attrs: args.attrs, backend: backend as tf.KernelBackend }) as tf.TensorInfo;
+  }
+  return withTensors({ dy, filter }, (t) => {
+    const grad = t.dy as Tensor4D;
+    const weights = t.filter as Tensor4D;
+    const [batch, height, width, inChannels] = inShape;
+    const [filterHeight, filterWidth] = weights.shape;
+    const [, outHeight, outWidth] = grad.shape;
+    const stride = info.strideHeight;
+    const { top, left } = info.padInfo;
+    const phaseRows = Math.ceil((height + top) / stride);
+    const phaseCols = Math.ceil((width + left) / stride);
+    const phases: Tensor[] = [];
+    for (let p = 0; p < stride; p++) {
+      for (let q = 0; q < stride; q++) {
+        phases.push(phase(grad, weights, p, q, stride, phaseRows, phaseCols, inChannels, batch, outHeight, outWidth,
+          filterHeight, filterWidth));
+      }
+    }
+    const interleaved = stride === 1 ? phases[0]! : tf.depthToSpace(tf.concat(phases, 3) as Tensor4D, stride, 'NHWC');
+    return tf.slice(interleaved, [0, top, left, 0], [batch, height, width, inChannels]);
+  });
+}
+
+/** Output phase (p, q): a [B, rows, cols, CI] stride-1 convolution of dy with W[p::s, q::s]. */
+function phase(
+  grad: Tensor4D, weights: Tensor4D, p: number, q: number, stride: number,
+  rows: number, cols: number, inChannels: number, batch: number,
+  outHeight: number, outWidth: number, filterHeight: number, filterWidth: number,
+): Tensor {
+  const tapsH = Math.ceil((filterHeight - p) / stride);
+  const tapsW = Math.ceil((filterWidth - q) / stride);
+  if (tapsH <= 0 || tapsW <= 0) return tf.zeros([batch, rows, cols, inChannels]);
+  const sub = tf.stridedSlice(weights, [p, q, 0, 0], weights.shape, [stride, stride, 1, 1]) as Tensor4D;
+  const kernel = tf.transpose(tf.reverse(sub, [0, 1]), [0, 1, 3, 2]) as Tensor4D; // [tapsH, tapsW, CO, CI]
+  const padded = tf.pad(grad, [
+    [0, 0], [tapsH - 1, Math.max(0, rows - outHeight)], [tapsW - 1, Math.max(0, cols - outWidth)], [0, 0],
+  ]);
+  const out = tf.conv2d(padded, kernel, 1, 'valid');
+  return out.shape[1] === rows && out.shape[2] === cols ? out : tf.slice(out, [0, 0, 0, 0], [batch, rows, cols, inChannels]);
+}
+
+export function conv2dBackpropInputConfig(fallback: tf.KernelConfig | null): tf.KernelConfig {
+  return {
+    kernelName: 'Conv2DBackpropInput',
+    backendName: 'wasm',
+    kernelFunc: ((args: { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap; backend: unknown }) =>
+      conv2dBackpropInput(args, fallback?.kernelFunc ?? null, args.backend)) as unknown as tf.KernelFunc,
+  };
+}

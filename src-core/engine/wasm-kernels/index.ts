@@ -1,0 +1,21 @@
+import { tf } from '../tf.ts';
+import { overrideKernel } from '../kernel-util.ts';
+import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.ts';
+import { conv2dBackpropInputConfig } from './conv2d-backprop-input.ts';
+import { batchMatMulConfig } from './batch-matmul.ts';
+
+let registered = false;
+
+/**
+ * Registers the kernels the wasm backend needs to train the thesis's networks
+ * (and to train them fast). Idempotent; models and training code do not change.
+ */
+export function registerWasmTrainingKernels(): void {
+  if (registered) return;
+  registered = true;
+  overrideKernel(conv2dBackpropFilterConfig);
+  const naiveInput = tf.getKernel('Conv2DBackpropInput', 'wasm') ?? null;
+  overrideKernel(conv2dBackpropInputConfig(naiveInput));
+  const matmul = tf.getKernel('BatchMatMul', 'wasm');
+  if (matmul) overrideKernel(batchMatMulConfig(matmul));
+}

@@ -1,0 +1,132 @@
+import { tf, type Tensor, type Tensor2D, type Tensor4D } from '../engine/tf.ts';
+import type { Rng } from '../util/rng.ts';
+import type { ApplyContext, Layer, Network, Param, ParamKind, StatUpdate } from './network.ts';
+
+/** DCGAN's initialiser: weights ~ N(0, 0.02²) truncated at 2σ, biases 0. */
+export const DCGAN_INIT_STD = 0.02;
+
+/**
+ * Creates a network's parameters from one seeded stream, in declaration order,
+ * so the same seed always gives the same weights on every backend.
+ */
+export class ParamBuilder {
+  readonly params: Param[] = [];
+  constructor(private readonly rng: Rng, private readonly initStd = DCGAN_INIT_STD) {}
+
+  add(name: string, kind: ParamKind, shape: number[], init: 'normal' | 'zeros' | 'ones' | number): Param {
+    if (this.params.some((p) => p.name === name)) throw new Error(`duplicate parameter name ${name}`);
+    const size = shape.reduce((a, b) => a * b, 1);
+    const values = new Float32Array(size);
+    if (init === 'normal') this.rng.fillTruncatedNormal(values, this.initStd);
+    else if (init === 'ones') values.fill(1);
+    else if (typeof init === 'number') values.fill(init);
+    const trainable = kind !== 'bn-moving-mean' && kind !== 'bn-moving-variance';
+    const param: Param = { name, kind, trainable, variable: tf.variable(tf.tensor(values, shape), trainable) };
+    this.params.push(param);
+    return param;
+  }
+
+  /** Bias value for layers whose initial bias the recipe fixes (LeNet's 0.1). */
+  biasInit: 'zeros' | number = 'zeros';
+}
+
+/** fc N: x [B, in] → [B, out]. */
+export function dense(pb: ParamBuilder, name: string, inUnits: number, outUnits: number): Layer {
+  const w = pb.add(`${name}/kernel`, 'dense-kernel', [inUnits, outUnits], 'normal').variable;
+  const b = pb.add(`${name}/bias`, 'dense-bias', [outUnits], pb.biasInit).variable;
+  return (x) => tf.add(tf.matMul(x as Tensor2D, w as unknown as Tensor2D), b);
+}
+
+/** conv k s N, NHWC: x [B, H, W, Cin] → [B, H', W', N]. */
+export function conv(
+  pb: ParamBuilder, name: string, kernel: number, stride: number, inChannels: number, outChannels: number,
+  padding: 'same' | 'valid' = 'same',
+): Layer {
+  const w = pb.add(`${name}/kernel`, 'conv-kernel', [kernel, kernel, inChannels, outChannels], 'normal').variable;
+  const b = pb.add(`${name}/bias`, 'conv-bias', [outChannels], pb.biasInit).variable;
+  return (x) => tf.add(tf.conv2d(x as Tensor4D, w as unknown as Tensor4D, stride, padding), b);
+}
+
+/** deconv k s, SAME: x [B, H, W, Cin] → [B, H·s, W·s, N] (a transposed convolution). */
+export function deconv(
+  pb: ParamBuilder, name: string, kernel: number, stride: number, inChannels: number, outChannels: number,
+): Layer {
+  // conv2dTranspose's filter is [k, k, out, in].
+  const w = pb.add(`${name}/kernel`, 'deconv-kernel', [kernel, kernel, outChannels, inChannels], 'normal').variable;
+  const b = pb.add(`${name}/bias`, 'deconv-bias', [outChannels], 'zeros').variable;
+  return (x) => {
+    const [batch, h, wd] = x.shape as [number, number, number, number];
+    const out = tf.conv2dTranspose(x as Tensor4D, w as unknown as Tensor4D, [batch, h * stride, wd * stride, outChannels], stride, 'same');
+    return tf.add(out, b);
+  };
+}
+
+/** Momentum of batch norm's moving averages (DCGAN-tensorflow's 0.9). */
+export const BN_MOMENTUM = 0.9;
+export const BN_EPSILON = 1e-5;
+
+/**
+ * Batch norm over every axis but the last: batch statistics while training (and
+ * a moving-average update pushed to ctx.statUpdates), moving averages otherwise.
+ */
+export function batchNorm(pb: ParamBuilder, name: string, channels: number): Layer {
+  const gamma = pb.add(`${name}/gamma`, 'bn-gamma', [channels], 'ones').variable;
+  const beta = pb.add(`${name}/beta`, 'bn-beta', [channels], 'zeros').variable;
+  const movingMean = pb.add(`${name}/moving_mean`, 'bn-moving-mean', [channels], 'zeros').variable;
+  const movingVar = pb.add(`${name}/moving_variance`, 'bn-moving-variance', [channels], 'ones').variable;
+  return (x, ctx) => {
+    if (!ctx.training) return tf.batchNorm(x, movingMean, movingVar, beta, gamma, BN_EPSILON);
+    const axes = x.shape.map((_, i) => i).slice(0, -1);
+    const { mean, variance } = tf.moments(x, axes);
+    if (ctx.statUpdates) {
+      // Kept past the gradient tape's tidy; applyStatUpdates disposes them.
+      ctx.statUpdates.push(
+        { target: movingMean, observed: tf.keep(tf.clone(mean)), momentum: BN_MOMENTUM },
+        { target: movingVar, observed: tf.keep(tf.clone(variance)), momentum: BN_MOMENTUM },
+      );
+    }
+    return tf.batchNorm(x, mean, variance, beta, gamma, BN_EPSILON);
+  };
+}
+
+export const LRELU_SLOPE = 0.2;
+export const lrelu: Layer = (x) => tf.leakyRelu(x, LRELU_SLOPE);
+export const relu: Layer = (x) => tf.relu(x);
+export const sigmoid: Layer = (x) => tf.sigmoid(x);
+export const tanh: Layer = (x) => tf.tanh(x);
+export const flatten: Layer = (x) => tf.reshape(x, [x.shape[0]!, -1]);
+export const reshapeTo = (shape: number[]): Layer => (x) => tf.reshape(x, [x.shape[0]!, ...shape]);
+export const maxPool2: Layer = (x) => tf.maxPool(x as Tensor4D, 2, 2, 'valid');
+
+/** Concatenates the one-hot labels of ctx to a [B, N] activation: → [B, N + classes]. */
+export const concatLabels: Layer = (x: Tensor, ctx: ApplyContext) => {
+  if (!ctx.labels) throw new Error('this network is label-conditioned: pass one-hot labels');
+  return tf.concat([x, ctx.labels], 1);
+};
+
+/** Folds observed batch statistics into their moving averages, in order, and frees them. */
+export function applyStatUpdates(updates: StatUpdate[]): void {
+  for (const u of updates) {
+    tf.tidy(() => u.target.assign(tf.add(tf.mul(u.target, u.momentum), tf.mul(u.observed, 1 - u.momentum))));
+    u.observed.dispose();
+  }
+  updates.length = 0;
+}
+
+/** Assembles a network from layers applied in order. */
+export function sequential(
+  name: string, pb: ParamBuilder, inputShape: number[], outputShape: number[], layers: Layer[], labelClasses = 0,
+): Network {
+  return {
+    name,
+    inputShape,
+    outputShape,
+    labelClasses,
+    params: pb.params,
+    apply(x: Tensor, ctx: ApplyContext): Tensor {
+      let h = x;
+      for (const layer of layers) h = layer(h, ctx);
+      return h;
+    },
+  };
+}

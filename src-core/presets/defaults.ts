@@ -1,0 +1,54 @@
+import type { OptimizerConfig } from '../training/optimizers.ts';
+import type { GanJobConfig, RecognizerJobConfig } from './types.ts';
+
+/** DCGAN's Adam (Radford et al.; the thesis gives β1 = 0.5 and no rate). */
+export const DCGAN_ADAM: OptimizerConfig = { kind: 'adam', learningRate: 2e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 };
+/**
+ * RMSProp "with the learning rate unchanged" (thesis 5.3): DCGAN's 2e-4, TF1
+ * defaults otherwise (decay 0.9, ε 1e-10, no momentum).
+ */
+export const WGAN_RMSPROP: OptimizerConfig = { kind: 'rmsprop', learningRate: 2e-4, decay: 0.9, epsilon: 1e-10 };
+/** WGAN-GP paper's Adam (SPEC §9). */
+export const GP_ADAM: OptimizerConfig = { kind: 'adam', learningRate: 1e-4, beta1: 0, beta2: 0.9, epsilon: 1e-8 };
+
+/** Synthesised captchas when no dataset is given: 2,048 captchas = 8,192 tiles. */
+const SYNTH_DATA = { source: 'synth-captchas', count: 2048, seed: 1 } as const;
+
+export const GAN_DEFAULTS: Omit<GanJobConfig, 'preset' | 'section' | 'title'> = {
+  kind: 'gan',
+  architecture: 'captcha-dcgan',
+  imageSize: 64,
+  loss: 'gan',
+  gpWeight: 10,
+  discriminatorBatchNorm: true,
+  labelConditioned: false,
+  noise: 'uniform',
+  discriminatorOptimizer: DCGAN_ADAM,
+  generatorOptimizer: DCGAN_ADAM,
+  clip: { policy: 'none', value: 0.05 },
+  schedule: { kind: 'fixed', ratio: { d: 1, g: 1 } },
+  seed: 0,
+  batchSize: 64,
+  steps: 1000,
+  seconds: 0,
+  checkpointEvery: 100,
+  progressEvery: 1,
+  sampleEvery: 20,
+  sampleCount: 64,
+  data: SYNTH_DATA,
+};
+
+export const RECOGNIZER_DEFAULTS: Omit<RecognizerJobConfig, 'preset' | 'section' | 'title'> = {
+  kind: 'recognizer',
+  // TensorFlow's MNIST tutorial rate, the recipe the thesis follows (4.1.3).
+  optimizer: { kind: 'adam', learningRate: 1e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+  validationSplit: 0.1,
+  evalEvery: 100,
+  seed: 0,
+  batchSize: 64,
+  steps: 2000,
+  seconds: 0,
+  checkpointEvery: 500,
+  progressEvery: 10,
+  data: SYNTH_DATA,
+};

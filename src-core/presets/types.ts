@@ -1,0 +1,59 @@
+import type { GanArchitecture } from '../models/gan-architectures.ts';
+import type { ClipPolicy } from '../training/clipping.ts';
+import type { GanLoss } from '../training/losses.ts';
+import type { OptimizerConfig } from '../training/optimizers.ts';
+import type { ScheduleConfig } from '../training/schedule.ts';
+
+/** Where training images come from. */
+export type DataConfig =
+  | { source: 'synth-captchas'; count: number; seed: number }
+  | { source: 'captcha-folder'; path: string }
+  | { source: 'face-folder'; path: string };
+
+/** Fields every job shares. */
+interface JobBase {
+  preset: string;
+  /** Thesis chapter/section the preset reproduces, for grouping in the UI. */
+  section: string;
+  title: string;
+  seed: number;
+  batchSize: number;
+  /** Iterations to run (a GAN iteration is one schedule block of d + g updates). */
+  steps: number;
+  /** Stop after this many wall seconds even if `steps` is not reached (0 = no limit). */
+  seconds: number;
+  checkpointEvery: number;
+  /** Progress events every N iterations. */
+  progressEvery: number;
+  data: DataConfig;
+}
+
+export interface GanJobConfig extends JobBase {
+  kind: 'gan';
+  architecture: GanArchitecture;
+  /** Face image side (64 or 128); ignored by captcha nets (20×20 tiles). */
+  imageSize: 64 | 128;
+  loss: GanLoss;
+  /** λ of the gradient penalty (wgan-gp only). */
+  gpWeight: number;
+  discriminatorBatchNorm: boolean;
+  labelConditioned: boolean;
+  noise: 'uniform' | 'normal';
+  discriminatorOptimizer: OptimizerConfig;
+  generatorOptimizer: OptimizerConfig;
+  clip: { policy: ClipPolicy; value: number };
+  schedule: ScheduleConfig;
+  /** Fixed-noise sample grid every N iterations (0 = never). */
+  sampleEvery: number;
+  sampleCount: number;
+}
+
+export interface RecognizerJobConfig extends JobBase {
+  kind: 'recognizer';
+  optimizer: OptimizerConfig;
+  /** Share of captchas held out for evaluation (split by captcha, not by tile). */
+  validationSplit: number;
+  evalEvery: number;
+}
+
+export type JobConfig = GanJobConfig | RecognizerJobConfig;

@@ -1,0 +1,117 @@
+import { tf, type Tensor, type Tensor2D } from '../engine/tf.ts';
+import { applyStatUpdates } from '../models/layers.ts';
+import type { Network, StatUpdate } from '../models/network.ts';
+import { trainableVariables } from '../models/network.ts';
+import { clipNetwork, type ClipPolicy } from './clipping.ts';
+import { discriminatorLoss, generatorLoss, gradientPenalty, type GanLoss } from './losses.ts';
+import type { Optimizer } from './optimizers.ts';
+
+/** What the two step functions share: the nets, their optimisers and the recipe. */
+export interface GanModel {
+  discriminator: Network;
+  generator: Network;
+  dOptimizer: Optimizer;
+  gOptimizer: Optimizer;
+  loss: GanLoss;
+  gpWeight: number;
+  clip: { policy: ClipPolicy; value: number };
+}
+
+/** Inputs of one critic update, all drawn by the caller from seeded streams. */
+export interface CriticInputs {
+  /** Real images [B, H, W, C]. */
+  real: Tensor;
+  /** Noise [B, z]. */
+  noise: Tensor2D;
+  /** One-hot labels [B, classes] of the real images (conditioned nets), also given to G. */
+  labels?: Tensor2D;
+  /** Interpolation weights α [B, 1, 1, 1] for the gradient penalty. */
+  alpha?: Tensor;
+}
+
+type Losses = Record<string, number>;
+
+/** Runs `f` under the tape for `net`'s trainable variables; keeps the named parts past the tape's tidy. */
+function lossAndGrads(net: Network, f: (keep: (name: string, t: Tensor) => void) => Tensor) {
+  const kept: Record<string, Tensor> = {};
+  const { value, grads } = tf.variableGrads(
+    // Clones: a kept part may be the returned loss itself, which the caller disposes.
+    () => f((name, t) => (kept[name] = tf.keep(tf.clone(t)))) as tf.Scalar,
+    trainableVariables(net),
+  );
+  return { value, grads, kept };
+}
+
+async function readLosses(parts: Record<string, Tensor>): Promise<Losses> {
+  const out: Losses = {};
+  for (const [k, t] of Object.entries(parts)) {
+    out[k] = (await t.data())[0]!;
+    t.dispose();
+  }
+  return out;
+}
+
+/**
+ * One discriminator/critic update: fakes from G (no gradient to G, BN in batch mode
+ * without moving-average updates), the loss on real and fake (+ the gradient penalty),
+ * one optimiser step, D's batch-norm statistics, then clipping.
+ * Returns d, and wasserstein / gp where the loss has them.
+ */
+export async function discriminatorStep(model: GanModel, inputs: CriticInputs): Promise<Losses> {
+  const { discriminator: D, generator: G } = model;
+  const stats: StatUpdate[] = [];
+  const parts = tf.tidy(() => {
+    const fake = G.apply(inputs.noise, { training: true, labels: inputs.labels });
+    const ctx = { training: true, labels: inputs.labels, statUpdates: stats };
+    const { value, grads, kept } = lossAndGrads(D, (keep) => {
+      const loss = discriminatorLoss(model.loss, D.apply(inputs.real, ctx), D.apply(fake, ctx));
+      let total = loss.total;
+      if (model.loss === 'wgan-gp') {
+        if (!inputs.alpha) throw new Error('the gradient penalty needs alpha');
+        const alpha = inputs.alpha;
+        const interpolates = tf.add(tf.mul(alpha, inputs.real), tf.mul(tf.sub(1, alpha), fake));
+        const gp = gradientPenalty((x) => D.apply(x, { training: true, labels: inputs.labels }), interpolates, model.gpWeight);
+        keep('gp', gp);
+        total = tf.add(total, gp);
+      }
+      for (const [name, t] of Object.entries(loss.parts)) if (name !== 'd') keep(name, t);
+      keep('d', total);
+      return total;
+    });
+    model.dOptimizer.apply(grads);
+    value.dispose();
+    return kept;
+  });
+  applyStatUpdates(stats);
+  clipNetwork(model.clip.policy, 'discriminator', D, model.clip.value);
+  return readLosses(parts);
+}
+
+/**
+ * One generator update: G(z) through D (D in batch mode, its statistics untouched),
+ * the generator loss, one optimiser step, G's batch-norm statistics, then clipping
+ * (only the selective policy clips G). Returns g.
+ */
+export async function generatorStep(model: GanModel, noise: Tensor2D, labels?: Tensor2D): Promise<Losses> {
+  const { discriminator: D, generator: G } = model;
+  const stats: StatUpdate[] = [];
+  const parts = tf.tidy(() => {
+    const { value, grads, kept } = lossAndGrads(G, (keep) => {
+      const fake = G.apply(noise, { training: true, labels, statUpdates: stats });
+      const g = generatorLoss(model.loss, D.apply(fake, { training: true, labels }));
+      keep('g', g);
+      return g;
+    });
+    model.gOptimizer.apply(grads);
+    value.dispose();
+    return kept;
+  });
+  applyStatUpdates(stats);
+  clipNetwork(model.clip.policy, 'generator', G, model.clip.value);
+  return readLosses(parts);
+}
+
+/** Images from G in inference mode (moving batch-norm statistics): [B, H, W, C]. */
+export function generate(G: Network, noise: Tensor2D, labels?: Tensor2D): Tensor {
+  return tf.tidy(() => G.apply(noise, { training: false, labels }));
+}

@@ -1,0 +1,95 @@
+import { tf, type Tensor, type Variable } from '../engine/tf.ts';
+import type { Param } from '../models/network.ts';
+
+/**
+ * TensorFlow 1.x's optimisers (the thesis's), written out so their whole state is
+ * plain named tensors a checkpoint can store and restore exactly.
+ */
+export type OptimizerConfig =
+  | { kind: 'adam'; learningRate: number; beta1: number; beta2: number; epsilon: number }
+  | { kind: 'rmsprop'; learningRate: number; decay: number; epsilon: number };
+
+export interface OptimizerState {
+  iterations: number;
+  /** Slot values keyed "<param name>/<slot>". */
+  slots: Record<string, { shape: number[]; values: Float32Array }>;
+}
+
+export interface Optimizer {
+  readonly config: OptimizerConfig;
+  /** One update from gradients keyed by variable name (as tf.variableGrads returns them). */
+  apply(grads: Record<string, Tensor>): void;
+  getState(): OptimizerState;
+  setState(state: OptimizerState): void;
+  dispose(): void;
+}
+
+interface Slot {
+  param: Param;
+  name: string;
+  variable: Variable;
+}
+
+export function createOptimizer(config: OptimizerConfig, params: Param[]): Optimizer {
+  const trainable = params.filter((p) => p.trainable);
+  const slotNames = config.kind === 'adam' ? ['m', 'v'] : ['ms'];
+  // TF1's RMSProp starts its mean square at 1 (ones_initializer), Adam's moments at 0.
+  const slotInit = config.kind === 'adam' ? 0 : 1;
+  const slots: Slot[] = trainable.flatMap((param) =>
+    slotNames.map((name) => ({
+      param,
+      name,
+      variable: tf.variable(tf.fill(param.variable.shape, slotInit), false),
+    })),
+  );
+  const slotOf = (param: Param, name: string) => slots.find((s) => s.param === param && s.name === name)!.variable;
+  let iterations = 0;
+
+  function apply(grads: Record<string, Tensor>): void {
+    iterations += 1;
+    tf.tidy(() => {
+      for (const param of trainable) {
+        const g = grads[param.variable.name];
+        if (!g) continue;
+        const w = param.variable;
+        if (config.kind === 'adam') {
+          const { learningRate, beta1, beta2, epsilon } = config;
+          const m = slotOf(param, 'm');
+          const v = slotOf(param, 'v');
+          m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
+          v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
+          const lrT = (learningRate * Math.sqrt(1 - beta2 ** iterations)) / (1 - beta1 ** iterations);
+          w.assign(tf.sub(w, tf.div(tf.mul(m, lrT), tf.add(tf.sqrt(v), epsilon))));
+        } else {
+          const { learningRate, decay, epsilon } = config;
+          const ms = slotOf(param, 'ms');
+          ms.assign(tf.add(tf.mul(ms, decay), tf.mul(tf.square(g), 1 - decay)));
+          w.assign(tf.sub(w, tf.div(tf.mul(g, learningRate), tf.sqrt(tf.add(ms, epsilon)))));
+        }
+      }
+    });
+  }
+
+  return {
+    config,
+    apply,
+    getState() {
+      const out: OptimizerState['slots'] = {};
+      for (const s of slots) {
+        out[`${s.param.name}/${s.name}`] = { shape: s.variable.shape, values: s.variable.dataSync() as Float32Array };
+      }
+      return { iterations, slots: out };
+    },
+    setState(state) {
+      for (const s of slots) {
+        const saved = state.slots[`${s.param.name}/${s.name}`];
+        if (!saved) throw new Error(`checkpoint lacks optimiser slot ${s.param.name}/${s.name}`);
+        tf.tidy(() => s.variable.assign(tf.tensor(saved.values, saved.shape)));
+      }
+      iterations = state.iterations;
+    },
+    dispose() {
+      for (const s of slots) s.variable.dispose();
+    },
+  };
+}

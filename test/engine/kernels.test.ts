@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { tf, type Tensor4D } from '../../src-core/engine/tf.ts';
+import { Rng } from '../../src-core/util/rng.ts';
+import { relativeError, seeded, valuesOn } from '../helpers.ts';
+import { THESIS_CONVS, THESIS_DENSES, type ConvShape } from './thesis-shapes.ts';
+
+/** SPEC/issue bound: every op and gradient on wasm equals the cpu backend within 1e-4 relative. */
+const TOLERANCE = 1e-4;
+const BATCH = 2;
+
+async function agree(name: string, f: () => tf.Tensor | tf.Tensor[]): Promise<void> {
+  const reference = await valuesOn('cpu', f);
+  const candidate = await valuesOn('wasm', f);
+  reference.forEach((ref, i) => {
+    const err = relativeError(ref, candidate[i]!);
+    assert.ok(err <= TOLERANCE, `${name} [output ${i}]: relative error ${err.toExponential(2)} > ${TOLERANCE}`);
+  });
+}
+
+/** Forward conv, its input gradient (Conv2DBackpropInput) and filter gradient (Conv2DBackpropFilter). */
+function convAndGradients(c: ConvShape, batch = BATCH) {
+  return () => {
+    const x = tf.tensor4d(seeded([batch, c.h, c.h, c.cin], 1), [batch, c.h, c.h, c.cin]);
+    const w = tf.tensor4d(seeded([c.k, c.k, c.cin, c.cout], 2), [c.k, c.k, c.cin, c.cout]);
+    const y = tf.conv2d(x, w, c.s, c.pad);
+    const dy = tf.tensor(seeded(y.shape, 3), y.shape);
+    const f = (...[a, b]: tf.Tensor[]) => tf.sum(tf.mul(tf.conv2d(a as Tensor4D, b as Tensor4D, c.s, c.pad), dy));
+    const [dx, dw] = tf.grads(f)([x, w]);
+    return [y, dx!, dw!];
+  };
+}
+
+/** A transposed convolution (the generator's deconv), and its gradients. */
+function deconvAndGradients(c: ConvShape, batch = BATCH) {
+  return () => {
+    const outH = Math.ceil(c.h / c.s);
+    const x = tf.tensor4d(seeded([batch, outH, outH, c.cout], 4), [batch, outH, outH, c.cout]);
+    const w = tf.tensor4d(seeded([c.k, c.k, c.cin, c.cout], 5), [c.k, c.k, c.cin, c.cout]);
+    const shape: [number, number, number, number] = [batch, c.h, c.h, c.cin];
+    const y = tf.conv2dTranspose(x, w, shape, c.s, c.pad);
+    const dy = tf.tensor(seeded(y.shape, 6), y.shape);
+    const [dx, dw] = tf.grads((...[a, b]: tf.Tensor[]) => tf.sum(tf.mul(tf.conv2dTranspose(a as Tensor4D, b as Tensor4D, shape, c.s, c.pad), dy)))([x, w]);
+    return [y, dx!, dw!];
+  };
+}
+
+describe('wasm training kernels equal the cpu backend at every thesis layer shape', () => {
+  // A deconv is the input-gradient of a conv of the same geometry, so one test of
+  // forward + dx + dW per distinct geometry covers every conv and deconv layer.
+  const byGeometry = new Map<string, ConvShape[]>();
+  for (const c of THESIS_CONVS) {
+    const key = `[${c.h}×${c.h}×${c.cin}] k${c.k} s${c.s} ${c.pad} → ${c.cout}`;
+    byGeometry.set(key, [...(byGeometry.get(key) ?? []), c]);
+  }
+  for (const [geometry, layers] of byGeometry) {
+    const c = layers[0]!;
+    // The cpu backend's reference dW is a scalar loop (seconds at 128²): batch 1 there.
+    const batch = c.h >= 64 ? 1 : BATCH;
+    const desc = `${geometry} (${layers.map((l) => l.name).join('; ')})`;
+    it(`conv + dx + dW — ${desc}`, () => agree(desc, convAndGradients(c, batch)));
+  }
+  it('the deconv op path (conv2dTranspose forward and gradients) — captcha G deconv1', () =>
+    agree('deconv', deconvAndGradients(THESIS_CONVS.find((c) => c.name === 'captcha G deconv1')!)));
+  for (const [name, inUnits, outUnits] of THESIS_DENSES) {
+    it(`dense ${name} ${inUnits}→${outUnits}: forward and both gradients (transposed matmuls)`, () =>
+      agree(name, () => {
+        const x = tf.tensor2d(seeded([4, inUnits], 7), [4, inUnits]);
+        const w = tf.tensor2d(seeded([inUnits, outUnits], 8), [inUnits, outUnits]);
+        const dy = tf.tensor2d(seeded([4, outUnits], 9), [4, outUnits]);
+        const [dx, dw] = tf.grads((...[a, b]: tf.Tensor[]) => tf.sum(tf.mul(tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D), dy)))([x, w]);
+        return [tf.matMul(x, w), dx!, dw!];
+      }));
+  }
+});
+
+describe('wasm training kernels on random shapes, strides and paddings', () => {
+  // Deterministic "random" cases: odd sizes, strides 1–3, kernels 1–6, both paddings.
+  const cases: ConvShape[] = [];
+  const rng = new Rng(2024);
+  const next = (n: number) => rng.int(n);
+  for (let i = 0; i < 24; i++) {
+    const k = 1 + next(6);
+    const stride = 1 + next(3);
+    const h = k + next(12);
+    cases.push({ name: `random ${i}`, h, cin: 1 + next(5), cout: 1 + next(6), k, s: stride, pad: next(2) ? 'same' : 'valid' });
+  }
+  for (const c of cases) {
+    const desc = `${c.name}: [${c.h}×${c.h}×${c.cin}] k${c.k} s${c.s} ${c.pad} → ${c.cout}`;
+    it(`conv + dx + dW — ${desc}`, () => agree(desc, convAndGradients(c, 3)));
+  }
+  it('explicit padding and non-square inputs', () =>
+    agree('explicit', () => {
+      const x = tf.tensor4d(seeded([2, 9, 13, 3], 10), [2, 9, 13, 3]);
+      const w = tf.tensor4d(seeded([3, 4, 3, 5], 11), [3, 4, 3, 5]);
+      const pad: tf.backend_util.ExplicitPadding = [[0, 0], [1, 2], [2, 0], [0, 0]];
+      const f = (...[a, b]: tf.Tensor[]) => tf.sum(tf.square(tf.conv2d(a as Tensor4D, b as Tensor4D, 2, pad)));
+      const [dx, dw] = tf.grads(f)([x, w]);
+      return [dx!, dw!];
+    }));
+  it('batched matmuls with every transpose combination', () =>
+    agree('batched matmul', () => {
+      const out: tf.Tensor[] = [];
+      for (const ta of [false, true]) {
+        for (const tb of [false, true]) {
+          const a = tf.tensor3d(seeded([3, 7, 5], 12), ta ? [3, 5, 7] : [3, 7, 5]);
+          const b = tf.tensor3d(seeded([3, 5, 6], 13), tb ? [3, 6, 5] : [3, 5, 6]);
+          out.push(tf.matMul(a, b, ta, tb));
+        }
+      }
+      return out;
+    }));
+});
+
+describe('wasm kernels do not leak tensors', () => {
+  it('conv gradients, deconv and transposed matmul leave tf.memory() unchanged', async () => {
+    await valuesOn('wasm', convAndGradients(THESIS_CONVS[3]!));
+    const before = tf.memory().numTensors;
+    const beforeBytes = tf.memory().numBytes;
+    await valuesOn('wasm', convAndGradients(THESIS_CONVS[3]!));
+    await valuesOn('wasm', deconvAndGradients(THESIS_CONVS[4]!));
+    await valuesOn('wasm', () => tf.matMul(tf.ones([4, 8]), tf.ones([6, 8]), false, true));
+    assert.equal(tf.memory().numTensors, before);
+    assert.equal(tf.memory().numBytes, beforeBytes);
+  });
+});
