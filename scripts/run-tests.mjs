@@ -22,6 +22,21 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
+// The full suite first checks types and the runtime-boundary lint rules: fast, and
+// a failure there explains more than a failing test would.
+if (filters.length === 0) {
+  for (const [name, args] of [
+    ['typecheck', ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit']],
+    ['typecheck (electron)', ['node_modules/typescript/bin/tsc', '-p', 'electron/tsconfig.json', '--noEmit']],
+    ['lint', ['node_modules/eslint/bin/eslint.js', '.']],
+  ]) {
+    const r = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root });
+    if (r.status !== 0) {
+      console.error(`${name} failed`);
+      process.exit(r.status ?? 1);
+    }
+  }
+}
 const result = spawnSync(process.execPath, [
   '--import', 'tsx', '--test', `--test-concurrency=${Math.max(1, availableParallelism())}`, '--test-reporter=spec', ...files,
 ], { stdio: 'inherit', cwd: root });

@@ -98,7 +98,8 @@ async function drive(request: RunnerRequest, totalSteps: number, args: ParsedArg
         bar = new ProgressBar(io.err, e.toStep, e.fromStep);
         break;
       case 'progress':
-        bar?.update(e.step, e.itPerSec, e.etaSeconds, e.losses);
+        // The last step is always drawn, however soon after the previous one it comes.
+        bar?.update(e.step, e.itPerSec, e.etaSeconds, e.losses, e.etaSeconds === 0);
         break;
       case 'warning':
         (bar ? bar.log.bind(bar) : (t: string) => io.err.write(`${t}\n`))(`warning: ${e.text}`);

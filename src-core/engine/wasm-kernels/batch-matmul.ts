@@ -4,19 +4,35 @@ import { withTensors } from '../kernel-util.ts';
 /**
  * The wasm BatchMatMul runs XNNPACK only when neither operand is transposed and a
  * scalar loop (≈ 0.7 GFLOP/s) otherwise; every dense layer's backward pass asks for
- * a transposed operand. Transposing explicitly first is far cheaper than that loop.
+ * a transposed operand. Transposing explicitly first is far cheaper than that loop,
+ * and which operand to move matters: C = A·Bᵀ can also be computed as (B·Aᵀ)ᵀ,
+ * which copies the small activations instead of the large weight matrix
+ * (dx = dy·Wᵀ: B·(in + out) floats instead of in·out).
  */
 export function batchMatMulConfig(original: tf.KernelConfig): tf.KernelConfig {
   const kernelFunc = (args: { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap; backend: tf.KernelBackend }) => {
     const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
     if (!transposeA && !transposeB) return original.kernelFunc(args);
     const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const size = (x: tf.TensorInfo) => x.shape.reduce((n, d) => n * d, 1);
+    const rows = a.shape[a.shape.length - (transposeA ? 1 : 2)]!;
+    const cols = b.shape[b.shape.length - (transposeB ? 2 : 1)]!;
+    const batch = Math.max(size(a) / (a.shape.at(-1)! * a.shape.at(-2)!), size(b) / (b.shape.at(-1)! * b.shape.at(-2)!));
+    // Floats copied by each plan: transpose the operands as asked, or compute Cᵀ from the
+    // other orientation of each operand and transpose the (often small) result.
+    const direct = (transposeA ? size(a) : 0) + (transposeB ? size(b) : 0);
+    const swapped = (transposeA ? 0 : size(a)) + (transposeB ? 0 : size(b)) + batch * rows * cols;
+    const plain = (left: Tensor, right: Tensor) => original.kernelFunc({
+      inputs: { a: left, b: right }, backend: args.backend, attrs: { ...args.attrs, transposeA: false, transposeB: false },
+    }) as tf.TensorInfo;
     return withTensors({ a, b }, (t) => {
-      const left = transposeA ? swapLastTwo(t.a!) : t.a!;
-      const right = transposeB ? swapLastTwo(t.b!) : t.b!;
-      return original.kernelFunc({
-        inputs: { a: left, b: right }, backend: args.backend, attrs: { ...args.attrs, transposeA: false, transposeB: false },
-      }) as tf.TensorInfo;
+      if (direct <= swapped) return plain(transposeA ? swapLastTwo(t.a!) : t.a!, transposeB ? swapLastTwo(t.b!) : t.b!);
+      // Cᵀ = op(B)ᵀ · op(A)ᵀ, where op(X)ᵀ is X itself when X was to be transposed.
+      const transposed = plain(transposeB ? t.b! : swapLastTwo(t.b!), transposeA ? t.a! : swapLastTwo(t.a!));
+      const asTensor = tf.engine().makeTensorFromTensorInfo(transposed);
+      const result = swapLastTwo(asTensor);
+      asTensor.dispose();
+      return result;
     });
   };
   return { ...original, kernelFunc: kernelFunc as unknown as tf.KernelFunc };

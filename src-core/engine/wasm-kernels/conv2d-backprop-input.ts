@@ -27,17 +27,19 @@ function conv2dBackpropInput(
     const grad = t.dy as Tensor4D;
     const weights = t.filter as Tensor4D;
     const [batch, height, width, inChannels] = inShape;
-    const [filterHeight, filterWidth] = weights.shape;
     const [, outHeight, outWidth] = grad.shape;
     const stride = info.strideHeight;
     const { top, left } = info.padInfo;
     const phaseRows = Math.ceil((height + top) / stride);
     const phaseCols = Math.ceil((width + left) / stride);
+    const filterValues = weights.dataSync() as Float32Array;
     const phases: Tensor[] = [];
     for (let p = 0; p < stride; p++) {
       for (let q = 0; q < stride; q++) {
-        phases.push(phase(grad, weights, p, q, stride, phaseRows, phaseCols, inChannels, batch, outHeight, outWidth,
-          filterHeight, filterWidth));
+        const kernel = phaseKernel(filterValues, weights.shape, p, q, stride);
+        phases.push(kernel
+          ? phase(grad, kernel, phaseRows, phaseCols, inChannels, batch, outHeight, outWidth)
+          : tf.zeros([batch, phaseRows, phaseCols, inChannels]));
       }
     }
     const interleaved = stride === 1 ? phases[0]! : tf.depthToSpace(tf.concat(phases, 3) as Tensor4D, stride, 'NHWC');
@@ -45,17 +47,38 @@ function conv2dBackpropInput(
   });
 }
 
-/** Output phase (p, q): a [B, rows, cols, CI] stride-1 convolution of dy with W[p::s, q::s]. */
+/**
+ * The sub-kernel of phase (p, q), flipped and with in/out swapped: [tapsH, tapsW, CO, CI]
+ * with K[a, b, co, ci] = W[p + s·(tapsH − 1 − a), q + s·(tapsW − 1 − b), ci, co]; null when
+ * the phase has no taps. Built in JavaScript from the filter's values: one pass over a
+ * small array costs far less than the slice, reverse and transpose kernels it replaces.
+ */
+function phaseKernel(w: Float32Array, shape: number[], p: number, q: number, stride: number): Tensor4D | null {
+  const [kh, kw, ci, co] = shape as [number, number, number, number];
+  const tapsH = Math.ceil((kh - p) / stride);
+  const tapsW = Math.ceil((kw - q) / stride);
+  if (tapsH <= 0 || tapsW <= 0) return null;
+  const out = new Float32Array(tapsH * tapsW * co * ci);
+  for (let a = 0; a < tapsH; a++) {
+    const row = p + stride * (tapsH - 1 - a);
+    for (let b = 0; b < tapsW; b++) {
+      const col = q + stride * (tapsW - 1 - b);
+      const src = (row * kw + col) * ci * co;
+      const dst = (a * tapsW + b) * co * ci;
+      for (let i = 0; i < ci; i++) {
+        for (let o = 0; o < co; o++) out[dst + o * ci + i] = w[src + i * co + o]!;
+      }
+    }
+  }
+  return tf.tensor4d(out, [tapsH, tapsW, co, ci]);
+}
+
+/** Output phase: a [B, rows, cols, CI] stride-1 convolution of dy with its sub-kernel. */
 function phase(
-  grad: Tensor4D, weights: Tensor4D, p: number, q: number, stride: number,
-  rows: number, cols: number, inChannels: number, batch: number,
-  outHeight: number, outWidth: number, filterHeight: number, filterWidth: number,
+  grad: Tensor4D, kernel: Tensor4D, rows: number, cols: number, inChannels: number, batch: number,
+  outHeight: number, outWidth: number,
 ): Tensor {
-  const tapsH = Math.ceil((filterHeight - p) / stride);
-  const tapsW = Math.ceil((filterWidth - q) / stride);
-  if (tapsH <= 0 || tapsW <= 0) return tf.zeros([batch, rows, cols, inChannels]);
-  const sub = tf.stridedSlice(weights, [p, q, 0, 0], weights.shape, [stride, stride, 1, 1]) as Tensor4D;
-  const kernel = tf.transpose(tf.reverse(sub, [0, 1]), [0, 1, 3, 2]) as Tensor4D; // [tapsH, tapsW, CO, CI]
+  const [tapsH, tapsW] = kernel.shape;
   const padded = tf.pad(grad, [
     [0, 0], [tapsH - 1, Math.max(0, rows - outHeight)], [tapsW - 1, Math.max(0, cols - outWidth)], [0, 0],
   ]);

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { PRESETS, PRESET_IDS } from '../../src-core/presets/catalog.ts';
+import { ConfigError, resolveConfig } from '../../src-core/presets/resolve.ts';
+import type { GanJobConfig } from '../../src-core/presets/types.ts';
+
+const gan = (id: string) => resolveConfig(id) as GanJobConfig;
+
+describe('presets', () => {
+  it('has one stable id per thesis experiment', () => {
+    assert.deepEqual(PRESET_IDS, [
+      'captcha-recognizer', 'captcha-dcgan', 'captcha-fc-gan', 'captcha-fc-wgan', 'captcha-wdcgan', 'captcha-wdcgan-update',
+      'captcha-dcgan-label', 'captcha-wdcgan-label', 'captcha-wdcgan-label-update', 'captcha-wdcgan-gp', 'captcha-fc-wgan-gp',
+      'celeba-dcgan', 'celeba-wdcgan', 'celeba-wdcgan-update', 'celeba-fc-wgan', 'celeba-fc-wgan-conv', 'celeba-fc-wgan-deconv',
+    ]);
+    for (const p of PRESETS) assert.doesNotThrow(() => resolveConfig(p.preset), p.preset);
+  });
+
+  it('carries SPEC\'s recipes', () => {
+    assert.deepEqual(gan('captcha-dcgan').schedule, { kind: 'fixed', ratio: { d: 1, g: 5 } });
+    assert.equal(gan('captcha-dcgan').discriminatorOptimizer.kind, 'adam');
+    const fc = gan('captcha-fc-wgan');
+    assert.deepEqual([fc.loss, fc.clip.policy, fc.clip.value, fc.discriminatorOptimizer.kind], ['wgan', 'all', 0.05, 'rmsprop']);
+    assert.deepEqual(fc.schedule, { kind: 'fixed', ratio: { d: 3, g: 1 } });
+    assert.equal(gan('captcha-fc-gan').loss, 'gan');
+    const upd = gan('captcha-wdcgan-update');
+    assert.deepEqual([upd.architecture, upd.clip.policy, upd.schedule.kind], ['captcha-dcgan-smoothing', 'selective', 'adaptive']);
+    const gp = gan('captcha-wdcgan-gp');
+    assert.deepEqual([gp.loss, gp.gpWeight, gp.discriminatorBatchNorm, gp.clip.policy], ['wgan-gp', 10, false, 'none']);
+    assert.deepEqual(gp.discriminatorOptimizer, { kind: 'adam', learningRate: 1e-4, beta1: 0, beta2: 0.9, epsilon: 1e-8 });
+    assert.deepEqual(gp.schedule, { kind: 'fixed', ratio: { d: 5, g: 1 } });
+    assert.deepEqual(gan('celeba-wdcgan').schedule, { kind: 'phased', first: { d: 5, g: 2 }, iterations: 25, then: { d: 2, g: 1 } });
+    assert.deepEqual(gan('celeba-dcgan').schedule, { kind: 'fixed', ratio: { d: 1, g: 2 } });
+    assert.equal(gan('captcha-wdcgan-label').labelConditioned, true);
+  });
+
+  it('every field is overridable and the result is what gets recorded', () => {
+    const c = resolveConfig('captcha-wdcgan', {
+      'discriminatorOptimizer.learningRate': '5e-5', 'clip.value': '0.01', 'schedule.ratio.g': '2',
+    }) as GanJobConfig;
+    assert.equal(c.discriminatorOptimizer.learningRate, 5e-5);
+    assert.equal(c.clip.value, 0.01);
+    assert.deepEqual(c.schedule, { kind: 'fixed', ratio: { d: 1, g: 2 } });
+    const whole = resolveConfig('captcha-dcgan', { schedule: '{"kind":"phased","first":{"d":5,"g":1},"iterations":10,"then":{"d":1,"g":1}}' }) as GanJobConfig;
+    assert.equal(whole.schedule.kind, 'phased');
+    assert.equal((resolveConfig('celeba-dcgan', { imageSize: '128' }) as GanJobConfig).imageSize, 128);
+  });
+
+  it('refuses unknown keys, bad values and half-changed unions with the valid choices', () => {
+    const bad: [Record<string, string>, RegExp][] = [
+      [{ nope: '1' }, /unknown setting "nope".*valid settings: architecture/],
+      [{ imageSize: '96' }, /imageSize: 96 is out of range|imageSize: 96 is not one of 64, 128/],
+      [{ batchSize: '2.5' }, /batchSize: 2.5 must be a whole number/],
+      [{ 'schedule.kind': 'phased' }, /set the whole object/],
+      [{ discriminatorOptimizer: '{"kind":"adam","learningRate":0.1}' }, /adam needs numbers beta1, beta2, epsilon/],
+      [{ labelConditioned: 'yes' }, /expected true or false/],
+      [{ architecture: 'celeba-dcgan' }, /does not fit architecture/],
+    ];
+    for (const [overrides, message] of bad) {
+      assert.throws(() => resolveConfig('captcha-dcgan', overrides), (e: unknown) => e instanceof ConfigError && message.test(e.message), JSON.stringify(overrides));
+    }
+  });
+});
