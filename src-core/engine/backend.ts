@@ -29,7 +29,14 @@ function packageVersion(name: string): string {
 
 async function tryTensorflow(): Promise<string> {
   // Optional dependency: absent, or present without its native library, on most machines.
-  await import('@tensorflow/tfjs-node-gpu' as string);
+  try {
+    await import('@tensorflow/tfjs-node-gpu' as string);
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') {
+      throw new Error('@tensorflow/tfjs-node-gpu is not installed (optional: its native library downloads at install time)');
+    }
+    throw err;
+  }
   if (!(await tf.setBackend('tensorflow'))) throw new Error('the tensorflow backend did not initialise');
   const gpu = tf.env().getBool('IS_NODE') && (tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice;
   return gpu ? 'cuda' : 'cpu (libtensorflow)';

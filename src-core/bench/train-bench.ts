@@ -1,0 +1,56 @@
+import { tf } from '../engine/tf.ts';
+import type { BackendInfo } from '../engine/backend.ts';
+import { BatchSampler } from '../data/sampler.ts';
+import type { ImageSet } from '../data/image-set.ts';
+import { resolveConfig } from '../presets/resolve.ts';
+import type { GanJobConfig } from '../presets/types.ts';
+import { createGanJob } from '../training/gan-job.ts';
+import { Rng } from '../util/rng.ts';
+import { machineLine, median } from './machine.ts';
+
+/**
+ * What one benchmark iteration is, chosen to match the PyTorch reference
+ * (../shared/bench/pytorch_captcha_dcgan.py): one D update on real + fake and one G
+ * update; for WGAN-GP, five critic updates and one G update.
+ */
+const CASES: { name: string; preset: string; overrides: Record<string, string> }[] = [
+  { name: 'captcha-dcgan (1 D + 1 G)', preset: 'captcha-dcgan', overrides: { schedule: '{"kind":"fixed","ratio":{"d":1,"g":1}}' } },
+  { name: 'captcha-wdcgan-update (1 D + 1 G)', preset: 'captcha-wdcgan-update', overrides: { schedule: '{"kind":"fixed","ratio":{"d":1,"g":1}}' } },
+  { name: 'captcha-wdcgan-gp (5 D + 1 G)', preset: 'captcha-wdcgan-gp', overrides: {} },
+  { name: 'celeba-dcgan 64² (1 D + 1 G)', preset: 'celeba-dcgan', overrides: { imageSize: '64', schedule: '{"kind":"fixed","ratio":{"d":1,"g":1}}' } },
+  { name: 'celeba-dcgan 128² (1 D + 1 G)', preset: 'celeba-dcgan', overrides: { imageSize: '128', schedule: '{"kind":"fixed","ratio":{"d":1,"g":1}}' } },
+];
+
+/** Random images of the right shape: timing does not depend on what the pixels show. */
+function randomImages(config: GanJobConfig, count: number): ImageSet {
+  const captcha = config.architecture.startsWith('captcha');
+  const [h, w, c] = captcha ? [20, 20, 1] : [config.imageSize, config.imageSize, 3];
+  return {
+    images: new Rng(1).fillUniform(new Float32Array(count * h * w * c)), count, height: h, width: w, channels: c,
+    labels: Int32Array.from({ length: count }, (_, i) => i % 32), classes: 32, description: 'random', skipped: [],
+  };
+}
+
+export async function benchTrain(backend: BackendInfo, opts: { batch: number; iterations: number; filter: string[] }): Promise<void> {
+  console.log(`bench train · batch ${opts.batch} · ${machineLine(backend)}`);
+  for (const c of CASES) {
+    if (opts.filter.length && !opts.filter.some((f) => c.name.includes(f))) continue;
+    const config = resolveConfig(c.preset, {
+      ...c.overrides, batchSize: String(opts.batch),
+      ...(c.preset.startsWith('celeba') ? { data: '{"source":"face-folder","path":"(random)"}' } : {}),
+    }) as GanJobConfig;
+    const data = randomImages(config, Math.max(opts.batch * 4, 256));
+    const job = createGanJob(config, data, new BatchSampler(data, opts.batch, 1));
+    const iterations = c.preset.includes('128') || config.imageSize === 128 ? Math.max(3, Math.ceil(opts.iterations / 3)) : opts.iterations;
+    for (let i = 0; i < 2; i++) await job.runIteration();
+    const times: number[] = [];
+    for (let i = 0; i < iterations; i++) {
+      const t0 = performance.now();
+      await job.runIteration();
+      times.push(performance.now() - t0);
+    }
+    const tensors = tf.memory().numTensors;
+    job.dispose();
+    console.log(`${c.name.padEnd(36)} median ${median(times).toFixed(0).padStart(6)} ms/it · min ${Math.min(...times).toFixed(0).padStart(6)} ms · n=${iterations} · tensors ${tensors}`);
+  }
+}
