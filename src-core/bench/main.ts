@@ -6,8 +6,10 @@
 import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../engine/backend.ts';
 import { parseArgs, intFlag, stringFlag } from '../cli/args.ts';
 import { benchTrain } from './train-bench.ts';
+import { benchStore } from './store-bench.ts';
+import { cpus } from 'node:os';
 
-const SUITES = ['train'] as const;
+const SUITES = ['train', 'store'] as const;
 
 const [suite, ...rest] = process.argv.slice(2);
 if (!suite || !(SUITES as readonly string[]).includes(suite)) {
@@ -15,6 +17,11 @@ if (!suite || !(SUITES as readonly string[]).includes(suite)) {
   process.exit(2);
 }
 const args = parseArgs(rest, ['backend', 'batch', 'iterations']);
+if (suite === 'store') {
+  console.log(`bench store · ${new Date().toISOString().slice(0, 10)} · ${cpus()[0]?.model.trim()} × ${cpus().length} · node ${process.version}`);
+  benchStore();
+  process.exit(0);
+}
 const backend = await initBackend((stringFlag(args, 'backend') ?? 'auto') as BackendChoice);
 for (const w of backend.warnings) console.error(`warning: ${w}`);
 if (suite === 'train') {

@@ -6,8 +6,10 @@ import { PRESETS } from '../presets/catalog.ts';
 import { ConfigError, resolveConfig } from '../presets/resolve.ts';
 import type { JobConfig } from '../presets/types.ts';
 import type { RunEvent, RunSummary } from '../runner/events.ts';
-import { createRunFolder, openRunFolder } from '../runner/run-folder.ts';
+import { createRun } from '../runner/run-folder.ts';
 import { startRunner, type RunnerRequest } from '../runner/spawn.ts';
+import { openStore } from '../store/index.ts';
+import { getRun } from '../store/runs.ts';
 import { resolveHome } from '../util/home.ts';
 import { UsageError, intFlag, numberFlag, stringFlag, type ParsedArgs } from './args.ts';
 import { ProgressBar } from './progress.ts';
@@ -66,21 +68,26 @@ export async function trainCommand(args: ParsedArgs, io: Io): Promise<number> {
     );
   }
   const home = resolveHome(stringFlag(args, 'home'));
-  const { record } = createRunFolder(home, config, backend ?? 'auto');
-  return drive({ home, run: record.id, resume: false, backend }, config.steps, args, io);
+  const db = openStore(home);
+  const run = createRun(db, home, config, backend ?? 'auto');
+  db.close();
+  return drive({ home, run: run.id, resume: false, backend }, args, io);
 }
 
 export async function resumeCommand(args: ParsedArgs, io: Io): Promise<number> {
   const runId = args.positionals[0];
   if (!runId) throw new UsageError('resume needs a run id');
   const home = resolveHome(stringFlag(args, 'home'));
-  const { record } = openRunFolder(home, runId);
+  const db = openStore(home);
+  const run = getRun(db, runId);
+  db.close();
+  if (run.status === 'running') throw new UsageError(`run ${run.id} is running (pid alive); stop it before resuming`);
   const steps = intFlag(args, 'steps', 1);
-  return drive({ home, run: record.id, resume: true, steps, backend: backendFlag(args) }, record.config.steps, args, io);
+  return drive({ home, run: run.id, resume: true, steps, backend: backendFlag(args) }, args, io);
 }
 
 /** Runs a job in a runner process and renders its events (bar or JSON lines). */
-async function drive(request: RunnerRequest, totalSteps: number, args: ParsedArgs, io: Io): Promise<number> {
+async function drive(request: RunnerRequest, args: ParsedArgs, io: Io): Promise<number> {
   const json = args.flags.has('json');
   let bar: ProgressBar | null = null;
   let summary: RunSummary | null = null;

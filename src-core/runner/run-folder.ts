@@ -1,53 +1,37 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BackendChoice } from '../engine/backend.ts';
 import type { JobConfig } from '../presets/types.ts';
-import { homePaths } from '../util/home.ts';
+import type { Db } from '../store/open.ts';
+import { storePaths } from '../store/open.ts';
+import { deleteRunRows, getRun, insertRun, type RunRow } from '../store/runs.ts';
 
 /**
- * One folder per run under <home>/runs/<id>: run.json (the resolved config and how
- * it was launched), events.jsonl, checkpoint.ckpt and samples/step-NNNNNN.png.
+ * A run is a row in the store plus a folder of large files the store references
+ * with checksums: <home>/runs/<id>/checkpoint.ckpt and samples/step-NNNNNN.png.
  */
-export interface RunRecord {
-  id: string;
-  config: JobConfig;
-  backendChoice: BackendChoice;
-  created: string;
-}
-
-export const runFiles = (dir: string) => ({
-  record: join(dir, 'run.json'),
-  events: join(dir, 'events.jsonl'),
-  checkpoint: join(dir, 'checkpoint.ckpt'),
-  samples: join(dir, 'samples'),
-});
+export const runFiles = (home: string, id: string) => {
+  const dir = join(storePaths(home).runs, id);
+  return { dir, checkpoint: join(dir, 'checkpoint.ckpt'), samples: join(dir, 'samples') };
+};
 
 export function newRunId(preset: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${preset}-${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
-export function createRunFolder(home: string, config: JobConfig, backendChoice: BackendChoice): { record: RunRecord; dir: string } {
-  const record: RunRecord = { id: newRunId(config.preset), config, backendChoice, created: new Date().toISOString() };
-  const dir = join(homePaths(home).runs, record.id);
-  mkdirSync(join(dir, 'samples'), { recursive: true });
-  writeFileSync(runFiles(dir).record, JSON.stringify(record, null, 2));
-  return { record, dir };
+/** Records a new queued run with its fully resolved config, and makes its folder. */
+export function createRun(db: Db, home: string, config: JobConfig, backendChoice: BackendChoice): RunRow {
+  const id = newRunId(config.preset);
+  mkdirSync(runFiles(home, id).samples, { recursive: true });
+  return insertRun(db, { id, preset: config.preset, config, seed: config.seed, backendChoice, targetSteps: config.steps });
 }
 
-export class UnknownRunError extends Error {
-  override name = 'UnknownRunError';
-}
-
-/** Finds a run by id (or a unique prefix of one). */
-export function openRunFolder(home: string, id: string): { record: RunRecord; dir: string } {
-  const root = homePaths(home).runs;
-  const all = existsSync(root) ? readdirSync(root) : [];
-  const matches = all.includes(id) ? [id] : all.filter((r) => r.startsWith(id));
-  if (matches.length !== 1) {
-    throw new UnknownRunError(matches.length === 0 ? `unknown run "${id}" in ${root}` : `"${id}" matches several runs: ${matches.join(', ')}`);
-  }
-  const dir = join(root, matches[0]!);
-  return { record: JSON.parse(readFileSync(runFiles(dir).record, 'utf8')) as RunRecord, dir };
+/** Deletes a run: its rows (metrics, samples, checkpoints, tags) and its folder. */
+export function deleteRun(db: Db, home: string, idOrPrefix: string): RunRow {
+  const run = getRun(db, idOrPrefix);
+  deleteRunRows(db, run.pk);
+  rmSync(runFiles(home, run.id).dir, { recursive: true, force: true });
+  return run;
 }

@@ -1,10 +1,17 @@
-import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeBackend, initBackend, type BackendChoice } from '../engine/backend.ts';
 import { tf } from '../engine/tf.ts';
 import { BatchSampler } from '../data/sampler.ts';
 import { loadImageSet } from '../data/load.ts';
 import { sampleGridPng } from '../data/sample-grid.ts';
+import type { JobConfig } from '../presets/types.ts';
+import { getCheckpoint, recordCheckpoint } from '../store/checkpoints.ts';
+import { appendMetrics, truncateMetrics, type MetricPoint } from '../store/metrics.ts';
+import type { Db } from '../store/open.ts';
+import { finishRun, markRunning, recordProgress, type RunRow } from '../store/runs.ts';
+import { addSample, truncateSamples } from '../store/samples.ts';
 import { createGanJob } from '../training/gan-job.ts';
 import { createRecognizerJob } from '../training/recognizer-job.ts';
 import type { TrainingJob } from '../training/job.ts';
@@ -12,12 +19,12 @@ import { homePaths } from '../util/home.ts';
 import { Rng } from '../util/rng.ts';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import type { RunEvent, RunSummary } from './events.ts';
-import { runFiles, type RunRecord } from './run-folder.ts';
+import { runFiles } from './run-folder.ts';
 
 export interface RunJobOptions {
   home: string;
-  dir: string;
-  record: RunRecord;
+  db: Db;
+  run: RunRow;
   /** Continue from the run's checkpoint. */
   resume: boolean;
   /** Iterations to run in this session (default: up to the config's `steps`). */
@@ -29,87 +36,112 @@ export interface RunJobOptions {
   emit: (event: RunEvent) => void;
 }
 
+/** Metric points are written in batches: at most this often, and at every checkpoint. */
+const FLUSH_INTERVAL_MS = 1000;
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
 /**
- * Trains one run in this process: the code path of both the CLI and the app
- * (each calls it inside a runner process). Checkpoints atomically every
- * `checkpointEvery` iterations and when it stops, so a stop or crash loses at
+ * Trains one run in this process — the code path of both the CLI and the app (each
+ * calls it inside a runner process) — recording it in the store: status, metrics in
+ * batches with a heartbeat, sample grids and checkpoints with checksums. Checkpoints
+ * are atomic, every `checkpointEvery` iterations and on stop, so a crash loses at
  * most that many iterations and a resume continues exactly.
  */
 export async function runJob(o: RunJobOptions): Promise<RunSummary> {
-  const files = runFiles(o.dir);
-  const emit = (e: RunEvent) => {
-    appendFileSync(files.events, `${JSON.stringify(e)}\n`);
-    o.emit(e);
-  };
-  const config = o.record.config;
-  const backend = await initBackend(o.backend ?? o.record.backendChoice);
-  for (const w of backend.warnings) emit({ type: 'warning', text: w });
-  const data = await loadImageSet(config.data, {
-    imageSize: config.kind === 'gan' ? config.imageSize : undefined,
-    cacheDir: homePaths(o.home).cache,
-  });
-  for (const s of data.skipped.slice(0, 20)) emit({ type: 'warning', text: `skipped ${s.file}: ${s.reason}` });
-  const job: TrainingJob = config.kind === 'gan'
-    ? createGanJob(config, data, new BatchSampler(data, config.batchSize, new Rng(config.seed).fork('data').nextUint32()))
-    : createRecognizerJob(config, data);
-  let secondsBefore = 0;
+  const { db, run } = o;
+  const files = runFiles(o.home, run.id);
+  mkdirSync(files.samples, { recursive: true });
+  const config = run.config as JobConfig;
+  let job: TrainingJob | null = null;
   try {
+    const backend = await initBackend(o.backend ?? (run.backendChoice as BackendChoice));
+    for (const w of backend.warnings) o.emit({ type: 'warning', text: w });
+    const data = await loadImageSet(config.data, {
+      imageSize: config.kind === 'gan' ? config.imageSize : undefined,
+      cacheDir: homePaths(o.home).cache,
+    });
+    for (const s of data.skipped.slice(0, 20)) o.emit({ type: 'warning', text: `skipped ${s.file}: ${s.reason}` });
+    job = config.kind === 'gan'
+      ? createGanJob(config, data, new BatchSampler(data, config.batchSize, new Rng(config.seed).fork('data').nextUint32()))
+      : createRecognizerJob(config, data);
+    let secondsBefore = 0;
     if (o.resume) {
-      if (!existsSync(files.checkpoint)) throw new Error(`run ${o.record.id} has no checkpoint to resume from`);
-      const ckpt = readCheckpoint(files.checkpoint);
+      const recorded = getCheckpoint(db, run.pk);
+      if (!recorded || !existsSync(recorded.path)) throw new Error(`run ${run.id} has no checkpoint to resume from`);
+      const ckpt = readCheckpoint(recorded.path);
       job.setState(ckpt.state);
       secondsBefore = ckpt.seconds;
+      // Points and grids after the checkpoint are re-created by the resumed training.
+      truncateMetrics(db, run.pk, ckpt.state.iteration);
+      for (const path of truncateSamples(db, run.pk, ckpt.state.iteration)) rmSync(path, { force: true });
     }
     const fromStep = job.iteration;
     const toStep = o.steps !== undefined ? fromStep + o.steps : config.steps;
     const budget = o.seconds ?? config.seconds;
-    emit({ type: 'started', run: o.record.id, preset: config.preset, backend, data: data.description, skipped: data.skipped.length, fromStep, toStep });
+    markRunning(db, run.pk, { backend: describeBackend(backend), dataset: data.description, targetSteps: toStep });
+    o.emit({ type: 'started', run: run.id, preset: config.preset, backend, data: data.description, skipped: data.skipped.length, fromStep, toStep });
+
     const t0 = performance.now();
     const elapsed = () => secondsBefore + (performance.now() - t0) / 1000;
     const session = () => (performance.now() - t0) / 1000;
+    const pending: MetricPoint[] = [];
+    let lastFlush = performance.now();
+    const flush = () => {
+      appendMetrics(db, run.pk, pending.splice(0));
+      recordProgress(db, run.pk, job!.iteration, elapsed());
+      lastFlush = performance.now();
+    };
     let losses: Record<string, number> = {};
-    let lastCheckpoint = fromStep;
+    let lastCheckpoint = o.resume ? fromStep : -1;
     const checkpoint = () => {
-      writeCheckpoint(files.checkpoint, job.getState(), elapsed());
-      lastCheckpoint = job.iteration;
-      emit({ type: 'checkpoint', step: job.iteration, path: files.checkpoint });
+      flush();
+      writeCheckpoint(files.checkpoint, job!.getState(), elapsed());
+      const bytes = readFileSync(files.checkpoint);
+      recordCheckpoint(db, run.pk, { step: job!.iteration, path: files.checkpoint, sha256: sha256(bytes), bytes: statSync(files.checkpoint).size });
+      lastCheckpoint = job!.iteration;
+      o.emit({ type: 'checkpoint', step: job!.iteration, path: files.checkpoint });
     };
     const samples = async () => {
-      const images = await job.samples();
+      const images = await job!.samples();
       if (!images) return;
-      const path = join(files.samples, `step-${String(job.iteration).padStart(6, '0')}.png`);
-      writeFileSync(path, await sampleGridPng(images));
-      emit({ type: 'samples', step: job.iteration, seconds: elapsed(), path });
+      const path = join(files.samples, `step-${String(job!.iteration).padStart(6, '0')}.png`);
+      const png = await sampleGridPng(images);
+      writeFileSync(path, png);
+      addSample(db, run.pk, { step: job!.iteration, seconds: elapsed(), path, sha256: sha256(png) });
+      o.emit({ type: 'samples', step: job!.iteration, seconds: elapsed(), path });
     };
-    if (fromStep === 0 && config.kind === 'gan' && config.sampleEvery > 0) await samples();
+    const sampleEvery = config.kind === 'gan' ? config.sampleEvery : 0;
+    if (fromStep === 0 && sampleEvery > 0) await samples();
     while (job.iteration < toStep && !o.shouldStop() && !(budget > 0 && session() >= budget)) {
       losses = await job.runIteration();
-      for (const text of job.notes()) emit({ type: 'note', step: job.iteration, text });
-      const done = job.iteration - fromStep;
-      if (job.iteration % config.progressEvery === 0 || job.iteration === toStep) {
-        const itPerSec = done / Math.max(session(), 1e-9);
-        emit({
-          type: 'progress', step: job.iteration, seconds: elapsed(), losses, itPerSec,
-          etaSeconds: itPerSec > 0 ? (toStep - job.iteration) / itPerSec : null,
-        });
+      const step = job.iteration;
+      const now = elapsed();
+      for (const [key, value] of Object.entries(losses)) pending.push({ key, step, seconds: now, value });
+      for (const text of job.notes()) o.emit({ type: 'note', step, text });
+      if (step % config.progressEvery === 0 || step === toStep) {
+        const itPerSec = (step - fromStep) / Math.max(session(), 1e-9);
+        o.emit({ type: 'progress', step, seconds: now, losses, itPerSec, etaSeconds: itPerSec > 0 ? (toStep - step) / itPerSec : null });
       }
-      if (config.kind === 'gan' && config.sampleEvery > 0 && job.iteration % config.sampleEvery === 0) await samples();
-      if (job.iteration % config.checkpointEvery === 0) checkpoint();
+      if (sampleEvery > 0 && step % sampleEvery === 0) await samples();
+      if (step % config.checkpointEvery === 0) checkpoint();
+      else if (performance.now() - lastFlush >= FLUSH_INTERVAL_MS) flush();
     }
-    if (job.iteration !== lastCheckpoint || !existsSync(files.checkpoint)) checkpoint();
+    if (job.iteration !== lastCheckpoint) checkpoint();
+    else flush();
+    const status = job.iteration >= toStep ? 'completed' : 'stopped';
+    finishRun(db, run.pk, status);
     const summary: RunSummary = {
-      run: o.record.id,
-      preset: config.preset,
-      steps: job.iteration,
-      seconds: Number(elapsed().toFixed(3)),
-      backend: describeBackend(backend),
-      losses,
-      status: job.iteration >= toStep ? 'completed' : 'stopped',
+      run: run.id, preset: config.preset, steps: job.iteration, seconds: Number(elapsed().toFixed(3)),
+      backend: describeBackend(backend), losses, status,
     };
-    emit({ type: 'done', summary });
+    o.emit({ type: 'done', summary });
     return summary;
+  } catch (err) {
+    finishRun(db, run.pk, 'failed', err instanceof Error ? err.message : String(err));
+    throw err;
   } finally {
-    job.dispose();
+    job?.dispose();
     tf.disposeVariables();
   }
 }

@@ -5,9 +5,10 @@
  */
 import { ConfigError } from '../presets/resolve.ts';
 import { MissingDataError } from '../data/load.ts';
+import { openStore } from '../store/index.ts';
+import { getRun } from '../store/runs.ts';
 import type { RunEvent, RunnerCommand } from './events.ts';
 import { runJob } from './run-job.ts';
-import { openRunFolder } from './run-folder.ts';
 import type { RunnerRequest } from './spawn.ts';
 
 let stopRequested = false;
@@ -31,17 +32,18 @@ if (!request) {
   process.exit(2);
 }
 
+const db = openStore(request.home);
 try {
-  const { record, dir } = openRunFolder(request.home, request.run);
   await runJob({
-    home: request.home, dir, record, resume: request.resume, steps: request.steps, seconds: request.seconds,
+    home: request.home, db, run: getRun(db, request.run), resume: request.resume, steps: request.steps, seconds: request.seconds,
     backend: request.backend, shouldStop: () => stopRequested, emit: send,
   });
-  process.disconnect?.();
   process.exitCode = 0;
 } catch (err) {
   const userError = err instanceof ConfigError || err instanceof MissingDataError;
   send({ type: 'error', message: err instanceof Error ? err.message : String(err), userError });
-  process.disconnect?.();
   process.exitCode = userError ? 2 : 1;
+} finally {
+  db.close();
+  process.disconnect?.();
 }

@@ -4,27 +4,18 @@ import { describe, it } from 'node:test';
 import type { BackendName } from '../../src-core/engine/backend.ts';
 import { resolveConfig } from '../../src-core/presets/resolve.ts';
 import { readCheckpoint, writeCheckpoint } from '../../src-core/runner/checkpoint.ts';
-import type { RunEvent } from '../../src-core/runner/events.ts';
-import { createRunFolder, runFiles } from '../../src-core/runner/run-folder.ts';
+import { createRun } from '../../src-core/runner/run-folder.ts';
 import { runJob } from '../../src-core/runner/run-job.ts';
+import { openStore } from '../../src-core/store/index.ts';
 import { tempDir } from '../helpers.ts';
+import { resumeInProcess, trainInProcess } from '../run-helpers.ts';
 
 /** Small but complete runs: tiny batch and data so each case takes seconds. */
 const SMALL = { batchSize: '8', 'data.count': '48', checkpointEvery: '1000', progressEvery: '1' };
 
-async function train(home: string, preset: string, backend: BackendName, steps: number, overrides: Record<string, string> = {}) {
+function train(home: string, preset: string, backend: BackendName, steps: number) {
   const ganOnly: Record<string, string> = preset === 'captcha-recognizer' ? {} : { sampleEvery: '0' };
-  const config = resolveConfig(preset, { ...SMALL, ...ganOnly, ...overrides, steps: String(steps * 2) });
-  const { record, dir } = createRunFolder(home, config, backend);
-  const events: RunEvent[] = [];
-  await runJob({ home, dir, record, resume: false, steps, shouldStop: () => false, emit: (e) => events.push(e) });
-  return { record, dir, events };
-}
-
-async function resume(home: string, run: { record: Parameters<typeof runJob>[0]['record']; dir: string }, steps: number) {
-  const events: RunEvent[] = [];
-  await runJob({ home, dir: run.dir, record: run.record, resume: true, steps, shouldStop: () => false, emit: (e) => events.push(e) });
-  return events;
+  return trainInProcess(home, preset, { ...SMALL, ...ganOnly, steps: String(steps * 2) }, { backend, steps });
 }
 
 function maxDifference(a: string, b: string): number {
@@ -55,10 +46,10 @@ describe('resume is exact: N steps + stop + resume N steps = 2N straight steps',
       const home = tempDir();
       const straight = await train(home, preset, backend, 2 * n);
       const split = await train(home, preset, backend, n);
-      const resumed = await resume(home, split, n);
+      const resumed = await resumeInProcess(split, n);
       const started = resumed.find((e) => e.type === 'started');
       assert.ok(started && started.type === 'started' && started.fromStep === n);
-      const diff = maxDifference(runFiles(straight.dir).checkpoint, runFiles(split.dir).checkpoint);
+      const diff = maxDifference(straight.checkpoint, split.checkpoint);
       assert.ok(diff <= 1e-5, `weights differ by ${diff}`);
       // The clock continues too: the resumed run's seconds exceed the first session's.
       const done = resumed.find((e) => e.type === 'done');
@@ -70,13 +61,13 @@ describe('resume is exact: N steps + stop + resume N steps = 2N straight steps',
     const home = tempDir();
     const straight = await train(home, 'captcha-wdcgan-gp', 'wasm', 4);
     const split = await train(home, 'captcha-wdcgan-gp', 'wasm', 2);
-    const file = runFiles(split.dir).checkpoint;
+    const file = split.checkpoint;
     const ckpt = readCheckpoint(file);
     // Put the noise stream back to a fresh one, as a resume that forgot the RNG would.
     ckpt.state.meta.noiseRng = [1, 2, 3, 4];
     writeCheckpoint(file, ckpt.state, ckpt.seconds);
-    await resume(home, split, 2);
-    const diff = maxDifference(runFiles(straight.dir).checkpoint, file);
+    await resumeInProcess(split, 2);
+    const diff = maxDifference(straight.checkpoint, file);
     assert.ok(diff > 1e-5, `expected divergence, got ${diff}`);
   });
 });
@@ -85,7 +76,7 @@ describe('checkpoints', () => {
   it('a damaged checkpoint is refused, not half-loaded', async () => {
     const home = tempDir();
     const run = await train(home, 'captcha-fc-wgan', 'wasm', 1);
-    const file = runFiles(run.dir).checkpoint;
+    const file = run.checkpoint;
     const bytes = readFileSync(file);
     bytes[bytes.length - 5] = bytes[bytes.length - 5]! ^ 0xff;
     writeFileSync(file, bytes);
@@ -94,11 +85,8 @@ describe('checkpoints', () => {
 
   it('resume without a checkpoint explains itself', async () => {
     const home = tempDir();
-    const config = resolveConfig('captcha-fc-wgan', SMALL);
-    const { record, dir } = createRunFolder(home, config, 'wasm');
-    await assert.rejects(
-      runJob({ home, dir, record, resume: true, shouldStop: () => false, emit: () => {} }),
-      /no checkpoint to resume from/,
-    );
+    const db = openStore(home);
+    const run = createRun(db, home, resolveConfig('captcha-fc-wgan', SMALL), 'wasm');
+    await assert.rejects(runJob({ home, db, run, resume: true, shouldStop: () => false, emit: () => {} }), /no checkpoint to resume from/);
   });
 });

@@ -3,13 +3,11 @@ import { describe, it, before } from 'node:test';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { PRESET_IDS } from '../../src-core/presets/catalog.ts';
-import { resolveConfig } from '../../src-core/presets/resolve.ts';
 import { readCheckpoint } from '../../src-core/runner/checkpoint.ts';
-import type { RunEvent } from '../../src-core/runner/events.ts';
-import { createRunFolder, runFiles } from '../../src-core/runner/run-folder.ts';
-import { runJob } from '../../src-core/runner/run-job.ts';
+import { runFiles } from '../../src-core/runner/run-folder.ts';
 import { Rng } from '../../src-core/util/rng.ts';
 import { tempDir } from '../helpers.ts';
+import { trainInProcess } from '../run-helpers.ts';
 
 /** A folder of face-like test images (178×218 like CelebA's), written with sharp. */
 async function writeFaces(dir: string, count: number): Promise<void> {
@@ -31,18 +29,13 @@ describe('every thesis preset really trains (2 iterations, batch 4, wasm)', () =
       if (preset.startsWith('celeba')) overrides.data = JSON.stringify({ source: 'face-folder', path: faces });
       else overrides['data.count'] = '16';
       if (preset !== 'captcha-recognizer') overrides.sampleEvery = '2';
-      const config = resolveConfig(preset, overrides);
-      const { record, dir } = createRunFolder(home, config, 'wasm');
-      const events: RunEvent[] = [];
       const ckpts: Record<string, Float32Array>[] = [];
-      await runJob({
-        home, dir, record, resume: false, shouldStop: () => false,
-        emit: (e) => {
-          events.push(e);
-          if (e.type === 'checkpoint') {
-            const t = readCheckpoint(runFiles(dir).checkpoint).state.tensors;
-            ckpts.push(Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.values])));
-          }
+      const { events } = await trainInProcess(home, preset, overrides, {
+        backend: 'wasm',
+        onEvent: (e, run) => {
+          if (e.type !== 'checkpoint') return;
+          const t = readCheckpoint(runFiles(home, run.id).checkpoint).state.tensors;
+          ckpts.push(Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.values])));
         },
       });
       const progress = events.filter((e) => e.type === 'progress');
@@ -63,11 +56,9 @@ describe('every thesis preset really trains (2 iterations, batch 4, wasm)', () =
 describe('the recogniser learns synthesised captchas', () => {
   it('reaches ≥ 90% held-out character accuracy in 400 steps', async () => {
     const home = tempDir();
-    const config = resolveConfig('captcha-recognizer', {
+    const { summary } = await trainInProcess(home, 'captcha-recognizer', {
       steps: '400', evalEvery: '400', 'data.count': '600', 'optimizer.learningRate': '1e-3', checkpointEvery: '400',
-    });
-    const { record, dir } = createRunFolder(home, config, 'wasm');
-    const summary = await runJob({ home, dir, record, resume: false, shouldStop: () => false, emit: () => {} });
+    }, { backend: 'wasm' });
     assert.ok(summary.losses.val_char_accuracy! >= 0.9, `accuracy ${summary.losses.val_char_accuracy}`);
   });
 });

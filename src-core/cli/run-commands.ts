@@ -1,0 +1,133 @@
+import { createWriteStream } from 'node:fs';
+import { resolve } from 'node:path';
+import { finished } from 'node:stream/promises';
+import { deleteRun } from '../runner/run-folder.ts';
+import { openStore } from '../store/index.ts';
+import { metricKeys, metricsCsv } from '../store/metrics.ts';
+import { listSamples } from '../store/samples.ts';
+import { getCheckpoint } from '../store/checkpoints.ts';
+import { addTag, getRun, listRuns, RUN_STATUSES, setNotes, type RunStatus } from '../store/runs.ts';
+import type { Db } from '../store/open.ts';
+import { resolveHome } from '../util/home.ts';
+import { UsageError, stringFlag, type ParsedArgs } from './args.ts';
+import type { Io } from './commands.ts';
+import { formatDuration } from './progress.ts';
+
+function withStore<T>(args: ParsedArgs, f: (db: Db, home: string) => T): T {
+  const home = resolveHome(stringFlag(args, 'home'));
+  const db = openStore(home);
+  try {
+    return f(db, home);
+  } finally {
+    db.close();
+  }
+}
+
+export function runsCommand(args: ParsedArgs, io: Io): number {
+  const status = stringFlag(args, 'status');
+  if (status && !(RUN_STATUSES as readonly string[]).includes(status)) {
+    throw new UsageError(`--status: "${status}" is not one of ${RUN_STATUSES.join(', ')}`);
+  }
+  const metric = stringFlag(args, 'metric');
+  return withStore(args, (db) => {
+    const runs = listRuns(db, {
+      preset: stringFlag(args, 'preset'), status: status as RunStatus | undefined, tag: stringFlag(args, 'tag'),
+      text: stringFlag(args, 'text'), metric, sort: metric ? 'best' : 'created',
+    });
+    if (args.flags.has('json')) {
+      io.out.write(`${JSON.stringify(runs.map(({ pk: _pk, config: _c, ...r }) => r))}\n`);
+      return 0;
+    }
+    if (runs.length === 0) {
+      io.out.write('no runs\n');
+      return 0;
+    }
+    const head = ['run', 'status', 'steps', 'time', 'created', 'tags', ...(metric ? [`best ${metric}`] : [])];
+    const rows = runs.map((r) => [
+      r.id, r.status, `${r.stepsDone}/${r.targetSteps}`, formatDuration(r.wallSeconds), r.createdAt.slice(0, 16).replace('T', ' '),
+      r.tags.join(','), ...(metric ? [r.best === null ? '' : r.best.toPrecision(4)] : []),
+    ]);
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+    for (const row of [head, ...rows]) io.out.write(`${row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+    return 0;
+  });
+}
+
+export function showCommand(args: ParsedArgs, io: Io): number {
+  const id = args.positionals[0];
+  if (!id) throw new UsageError('show needs a run id');
+  return withStore(args, (db) => {
+    const run = getRun(db, id);
+    const keys = metricKeys(db, run.pk);
+    const samples = listSamples(db, run.pk);
+    const checkpoint = getCheckpoint(db, run.pk);
+    if (args.flags.has('json')) {
+      const { pk: _pk, ...rest } = run;
+      io.out.write(`${JSON.stringify({ ...rest, metrics: keys, samples, checkpoint })}\n`);
+      return 0;
+    }
+    io.out.write(`${run.id}\n  preset   ${run.preset}\n  status   ${run.status}${run.error ? ` — ${run.error}` : ''}\n`);
+    io.out.write(`  steps    ${run.stepsDone}/${run.targetSteps} in ${formatDuration(run.wallSeconds)}\n  backend  ${run.backend ?? '-'}\n`);
+    io.out.write(`  data     ${run.dataset ?? '-'}\n  created  ${run.createdAt}\n  tags     ${run.tags.join(', ') || '-'}\n`);
+    io.out.write(`  notes    ${run.notes || '-'}\n  samples  ${samples.length}${samples.length ? ` (last at step ${samples.at(-1)!.step})` : ''}\n`);
+    io.out.write(`  checkpoint ${checkpoint ? `step ${checkpoint.step}, ${checkpoint.path}` : '-'}\n  metrics\n`);
+    for (const k of keys) io.out.write(`    ${k.key.padEnd(22)} last ${k.last.toPrecision(5).padEnd(12)} min ${k.min.toPrecision(5).padEnd(12)} max ${k.max.toPrecision(5)} (${k.count} points)\n`);
+    return 0;
+  });
+}
+
+export function tagCommand(args: ParsedArgs, io: Io): number {
+  const [id, tag] = args.positionals;
+  if (!id || !tag) throw new UsageError('tag needs a run id and a tag');
+  return withStore(args, (db) => {
+    const run = getRun(db, id);
+    addTag(db, run.pk, tag);
+    io.out.write(`tagged ${run.id} ${tag}\n`);
+    return 0;
+  });
+}
+
+export function noteCommand(args: ParsedArgs, io: Io): number {
+  const [id, ...words] = args.positionals;
+  if (!id || words.length === 0) throw new UsageError('note needs a run id and the text');
+  return withStore(args, (db) => {
+    const run = getRun(db, id);
+    setNotes(db, run.pk, words.join(' '));
+    io.out.write(`noted ${run.id}\n`);
+    return 0;
+  });
+}
+
+export function deleteCommand(args: ParsedArgs, io: Io): number {
+  const id = args.positionals[0];
+  if (!id) throw new UsageError('delete needs a run id');
+  return withStore(args, (db, home) => {
+    const run = getRun(db, id);
+    if (run.status === 'running') throw new UsageError(`run ${run.id} is running; stop it first`);
+    deleteRun(db, home, run.id);
+    io.out.write(`deleted ${run.id}\n`);
+    return 0;
+  });
+}
+
+export async function exportMetricsCommand(args: ParsedArgs, io: Io): Promise<number> {
+  const out = stringFlag(args, 'out');
+  if (args.positionals.length === 0) throw new UsageError('export-metrics needs one or more run ids');
+  if (!out) throw new UsageError('export-metrics needs --out FILE.csv');
+  const home = resolveHome(stringFlag(args, 'home'));
+  const db = openStore(home);
+  try {
+    const runs = args.positionals.map((id) => getRun(db, id));
+    const file = resolve(out);
+    const stream = createWriteStream(file);
+    for (const line of metricsCsv(db, runs)) {
+      if (!stream.write(line)) await new Promise<void>((r) => stream.once('drain', () => r()));
+    }
+    stream.end();
+    await finished(stream);
+    io.out.write(`wrote ${file}\n`);
+    return 0;
+  } finally {
+    db.close();
+  }
+}

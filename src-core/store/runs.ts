@@ -1,0 +1,219 @@
+import { hostname } from 'node:os';
+import type { Db } from './open.ts';
+
+export const RUN_STATUSES = ['queued', 'running', 'completed', 'stopped', 'failed', 'interrupted'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export interface RunRow {
+  pk: number;
+  id: string;
+  preset: string;
+  config: unknown;
+  seed: number;
+  backendChoice: string;
+  backend: string | null;
+  dataset: string | null;
+  status: RunStatus;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  stepsDone: number;
+  targetSteps: number;
+  wallSeconds: number;
+  error: string | null;
+  notes: string;
+  tags: string[];
+}
+
+export class UnknownRunError extends Error {
+  override name = 'UnknownRunError';
+}
+
+interface RawRun {
+  pk: number; id: string; preset: string; config: string; seed: number; backend_choice: string; backend: string | null;
+  dataset: string | null; status: RunStatus; created_at: string; started_at: string | null; ended_at: string | null;
+  steps_done: number; target_steps: number; wall_seconds: number; error: string | null; notes: string; tags: string | null;
+}
+
+const SELECT_RUN = `
+  SELECT r.*, (SELECT group_concat(tag, char(31)) FROM run_tags t WHERE t.run = r.pk) AS tags FROM runs r`;
+
+function toRow(r: RawRun): RunRow {
+  return {
+    pk: r.pk, id: r.id, preset: r.preset, config: JSON.parse(r.config), seed: r.seed, backendChoice: r.backend_choice,
+    backend: r.backend, dataset: r.dataset, status: r.status, createdAt: r.created_at, startedAt: r.started_at,
+    endedAt: r.ended_at, stepsDone: r.steps_done, targetSteps: r.target_steps, wallSeconds: r.wall_seconds, error: r.error,
+    notes: r.notes, tags: r.tags ? r.tags.split('\u001f').sort() : [],
+  };
+}
+
+export interface NewRun {
+  id: string;
+  preset: string;
+  config: unknown;
+  seed: number;
+  backendChoice: string;
+  targetSteps: number;
+}
+
+export function insertRun(db: Db, run: NewRun): RunRow {
+  db.prepare(`
+    INSERT INTO runs (id, preset, config, seed, backend_choice, status, created_at, target_steps)
+    VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)`).run(run.id, run.preset, JSON.stringify(run.config), run.seed, run.backendChoice,
+    new Date().toISOString(), run.targetSteps);
+  return getRun(db, run.id);
+}
+
+/** A run by id or by a unique prefix of one. */
+export function getRun(db: Db, idOrPrefix: string): RunRow {
+  const exact = db.prepare(`${SELECT_RUN} WHERE r.id = ?`).get(idOrPrefix) as RawRun | undefined;
+  if (exact) return toRow(exact);
+  const like = idOrPrefix.replace(/[\\%_]/g, (c) => `\\${c}`);
+  const matches = db.prepare(`${SELECT_RUN} WHERE r.id LIKE ? ESCAPE '\\' LIMIT 3`).all(`${like}%`) as RawRun[];
+  if (matches.length === 1) return toRow(matches[0]!);
+  throw new UnknownRunError(matches.length === 0 ? `unknown run "${idOrPrefix}"` : `"${idOrPrefix}" matches several runs: ${matches.map((m) => m.id).join(', ')}…`);
+}
+
+/** The runner claims a run: running, with this process's pid and a fresh heartbeat. */
+export function markRunning(db: Db, pk: number, fields: { backend: string; dataset: string; targetSteps: number }): void {
+  const now = new Date().toISOString();
+  db.prepare(`
+    UPDATE runs SET status = 'running', started_at = coalesce(started_at, ?), ended_at = NULL, error = NULL,
+      backend = ?, dataset = ?, target_steps = ?, pid = ?, host = ?, heartbeat_at = ?
+    WHERE pk = ?`).run(now, fields.backend, fields.dataset, fields.targetSteps, process.pid, hostname(), now, pk);
+}
+
+export function recordProgress(db: Db, pk: number, stepsDone: number, wallSeconds: number): void {
+  db.prepare('UPDATE runs SET steps_done = ?, wall_seconds = ?, heartbeat_at = ? WHERE pk = ?')
+    .run(stepsDone, wallSeconds, new Date().toISOString(), pk);
+}
+
+export function finishRun(db: Db, pk: number, status: Exclude<RunStatus, 'queued' | 'running'>, error: string | null = null): void {
+  db.prepare('UPDATE runs SET status = ?, error = ?, ended_at = ?, pid = NULL WHERE pk = ?')
+    .run(status, error, new Date().toISOString(), pk);
+}
+
+/** How long without a heartbeat before a run on another host counts as interrupted. */
+export const HEARTBEAT_TIMEOUT_MS = 60_000;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Runs left 'running' by a process that died (SIGKILL, power loss) become
+ * 'interrupted': on this host when their pid is gone, elsewhere when their heartbeat
+ * is older than HEARTBEAT_TIMEOUT_MS. Returns the ids marked.
+ */
+export function markInterrupted(db: Db, now = Date.now()): string[] {
+  const running = db.prepare("SELECT pk, id, pid, host, heartbeat_at FROM runs WHERE status = 'running'").all() as
+    { pk: number; id: string; pid: number | null; host: string | null; heartbeat_at: string | null }[];
+  const here = hostname();
+  const dead = running.filter((r) => {
+    if (r.host === here && r.pid !== null) return !alive(r.pid);
+    const beat = r.heartbeat_at ? Date.parse(r.heartbeat_at) : 0;
+    return now - beat > HEARTBEAT_TIMEOUT_MS;
+  });
+  const mark = db.prepare(`UPDATE runs SET status = 'interrupted', ended_at = coalesce(heartbeat_at, ?), pid = NULL,
+    error = 'the runner process ended without finishing (killed or crashed); resume continues from the last checkpoint'
+    WHERE pk = ? AND status = 'running'`);
+  db.transaction(() => {
+    for (const r of dead) mark.run(new Date(now).toISOString(), r.pk);
+  })();
+  return dead.map((r) => r.id);
+}
+
+export interface RunFilter {
+  preset?: string;
+  status?: RunStatus;
+  tag?: string;
+  /** Text in notes or id. */
+  text?: string;
+  /** ISO dates (inclusive) on created_at. */
+  since?: string;
+  until?: string;
+  /** Show each run's best (min) and last value of this metric, and allow sorting by them. */
+  metric?: string;
+  sort?: 'created' | 'preset' | 'status' | 'steps' | 'best' | 'last';
+  descending?: boolean;
+  limit?: number;
+  offset?: number;
+}
+
+export interface RunListItem extends RunRow {
+  best: number | null;
+  last: number | null;
+}
+
+const SORT_COLUMNS: Record<NonNullable<RunFilter['sort']>, string> = {
+  created: 'r.created_at', preset: 'r.preset', status: 'r.status', steps: 'r.steps_done', best: 'best', last: 'last',
+};
+
+/** Runs matching a filter, with the best (lowest) and last value of `metric` when given. */
+export function listRuns(db: Db, f: RunFilter = {}): RunListItem[] {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (f.preset) where.push('r.preset = ?') && params.push(f.preset);
+  if (f.status) where.push('r.status = ?') && params.push(f.status);
+  if (f.tag) where.push('EXISTS (SELECT 1 FROM run_tags t WHERE t.run = r.pk AND t.tag = ?)') && params.push(f.tag);
+  if (f.text) where.push("(r.notes LIKE ? ESCAPE '\\' OR r.id LIKE ? ESCAPE '\\')") && params.push(...Array(2).fill(`%${f.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
+  if (f.since) where.push('r.created_at >= ?') && params.push(f.since);
+  if (f.until) where.push('r.created_at <= ?') && params.push(f.until);
+  const sort = SORT_COLUMNS[f.sort ?? 'created'];
+  const sql = `
+    SELECT r.*, (SELECT group_concat(tag, char(31)) FROM run_tags t WHERE t.run = r.pk) AS tags,
+      s.min_value AS best, s.last_value AS last
+    FROM runs r LEFT JOIN metric_series s ON s.run = r.pk AND s.key = ?
+    ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    ORDER BY ${sort} IS NULL, ${sort} ${f.descending === false ? 'ASC' : f.sort === 'best' || f.sort === 'last' ? (f.descending ? 'DESC' : 'ASC') : 'DESC'}, r.pk DESC
+    LIMIT ? OFFSET ?`;
+  const rows = db.prepare(sql).all(f.metric ?? null, ...params, f.limit ?? -1, f.offset ?? 0) as (RawRun & { best: number | null; last: number | null })[];
+  return rows.map((r) => ({ ...toRow(r), best: r.best, last: r.last }));
+}
+
+export function addTag(db: Db, pk: number, tag: string): void {
+  const t = tag.trim();
+  if (!t) throw new Error('a tag cannot be empty');
+  db.prepare('INSERT OR IGNORE INTO run_tags (run, tag) VALUES (?, ?)').run(pk, t);
+}
+
+export function removeTag(db: Db, pk: number, tag: string): void {
+  db.prepare('DELETE FROM run_tags WHERE run = ? AND tag = ?').run(pk, tag);
+}
+
+export function setNotes(db: Db, pk: number, notes: string): void {
+  db.prepare('UPDATE runs SET notes = ? WHERE pk = ?').run(notes, pk);
+}
+
+/** Deletes a run's rows (metrics, samples, checkpoints, tags cascade). Its files are the caller's. */
+export function deleteRunRows(db: Db, pk: number): void {
+  db.prepare('DELETE FROM runs WHERE pk = ?').run(pk);
+}
+
+export interface ConfigDifference {
+  key: string;
+  values: unknown[];
+}
+
+function flatten(value: unknown, prefix = '', out: Map<string, unknown> = new Map()): Map<string, unknown> {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  } else {
+    out.set(prefix, value);
+  }
+  return out;
+}
+
+/** The dotted config keys whose values differ between runs (missing = undefined). */
+export function configDiff(configs: unknown[]): ConfigDifference[] {
+  const flat = configs.map((c) => flatten(c));
+  const keys = [...new Set(flat.flatMap((f) => [...f.keys()]))].sort();
+  return keys
+    .map((key) => ({ key, values: flat.map((f) => f.get(key)) }))
+    .filter((d) => d.values.some((v) => JSON.stringify(v) !== JSON.stringify(d.values[0])));
+}
