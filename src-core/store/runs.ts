@@ -158,19 +158,28 @@ const SORT_COLUMNS: Record<NonNullable<RunFilter['sort']>, string> = {
 export function listRuns(db: Db, f: RunFilter = {}): RunListItem[] {
   const where: string[] = [];
   const params: unknown[] = [];
-  if (f.preset) where.push('r.preset = ?') && params.push(f.preset);
-  if (f.status) where.push('r.status = ?') && params.push(f.status);
-  if (f.tag) where.push('EXISTS (SELECT 1 FROM run_tags t WHERE t.run = r.pk AND t.tag = ?)') && params.push(f.tag);
-  if (f.text) where.push("(r.notes LIKE ? ESCAPE '\\' OR r.id LIKE ? ESCAPE '\\')") && params.push(...Array(2).fill(`%${f.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
-  if (f.since) where.push('r.created_at >= ?') && params.push(f.since);
-  if (f.until) where.push('r.created_at <= ?') && params.push(f.until);
+  const add = (clause: string, ...values: unknown[]) => {
+    where.push(clause);
+    params.push(...values);
+  };
+  if (f.preset) add('r.preset = ?', f.preset);
+  if (f.status) add('r.status = ?', f.status);
+  if (f.tag) add('EXISTS (SELECT 1 FROM run_tags t WHERE t.run = r.pk AND t.tag = ?)', f.tag);
+  if (f.text) {
+    const like = `%${f.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    add("(r.notes LIKE ? ESCAPE '\\' OR r.id LIKE ? ESCAPE '\\')", like, like);
+  }
+  if (f.since) add('r.created_at >= ?', f.since);
+  if (f.until) add('r.created_at <= ?', f.until);
   const sort = SORT_COLUMNS[f.sort ?? 'created'];
+  // Newest first by default; lowest first for metric values (losses: lower is better).
+  const direction = (f.descending ?? !(f.sort === 'best' || f.sort === 'last')) ? 'DESC' : 'ASC';
   const sql = `
     SELECT r.*, (SELECT group_concat(tag, char(31)) FROM run_tags t WHERE t.run = r.pk) AS tags,
       s.min_value AS best, s.last_value AS last
     FROM runs r LEFT JOIN metric_series s ON s.run = r.pk AND s.key = ?
     ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-    ORDER BY ${sort} IS NULL, ${sort} ${f.descending === false ? 'ASC' : f.sort === 'best' || f.sort === 'last' ? (f.descending ? 'DESC' : 'ASC') : 'DESC'}, r.pk DESC
+    ORDER BY ${sort} IS NULL, ${sort} ${direction}, r.pk DESC
     LIMIT ? OFFSET ?`;
   const rows = db.prepare(sql).all(f.metric ?? null, ...params, f.limit ?? -1, f.offset ?? 0) as (RawRun & { best: number | null; last: number | null })[];
   return rows.map((r) => ({ ...toRow(r), best: r.best, last: r.last }));

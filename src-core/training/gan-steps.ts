@@ -52,63 +52,76 @@ async function readLosses(parts: Record<string, Tensor>): Promise<Losses> {
 }
 
 /**
- * One discriminator/critic update: fakes from G (no gradient to G, BN in batch mode
- * without moving-average updates), the loss on real and fake (+ the gradient penalty),
- * one optimiser step, D's batch-norm statistics, then clipping.
- * Returns d, and wasserstein / gp where the loss has them.
+ * One update of `role`'s network: the loss under the tape (its named parts kept),
+ * one optimiser step, the network's batch-norm statistics, then its clipping policy.
  */
-export async function discriminatorStep(model: GanModel, inputs: CriticInputs): Promise<Losses> {
-  const { discriminator: D, generator: G } = model;
+async function update(
+  model: GanModel, role: 'discriminator' | 'generator',
+  loss: (keep: (name: string, t: Tensor) => void, stats: StatUpdate[]) => Tensor,
+): Promise<Losses> {
+  const net = role === 'discriminator' ? model.discriminator : model.generator;
+  const optimizer = role === 'discriminator' ? model.dOptimizer : model.gOptimizer;
   const stats: StatUpdate[] = [];
   const parts = tf.tidy(() => {
-    const fake = G.apply(inputs.noise, { training: true, labels: inputs.labels });
-    const ctx = { training: true, labels: inputs.labels, statUpdates: stats };
-    const { value, grads, kept } = lossAndGrads(D, (keep) => {
-      const loss = discriminatorLoss(model.loss, D.apply(inputs.real, ctx), D.apply(fake, ctx));
-      let total = loss.total;
-      if (model.loss === 'wgan-gp') {
-        if (!inputs.alpha) throw new Error('the gradient penalty needs alpha');
-        const alpha = inputs.alpha;
-        const interpolates = tf.add(tf.mul(alpha, inputs.real), tf.mul(tf.sub(1, alpha), fake));
-        const gp = gradientPenalty((x) => D.apply(x, { training: true, labels: inputs.labels }), interpolates, model.gpWeight);
-        keep('gp', gp);
-        total = tf.add(total, gp);
-      }
-      for (const [name, t] of Object.entries(loss.parts)) if (name !== 'd') keep(name, t);
-      keep('d', total);
-      return total;
-    });
-    model.dOptimizer.apply(grads);
+    const { value, grads, kept } = lossAndGrads(net, (keep) => loss(keep, stats));
+    optimizer.apply(grads);
     value.dispose();
     return kept;
   });
   applyStatUpdates(stats);
-  clipNetwork(model.clip.policy, 'discriminator', D, model.clip.value);
+  clipNetwork(model.clip.policy, role, net, model.clip.value);
   return readLosses(parts);
 }
 
 /**
- * One generator update: G(z) through D (D in batch mode, its statistics untouched),
- * the generator loss, one optimiser step, G's batch-norm statistics, then clipping
- * (only the selective policy clips G). Returns g.
+ * One discriminator/critic update: fakes from G (batch-mode BN, no gradient to G,
+ * G's statistics untouched), the loss on real and fake (+ the gradient penalty),
+ * then update(). Returns d, and wasserstein / gp where the loss has them.
  */
-export async function generatorStep(model: GanModel, noise: Tensor2D, labels?: Tensor2D): Promise<Losses> {
+export async function discriminatorStep(model: GanModel, inputs: CriticInputs): Promise<Losses> {
+  const G = model.generator;
+  // Generated before the tape starts, so G's forward pass is not recorded on it.
+  const fake = tf.tidy(() => G.apply(inputs.noise, { training: true, labels: inputs.labels }));
+  try {
+    return await update(model, 'discriminator', (keep, stats) => discriminatorLossParts(model, inputs, fake, keep, stats));
+  } finally {
+    fake.dispose();
+  }
+}
+
+/** The critic's loss on real and fake (+ the penalty), keeping its named parts. */
+function discriminatorLossParts(
+  model: GanModel, inputs: CriticInputs, fake: Tensor, keep: (name: string, t: Tensor) => void, stats: StatUpdate[],
+): Tensor {
+  const D = model.discriminator;
+  const ctx = { training: true, labels: inputs.labels, statUpdates: stats };
+  const loss = discriminatorLoss(model.loss, D.apply(inputs.real, ctx), D.apply(fake, ctx));
+  let total = loss.total;
+  if (model.loss === 'wgan-gp') {
+    if (!inputs.alpha) throw new Error('the gradient penalty needs alpha');
+    const alpha = inputs.alpha;
+    const interpolates = tf.add(tf.mul(alpha, inputs.real), tf.mul(tf.sub(1, alpha), fake));
+    const gp = gradientPenalty((x) => D.apply(x, { training: true, labels: inputs.labels }), interpolates, model.gpWeight);
+    keep('gp', gp);
+    total = tf.add(total, gp);
+  }
+  for (const [name, t] of Object.entries(loss.parts)) if (name !== 'd') keep(name, t);
+  keep('d', total);
+  return total;
+}
+
+/**
+ * One generator update: G(z) through D (batch-mode BN, D's statistics untouched),
+ * the generator loss, then update() (only the selective policy clips G). Returns g.
+ */
+export function generatorStep(model: GanModel, noise: Tensor2D, labels?: Tensor2D): Promise<Losses> {
   const { discriminator: D, generator: G } = model;
-  const stats: StatUpdate[] = [];
-  const parts = tf.tidy(() => {
-    const { value, grads, kept } = lossAndGrads(G, (keep) => {
-      const fake = G.apply(noise, { training: true, labels, statUpdates: stats });
-      const g = generatorLoss(model.loss, D.apply(fake, { training: true, labels }));
-      keep('g', g);
-      return g;
-    });
-    model.gOptimizer.apply(grads);
-    value.dispose();
-    return kept;
+  return update(model, 'generator', (keep, stats) => {
+    const fake = G.apply(noise, { training: true, labels, statUpdates: stats });
+    const g = generatorLoss(model.loss, D.apply(fake, { training: true, labels }));
+    keep('g', g);
+    return g;
   });
-  applyStatUpdates(stats);
-  clipNetwork(model.clip.policy, 'generator', G, model.clip.value);
-  return readLosses(parts);
 }
 
 /** Images from G in inference mode (moving batch-norm statistics): [B, H, W, C]. */
