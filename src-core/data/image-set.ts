@@ -8,10 +8,19 @@ export interface ImageSet {
   /** Class index per image, or null when the source has no labels. */
   labels: Int32Array | null;
   classes: number;
+  /** Consecutive images that belong together (a captcha's character tiles); 1 otherwise. */
+  group?: number;
   /** One line for logs and the run record, e.g. "8192 tiles of 2048 synthesised captchas (seed 1)". */
   description: string;
   /** Files that could not be read, with the reason; loading went on without them. */
   skipped: { file: string; reason: string }[];
+  /**
+   * For sets streamed from disk (`images` is then empty): copies image `index` into
+   * `out` at `offset` as floats in [0, 1].
+   */
+  read?(index: number, out: Float32Array, offset: number): void;
+  /** Releases files a streamed set holds open. */
+  close?(): void;
 }
 
 export function imageSize(set: ImageSet): number {

@@ -7,6 +7,16 @@ import type { DataConfig } from '../presets/types.ts';
 import { CAPTCHA_HEIGHT, CAPTCHA_LENGTH, CAPTCHA_WIDTH, cutTiles, synthesizeCaptchas, type SynthCaptcha } from './captcha-synth.ts';
 import { decodeTo, listImages } from './folders.ts';
 import type { ImageSet } from './image-set.ts';
+import type { Db } from '../store/open.ts';
+import { getDataset } from '../store/datasets.ts';
+import { captchaDatasetImages } from './dataset-images.ts';
+import { faceDatasetImages } from './face-shards.ts';
+
+function datasetImages(db: Db, id: number, o: { imageSize: number; labelledOnly: boolean }): Promise<ImageSet> | ImageSet {
+  const d = getDataset(db, id);
+  if (d.kind === 'captcha') return captchaDatasetImages(db, id, { labelledOnly: o.labelledOnly });
+  return faceDatasetImages(db, d, o.imageSize);
+}
 
 /** Bumped whenever the synthesiser's output changes, so stale caches are not reused. */
 const SYNTH_CACHE_VERSION = 1;
@@ -17,8 +27,13 @@ export class MissingDataError extends Error {
 }
 
 /** Loads the images a job trains on. `cacheDir` keeps synthesised captchas between runs. */
-export async function loadImageSet(data: DataConfig, opts: { imageSize?: number; cacheDir?: string } = {}): Promise<ImageSet> {
+export async function loadImageSet(
+  data: DataConfig, opts: { imageSize?: number; cacheDir?: string; db?: Db; labelledOnly?: boolean } = {},
+): Promise<ImageSet> {
   switch (data.source) {
+    case 'dataset':
+      if (!opts.db) throw new Error('a dataset source needs the run store');
+      return datasetImages(opts.db, data.id, { imageSize: opts.imageSize ?? 64, labelledOnly: opts.labelledOnly ?? false });
     case 'synth-captchas':
       return synthTiles(data.count, data.seed, opts.cacheDir);
     case 'captcha-folder':

@@ -38,7 +38,8 @@ export class BatchSampler {
     for (let b = 0; b < this.batchSize; b++) {
       if (this.position === this.set.count) this.startEpoch();
       const i = this.order[this.position++]!;
-      images.set(this.set.images.subarray(i * size, (i + 1) * size), b * size);
+      if (this.set.read) this.set.read(i, images, b * size);
+      else images.set(this.set.images.subarray(i * size, (i + 1) * size), b * size);
       if (labels) labels[b] = this.set.labels![i]!;
     }
     return { images, labels };

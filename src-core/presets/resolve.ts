@@ -19,7 +19,7 @@ const CHOICES: Record<string, readonly string[]> = {
   'generatorOptimizer.kind': ['adam', 'rmsprop'],
   'optimizer.kind': ['adam', 'rmsprop'],
   'schedule.kind': ['fixed', 'phased', 'adaptive'],
-  'data.source': ['synth-captchas', 'captcha-folder', 'face-folder'],
+  'data.source': ['synth-captchas', 'captcha-folder', 'face-folder', 'dataset'],
 };
 
 /** Numeric ranges: [min, max, integer?]. Keys ending in a name match it at any depth. */
@@ -112,7 +112,8 @@ export function validateConfig(config: JobConfig): void {
     : { optimizer: config.optimizer };
   for (const [key, o] of Object.entries(optimizers)) checkOptimizer(key, o as { kind: string } & Record<string, unknown>);
   const d = config.data as { source: string; path?: unknown; count?: unknown };
-  if (d.source !== 'synth-captchas' && typeof d.path !== 'string') throw new ConfigError(`data: ${d.source} needs a path`);
+  if ((d.source === 'captcha-folder' || d.source === 'face-folder') && typeof d.path !== 'string') throw new ConfigError(`data: ${d.source} needs a path`);
+  if (d.source === 'dataset' && !Number.isInteger((d as { id?: unknown }).id)) throw new ConfigError('data: dataset needs an integer id');
   if (d.source === 'synth-captchas' && typeof d.count !== 'number') throw new ConfigError('data: synth-captchas needs a count');
   if (config.kind === 'gan') {
     if (config.imageSize !== 64 && config.imageSize !== 128) throw new ConfigError(`imageSize: ${config.imageSize} is not one of 64, 128`);
@@ -124,7 +125,7 @@ export function validateConfig(config: JobConfig): void {
     if (config.labelConditioned && !config.architecture.startsWith('captcha-dcgan')) {
       throw new ConfigError(`labelConditioned: only the captcha DCGAN architectures take labels, not ${config.architecture}`);
     }
-    if (config.architecture.startsWith('celeba') !== (config.data.source === 'face-folder')) {
+    if (config.data.source !== 'dataset' && config.architecture.startsWith('celeba') !== (config.data.source === 'face-folder')) {
       throw new ConfigError(`data.source: ${config.data.source} does not fit architecture ${config.architecture}`);
     }
   }

@@ -8,7 +8,9 @@ import type { ScheduleConfig } from '../training/schedule.ts';
 export type DataConfig =
   | { source: 'synth-captchas'; count: number; seed: number }
   | { source: 'captcha-folder'; path: string }
-  | { source: 'face-folder'; path: string };
+  | { source: 'face-folder'; path: string }
+  /** An imported dataset in the run store (`gan-workbench dataset list`). */
+  | { source: 'dataset'; id: number };
 
 /** Fields every job shares. */
 interface JobBase {

@@ -13,7 +13,11 @@ import type { Db } from '../store/open.ts';
 import { finishRun, markRunning, recordProgress, type RunRow } from '../store/runs.ts';
 import { addSample, truncateSamples } from '../store/samples.ts';
 import { createGanJob } from '../training/gan-job.ts';
-import { createRecognizerJob } from '../training/recognizer-job.ts';
+import { createRecognizerJob, type RecognizerEvaluation } from '../training/recognizer-job.ts';
+import type { ImageSet } from '../data/image-set.ts';
+import type { GanJobConfig } from '../presets/types.ts';
+import { getDataset } from '../store/datasets.ts';
+import { insertRecognizer } from '../store/recognizers.ts';
 import type { TrainingJob } from '../training/job.ts';
 import { homePaths } from '../util/home.ts';
 import { Rng } from '../util/rng.ts';
@@ -54,17 +58,19 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
   mkdirSync(files.samples, { recursive: true });
   const config = run.config as JobConfig;
   let job: TrainingJob | null = null;
+  let data: ImageSet | null = null;
   try {
     const backend = await initBackend(o.backend ?? (run.backendChoice as BackendChoice));
     for (const w of backend.warnings) o.emit({ type: 'warning', text: w });
-    const data = await loadImageSet(config.data, {
+    data = await loadImageSet(config.data, {
       imageSize: config.kind === 'gan' ? config.imageSize : undefined,
       cacheDir: homePaths(o.home).cache,
+      db,
+      labelledOnly: config.kind === 'recognizer',
     });
     for (const s of data.skipped.slice(0, 20)) o.emit({ type: 'warning', text: `skipped ${s.file}: ${s.reason}` });
-    job = config.kind === 'gan'
-      ? createGanJob(config, data, new BatchSampler(data, config.batchSize, new Rng(config.seed).fork('data').nextUint32()))
-      : createRecognizerJob(config, data);
+    const recognizer = config.kind === 'recognizer' ? createRecognizerJob(config, data) : null;
+    job = recognizer ?? createGanJob(config as GanJobConfig, data, new BatchSampler(data, config.batchSize, new Rng(config.seed).fork('data').nextUint32()));
     let secondsBefore = 0;
     if (o.resume) {
       const recorded = getCheckpoint(db, run.pk);
@@ -130,6 +136,11 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
     if (job.iteration !== lastCheckpoint) checkpoint();
     else flush();
     const status = job.iteration >= toStep ? 'completed' : 'stopped';
+    if (recognizer && config.data.source === 'dataset' && status === 'completed') {
+      const e = recognizer.evaluate();
+      const r = recordRecognizer(db, config.data.id, files.checkpoint, e, data, recognizer.config.kind === 'recognizer' ? recognizer.config.validationSplit : 0.1);
+      o.emit({ type: 'note', step: job.iteration, text: `recogniser ${r.id}: ${(e.characterAccuracy * 100).toFixed(1)}% of characters, ${(e.captchaAccuracy * 100).toFixed(1)}% of captchas on the held-out split` });
+    }
     finishRun(db, run.pk, status);
     const summary: RunSummary = {
       run: run.id, preset: config.preset, steps: job.iteration, seconds: Number(elapsed().toFixed(3)),
@@ -142,6 +153,20 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
     throw err;
   } finally {
     job?.dispose();
+    data?.close?.();
     tf.disposeVariables();
   }
+}
+
+/** Stores a dataset's trained recogniser (its checkpoint holds the weights) for pre-labelling. */
+function recordRecognizer(db: Db, dataset: number, checkpoint: string, e: RecognizerEvaluation, data: ImageSet, validationSplit: number) {
+  const d = getDataset(db, dataset);
+  const captchas = data.count / (data.group ?? 4);
+  // As splitByCaptcha rounds it.
+  const validation = Math.max(1, Math.round(captchas * validationSplit));
+  return insertRecognizer(db, {
+    dataset, weightsPath: checkpoint, sha256: sha256(readFileSync(checkpoint)), alphabet: String((d.settings as { alphabet: string }).alphabet),
+    characterAccuracy: e.characterAccuracy, captchaAccuracy: e.captchaAccuracy, confusion: e.confusion,
+    trainCaptchas: captchas - validation, validationCaptchas: validation,
+  });
 }

@@ -10,30 +10,34 @@ import type { JobState, TrainingJob } from './job.ts';
 import { createOptimizer } from './optimizers.ts';
 import { predictProbabilities, recognizerStep } from './recognizer-steps.ts';
 
-/** Tiles per captcha: the sets the recogniser trains on are cut 4 to a captcha, in order. */
-const TILES_PER_CAPTCHA = 4;
+/** Tiles per captcha of a set (its tiles come in captcha order). */
+const tilesPerCaptcha = (set: ImageSet) => set.group ?? 4;
 
 /** Splits a tile set by captcha (never one captcha's tiles on both sides), seeded. */
 export function splitByCaptcha(set: ImageSet, validationShare: number, seed: number): { train: ImageSet; validation: ImageSet } {
   if (!set.labels) throw new Error('the recogniser trains on labelled tiles');
-  const captchas = Math.floor(set.count / TILES_PER_CAPTCHA);
+  const captchas = Math.floor(set.count / tilesPerCaptcha(set));
+  if (captchas < 2) throw new Error(`the recogniser needs at least 2 labelled captchas, not ${captchas}`);
   const order = new Rng(seed).fork('split').permutation(captchas);
   const nVal = Math.max(1, Math.round(captchas * validationShare));
-  const pick = (ids: Uint32Array): ImageSet => {
-    const size = imageSize(set);
-    const images = new Float32Array(ids.length * TILES_PER_CAPTCHA * size);
-    const labels = new Int32Array(ids.length * TILES_PER_CAPTCHA);
-    ids.forEach((c, i) => {
-      for (let k = 0; k < TILES_PER_CAPTCHA; k++) {
-        const src = c * TILES_PER_CAPTCHA + k;
-        const dst = i * TILES_PER_CAPTCHA + k;
-        images.set(set.images.subarray(src * size, (src + 1) * size), dst * size);
-        labels[dst] = set.labels![src]!;
-      }
-    });
-    return { ...set, images, labels, count: labels.length };
-  };
-  return { validation: pick(order.subarray(0, nVal)), train: pick(order.subarray(nVal)) };
+  return { validation: pickCaptchas(set, order.subarray(0, nVal)), train: pickCaptchas(set, order.subarray(nVal)) };
+}
+
+/** The tiles of the captchas `ids` (indices in captcha order), as a set of their own. */
+export function pickCaptchas(set: ImageSet, ids: ArrayLike<number>): ImageSet {
+  const per = tilesPerCaptcha(set);
+  const size = imageSize(set);
+  const images = new Float32Array(ids.length * per * size);
+  const labels = new Int32Array(ids.length * per);
+  Array.from(ids).forEach((c, i) => {
+    for (let k = 0; k < per; k++) {
+      const src = c * per + k;
+      const dst = i * per + k;
+      images.set(set.images.subarray(src * size, (src + 1) * size), dst * size);
+      labels[dst] = set.labels![src]!;
+    }
+  });
+  return { ...set, images, labels, count: labels.length };
 }
 
 export interface RecognizerEvaluation {
@@ -44,7 +48,7 @@ export interface RecognizerEvaluation {
 }
 
 /** Per-character and per-captcha accuracy of predicted class probabilities [N, classes]. */
-export function evaluatePredictions(probs: Float32Array, labels: Int32Array, classes: number): RecognizerEvaluation {
+export function evaluatePredictions(probs: Float32Array, labels: Int32Array, classes: number, perCaptcha = 4): RecognizerEvaluation {
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   let right = 0;
   let captchasRight = 0;
@@ -56,20 +60,32 @@ export function evaluatePredictions(probs: Float32Array, labels: Int32Array, cla
     const ok = best === labels[i];
     if (ok) right += 1;
     captchaOk &&= ok;
-    if (i % TILES_PER_CAPTCHA === TILES_PER_CAPTCHA - 1) {
+    if (i % perCaptcha === perCaptcha - 1) {
       if (captchaOk) captchasRight += 1;
       captchaOk = true;
     }
   }
   return {
     characterAccuracy: right / labels.length,
-    captchaAccuracy: captchasRight / Math.floor(labels.length / TILES_PER_CAPTCHA),
+    captchaAccuracy: captchasRight / Math.floor(labels.length / perCaptcha),
     confusion,
   };
 }
 
-export function createRecognizerJob(config: RecognizerJobConfig, data: ImageSet): TrainingJob & { evaluate(): RecognizerEvaluation } {
+export type RecognizerJob = TrainingJob & {
+  evaluate(): RecognizerEvaluation;
+  /** Class probabilities [N, classes] of tiles [N, 20, 20, 1]. */
+  predict(tiles: Float32Array, count: number): Float32Array;
+};
+
+export function createRecognizerJob(config: RecognizerJobConfig, data: ImageSet): RecognizerJob {
   const { train, validation } = splitByCaptcha(data, config.validationSplit, config.seed);
+  return createRecognizerJobOn(config, train, validation);
+}
+
+/** A recogniser job on a given train / validation split (the mislabel search trains one per fold). */
+export function createRecognizerJobOn(config: RecognizerJobConfig, train: ImageSet, validation: ImageSet): RecognizerJob {
+  const data = train;
   const sampler = new BatchSampler(train, config.batchSize, config.seed);
   const net = buildCaptchaRecognizer(new Rng(config.seed).fork('init/recognizer'), data.classes || CAPTCHA_CLASSES);
   const optimizer = createOptimizer(config.optimizer, net.params);
@@ -80,7 +96,15 @@ export function createRecognizerJob(config: RecognizerJobConfig, data: ImageSet)
     const probs = predictProbabilities(net, x);
     const values = probs.dataSync() as Float32Array;
     tf.dispose([x, probs]);
-    return evaluatePredictions(values, validation.labels!, data.classes);
+    return evaluatePredictions(values, validation.labels!, data.classes, tilesPerCaptcha(validation));
+  }
+
+  function predict(tiles: Float32Array, count: number): Float32Array {
+    const x = tf.tensor4d(tiles, [count, train.height, train.width, 1]);
+    const probs = predictProbabilities(net, x);
+    const values = probs.dataSync() as Float32Array;
+    tf.dispose([x, probs]);
+    return values;
   }
 
   return {
@@ -111,6 +135,7 @@ export function createRecognizerJob(config: RecognizerJobConfig, data: ImageSet)
     },
     notes: () => [],
     evaluate,
+    predict,
     getState(): JobState {
       const o = optimizer.getState();
       return {

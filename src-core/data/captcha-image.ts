@@ -1,0 +1,135 @@
+import { TILE } from '../models/captcha.ts';
+
+/** How a scraped captcha becomes character tiles (all configurable per dataset). */
+export interface CaptchaSettings {
+  /** Normalised size: every captcha is resized to width × height grayscale. */
+  width: number;
+  height: number;
+  /** Characters per captcha. */
+  length: number;
+  alphabet: string;
+  /** 'otsu' per image, or a fixed global threshold in [0, 255] as in the thesis. */
+  threshold: 'otsu' | number;
+  /** 'equal': N equal slices (the thesis); 'projection': cuts at the emptiest columns near the equal cuts. */
+  segmentation: 'equal' | 'projection';
+}
+
+/** Default: SPEC §1 (20×80, 4 characters of 32 symbols, equal tiles). */
+export function defaultCaptchaSettings(length = 4, alphabet = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ'): CaptchaSettings {
+  return { width: TILE * length, height: TILE, length, alphabet, threshold: 'otsu', segmentation: 'equal' };
+}
+
+/** Otsu's threshold of 8-bit grayscale pixels: maximises the between-class variance. */
+export function otsuThreshold(gray: Uint8Array): number {
+  const hist = new Array<number>(256).fill(0);
+  for (const v of gray) hist[v]! += 1;
+  const total = gray.length;
+  let sumAll = 0;
+  for (let i = 0; i < 256; i++) sumAll += i * hist[i]!;
+  let sumB = 0;
+  let wB = 0;
+  let best = 0;
+  let bestVar = -1;
+  for (let t = 0; t < 256; t++) {
+    wB += hist[t]!;
+    if (wB === 0) continue;
+    const wF = total - wB;
+    if (wF === 0) break;
+    sumB += t * hist[t]!;
+    const mB = sumB / wB;
+    const mF = (sumAll - sumB) / wF;
+    const between = wB * wF * (mB - mF) ** 2;
+    if (between > bestVar) {
+      bestVar = between;
+      best = t;
+    }
+  }
+  return best;
+}
+
+/**
+ * Ink mask (1 = character, 0 = background) of a grayscale captcha. Pixels at or
+ * below the threshold are dark; ink is whichever side is the minority, so light-on-
+ * dark captchas come out the same way as dark-on-light ones.
+ */
+export function binarize(gray: Uint8Array, threshold: 'otsu' | number): Float32Array {
+  const t = threshold === 'otsu' ? otsuThreshold(gray) : threshold;
+  const ink = new Float32Array(gray.length);
+  let dark = 0;
+  for (let i = 0; i < gray.length; i++) {
+    if (gray[i]! <= t) {
+      ink[i] = 1;
+      dark += 1;
+    }
+  }
+  if (dark > gray.length / 2) for (let i = 0; i < ink.length; i++) ink[i] = 1 - ink[i]!;
+  return ink;
+}
+
+/** Column boundaries [x0, x1, …, xN] of the N character slices. */
+export function segmentColumns(ink: Float32Array, width: number, height: number, n: number, mode: CaptchaSettings['segmentation']): number[] {
+  const equal = Array.from({ length: n + 1 }, (_, i) => Math.round((i * width) / n));
+  if (mode === 'equal') return equal;
+  const column = new Float32Array(width);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) column[x]! += ink[y * width + x]!;
+  const slot = width / n;
+  const cuts = [0];
+  for (let i = 1; i < n; i++) {
+    // The emptiest column within ±40% of a slot around the equal cut (ties: nearest the equal cut).
+    const centre = equal[i]!;
+    const reach = Math.max(1, Math.floor(slot * 0.4));
+    let best = centre;
+    for (let x = Math.max(cuts.at(-1)! + 1, centre - reach); x <= Math.min(width - 1, centre + reach); x++) {
+      if (column[x]! < column[best]! || (column[x] === column[best] && Math.abs(x - centre) < Math.abs(best - centre))) best = x;
+    }
+    cuts.push(best);
+  }
+  cuts.push(width);
+  return cuts;
+}
+
+/** Bilinear resample of a one-channel image to TILE × TILE. */
+export function resampleTile(src: Float32Array, width: number, height: number, x0: number, x1: number): Float32Array {
+  const out = new Float32Array(TILE * TILE);
+  const w = Math.max(1, x1 - x0);
+  for (let ty = 0; ty < TILE; ty++) {
+    const sy = Math.min(height - 1, Math.max(0, ((ty + 0.5) * height) / TILE - 0.5));
+    const y0 = Math.floor(sy);
+    const y1 = Math.min(height - 1, y0 + 1);
+    const fy = sy - y0;
+    for (let tx = 0; tx < TILE; tx++) {
+      const sx = Math.min(w - 1, Math.max(0, ((tx + 0.5) * w) / TILE - 0.5));
+      const xa = Math.floor(sx);
+      const xb = Math.min(w - 1, xa + 1);
+      const fx = sx - xa;
+      const at = (y: number, x: number) => src[y * width + x0 + x]!;
+      out[ty * TILE + tx] = (1 - fy) * ((1 - fx) * at(y0, xa) + fx * at(y0, xb)) + fy * ((1 - fx) * at(y1, xa) + fx * at(y1, xb));
+    }
+  }
+  return out;
+}
+
+/** A captcha's N tiles (each TILE × TILE, ink in [0, 1]) and where it was cut. */
+export function cutCaptcha(gray: Uint8Array, s: CaptchaSettings): { tiles: Float32Array[]; cuts: number[]; ink: Float32Array } {
+  const ink = binarize(gray, s.threshold);
+  const cuts = segmentColumns(ink, s.width, s.height, s.length, s.segmentation);
+  const tiles = cuts.slice(0, -1).map((x0, i) => {
+    const x1 = cuts[i + 1]!;
+    // Equal cuts of a 20-pixel-per-character captcha are already tiles: copy exactly.
+    if (s.height === TILE && x1 - x0 === TILE) {
+      const t = new Float32Array(TILE * TILE);
+      for (let y = 0; y < TILE; y++) t.set(ink.subarray(y * s.width + x0, y * s.width + x1), y * TILE);
+      return t;
+    }
+    return resampleTile(ink, s.width, s.height, x0, x1);
+  });
+  return { tiles, cuts, ink };
+}
+
+/** Why a label cannot be stored, or null when it fits the alphabet and length. */
+export function labelProblem(label: string, s: Pick<CaptchaSettings, 'alphabet' | 'length'>): string | null {
+  if ([...label].length !== s.length) return `"${label}" has ${[...label].length} characters; this dataset's captchas have ${s.length}`;
+  const bad = [...new Set([...label].filter((c) => !s.alphabet.includes(c)))];
+  if (bad.length) return `"${label}" has ${bad.map((c) => `"${c}"`).join(', ')}, not in the alphabet ${s.alphabet}`;
+  return null;
+}

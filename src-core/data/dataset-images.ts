@@ -1,0 +1,40 @@
+import type { Db } from '../store/open.ts';
+import { listCaptchas, type CaptchaRow } from '../store/captchas.ts';
+import { getDataset } from '../store/datasets.ts';
+import { TILE } from '../models/captcha.ts';
+import { cutCaptcha, type CaptchaSettings } from './captcha-image.ts';
+import type { ImageSet } from './image-set.ts';
+
+/** Tiles of captchas [n·length, 20, 20] in captcha order, with class indices (-1 where unlabelled). */
+export function tilesOf(captchas: CaptchaRow[], s: CaptchaSettings): { tiles: Float32Array; labels: Int32Array } {
+  const per = TILE * TILE;
+  const tiles = new Float32Array(captchas.length * s.length * per);
+  const labels = new Int32Array(captchas.length * s.length).fill(-1);
+  captchas.forEach((c, i) => {
+    cutCaptcha(c.pixels, s).tiles.forEach((t, k) => {
+      tiles.set(t, (i * s.length + k) * per);
+      if (c.label) labels[i * s.length + k] = s.alphabet.indexOf([...c.label][k]!);
+    });
+  });
+  return { tiles, labels };
+}
+
+/**
+ * A captcha dataset as training images: every captcha's tiles, cut with the
+ * dataset's settings. `labelledOnly` keeps captchas with status 'labelled' (the
+ * recogniser); otherwise all captchas but skipped ones, labelled when all are.
+ */
+export function captchaDatasetImages(db: Db, id: number, opts: { labelledOnly: boolean }): ImageSet {
+  const d = getDataset(db, id);
+  if (d.kind !== 'captcha') throw new Error(`dataset ${id} holds ${d.kind}, not captchas`);
+  const s = d.settings as unknown as CaptchaSettings;
+  const captchas = listCaptchas(db, id).filter((c) => (opts.labelledOnly ? c.status === 'labelled' : c.status !== 'skipped'));
+  if (captchas.length === 0) throw new Error(`dataset ${id} has no ${opts.labelledOnly ? 'labelled ' : ''}captchas`);
+  const { tiles, labels } = tilesOf(captchas, s);
+  const allLabelled = labels.every((l) => l >= 0);
+  return {
+    images: tiles, count: labels.length, height: TILE, width: TILE, channels: 1, labels: allLabelled ? labels : null,
+    classes: s.alphabet.length, group: s.length,
+    description: `${labels.length} tiles of ${captchas.length} captchas from dataset ${id} (${d.name})`, skipped: [],
+  };
+}

@@ -1,0 +1,137 @@
+import type { Db } from './open.ts';
+
+export const LABEL_STATUSES = ['unlabelled', 'labelled', 'skipped', 'flagged'] as const;
+export type LabelStatus = (typeof LABEL_STATUSES)[number];
+
+export interface CaptchaRow {
+  id: number;
+  dataset: number;
+  ordinal: number;
+  file: string;
+  /** Normalised grayscale pixels, width × height of the dataset's settings. */
+  pixels: Uint8Array;
+  label: string | null;
+  status: LabelStatus;
+  updatedAt: string;
+}
+
+interface Raw { pk: number; dataset: number; ordinal: number; file: string; pixels: Buffer; label: string | null; status: LabelStatus; updated_at: string }
+const toRow = (r: Raw): CaptchaRow => ({
+  id: r.pk, dataset: r.dataset, ordinal: r.ordinal, file: r.file, pixels: new Uint8Array(r.pixels), label: r.label, status: r.status, updatedAt: r.updated_at,
+});
+
+export class UnknownCaptchaError extends Error {
+  override name = 'UnknownCaptchaError';
+}
+
+/** Inserts captchas of one import batch in one transaction. */
+export function insertCaptchas(db: Db, dataset: number, rows: { ordinal: number; file: string; pixels: Uint8Array; label: string | null }[]): void {
+  const stmt = db.prepare('INSERT INTO captchas (dataset, ordinal, file, pixels, label, status, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const now = new Date().toISOString();
+  db.transaction(() => {
+    for (const r of rows) stmt.run(dataset, r.ordinal, r.file, Buffer.from(r.pixels), r.label, r.label ? 'labelled' : 'unlabelled', now);
+  })();
+}
+
+export function getCaptcha(db: Db, id: number): CaptchaRow {
+  const r = db.prepare('SELECT * FROM captchas WHERE pk = ?').get(id) as Raw | undefined;
+  if (!r) throw new UnknownCaptchaError(`unknown captcha ${id}`);
+  return toRow(r);
+}
+
+export interface CaptchaFilter {
+  status?: LabelStatus;
+  /** Captchas whose label contains this text. */
+  labelContains?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export function listCaptchas(db: Db, dataset: number, f: CaptchaFilter = {}): CaptchaRow[] {
+  const where = ['dataset = ?'];
+  const params: unknown[] = [dataset];
+  if (f.status) {
+    where.push('status = ?');
+    params.push(f.status);
+  }
+  if (f.labelContains) {
+    where.push("label LIKE ? ESCAPE '\\'");
+    params.push(`%${f.labelContains.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  }
+  return (db.prepare(`SELECT * FROM captchas WHERE ${where.join(' AND ')} ORDER BY ordinal LIMIT ? OFFSET ?`)
+    .all(...params, f.limit ?? -1, f.offset ?? 0) as Raw[]).map(toRow);
+}
+
+/** The first unlabelled captcha after `afterOrdinal` (wrapping to the start), or null when none is left. */
+export function nextUnlabelled(db: Db, dataset: number, afterOrdinal = -1): CaptchaRow | null {
+  const q = db.prepare("SELECT * FROM captchas WHERE dataset = ? AND status = 'unlabelled' AND ordinal > ? ORDER BY ordinal LIMIT 1");
+  const r = (q.get(dataset, afterOrdinal) ?? q.get(dataset, -1)) as Raw | undefined;
+  return r ? toRow(r) : null;
+}
+
+export function labelCounts(db: Db, dataset: number): Record<LabelStatus | 'total', number> {
+  const rows = db.prepare('SELECT status, count(*) AS n FROM captchas WHERE dataset = ? GROUP BY status').all(dataset) as { status: LabelStatus; n: number }[];
+  const out = { unlabelled: 0, labelled: 0, skipped: 0, flagged: 0, total: 0 };
+  for (const r of rows) {
+    out[r.status] = r.n;
+    out.total += r.n;
+  }
+  return out;
+}
+
+/**
+ * Changes a captcha's label and status and records the change, durably: the write
+ * runs with synchronous = FULL, so once this returns the label survives a crash or
+ * power loss. A new change discards the redo history.
+ */
+export function changeLabel(db: Db, id: number, label: string | null, status: LabelStatus): CaptchaRow {
+  const before = getCaptcha(db, id);
+  durably(db, () => {
+    db.prepare('DELETE FROM label_events WHERE dataset = ? AND undone = 1').run(before.dataset);
+    db.prepare('UPDATE captchas SET label = ?, status = ?, updated_at = ? WHERE pk = ?').run(label, status, new Date().toISOString(), id);
+    db.prepare(`INSERT INTO label_events (dataset, captcha, before_label, before_status, after_label, after_status, at)
+      VALUES (?, ?, ?, ?, ?, ?, ?)`).run(before.dataset, id, before.label, before.status, label, status, new Date().toISOString());
+  });
+  return getCaptcha(db, id);
+}
+
+/** Undoes the dataset's latest change not yet undone; returns the captcha it restored, or null. */
+export function undoLabel(db: Db, dataset: number): CaptchaRow | null {
+  const e = db.prepare('SELECT * FROM label_events WHERE dataset = ? AND undone = 0 ORDER BY pk DESC LIMIT 1').get(dataset) as
+    { pk: number; captcha: number; before_label: string | null; before_status: LabelStatus } | undefined;
+  if (!e) return null;
+  durably(db, () => {
+    db.prepare('UPDATE captchas SET label = ?, status = ?, updated_at = ? WHERE pk = ?').run(e.before_label, e.before_status, new Date().toISOString(), e.captcha);
+    db.prepare('UPDATE label_events SET undone = 1 WHERE pk = ?').run(e.pk);
+  });
+  return getCaptcha(db, e.captcha);
+}
+
+/** Re-applies the earliest undone change; returns the captcha, or null when there is nothing to redo. */
+export function redoLabel(db: Db, dataset: number): CaptchaRow | null {
+  const e = db.prepare('SELECT * FROM label_events WHERE dataset = ? AND undone = 1 ORDER BY pk ASC LIMIT 1').get(dataset) as
+    { pk: number; captcha: number; after_label: string | null; after_status: LabelStatus } | undefined;
+  if (!e) return null;
+  durably(db, () => {
+    db.prepare('UPDATE captchas SET label = ?, status = ?, updated_at = ? WHERE pk = ?').run(e.after_label, e.after_status, new Date().toISOString(), e.captcha);
+    db.prepare('UPDATE label_events SET undone = 0 WHERE pk = ?').run(e.pk);
+  });
+  return getCaptcha(db, e.captcha);
+}
+
+/**
+ * Runs a write transaction with synchronous = FULL (the connection's default is
+ * NORMAL). Inside a caller's transaction it joins it: the caller made it durable.
+ */
+export function durably(db: Db, f: () => void): void {
+  if (db.inTransaction) {
+    db.transaction(f)();
+    return;
+  }
+  db.pragma('synchronous = FULL');
+  try {
+    db.transaction(f)();
+  } finally {
+    db.pragma('synchronous = NORMAL');
+  }
+}

@@ -1,0 +1,72 @@
+import type { Db } from './open.ts';
+
+export interface RecognizerRow {
+  id: number;
+  dataset: number;
+  weightsPath: string;
+  sha256: string;
+  alphabet: string;
+  characterAccuracy: number;
+  captchaAccuracy: number;
+  confusion: number[][];
+  trainCaptchas: number;
+  validationCaptchas: number;
+  createdAt: string;
+}
+
+interface Raw {
+  pk: number; dataset: number; weights_path: string; sha256: string; alphabet: string; character_accuracy: number; captcha_accuracy: number;
+  confusion: string; train_captchas: number; validation_captchas: number; created_at: string;
+}
+const toRow = (r: Raw): RecognizerRow => ({
+  id: r.pk, dataset: r.dataset, weightsPath: r.weights_path, sha256: r.sha256, alphabet: r.alphabet, characterAccuracy: r.character_accuracy,
+  captchaAccuracy: r.captcha_accuracy, confusion: JSON.parse(r.confusion) as number[][], trainCaptchas: r.train_captchas,
+  validationCaptchas: r.validation_captchas, createdAt: r.created_at,
+});
+
+export function insertRecognizer(db: Db, r: Omit<RecognizerRow, 'id' | 'createdAt'>): RecognizerRow {
+  const info = db.prepare(`INSERT INTO recognizers (dataset, weights_path, sha256, alphabet, character_accuracy, captcha_accuracy, confusion,
+    train_captchas, validation_captchas, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(r.dataset, r.weightsPath, r.sha256, r.alphabet,
+    r.characterAccuracy, r.captchaAccuracy, JSON.stringify(r.confusion), r.trainCaptchas, r.validationCaptchas, new Date().toISOString());
+  return getRecognizer(db, Number(info.lastInsertRowid));
+}
+
+export function getRecognizer(db: Db, id: number): RecognizerRow {
+  const r = db.prepare('SELECT * FROM recognizers WHERE pk = ?').get(id) as Raw | undefined;
+  if (!r) throw new Error(`unknown recogniser ${id}`);
+  return toRow(r);
+}
+
+/** The dataset's most recently trained recogniser, or null. */
+export function latestRecognizer(db: Db, dataset: number): RecognizerRow | null {
+  const r = db.prepare('SELECT * FROM recognizers WHERE dataset = ? ORDER BY pk DESC LIMIT 1').get(dataset) as Raw | undefined;
+  return r ? toRow(r) : null;
+}
+
+export function savePredictions(db: Db, recognizer: number, rows: { captcha: number; label: string; confidence: number }[]): void {
+  const stmt = db.prepare('INSERT OR REPLACE INTO predictions (captcha, recognizer, label, confidence) VALUES (?, ?, ?, ?)');
+  db.transaction(() => {
+    for (const r of rows) stmt.run(r.captcha, recognizer, r.label, r.confidence);
+  })();
+}
+
+export function predictionFor(db: Db, captcha: number): { label: string; confidence: number; recognizer: number } | null {
+  return (db.prepare('SELECT label, confidence, recognizer FROM predictions WHERE captcha = ? ORDER BY recognizer DESC LIMIT 1').get(captcha) as
+    { label: string; confidence: number; recognizer: number } | undefined) ?? null;
+}
+
+export function saveMislabelScores(db: Db, dataset: number, rows: { captcha: number; score: number; suggested: string }[]): void {
+  const now = new Date().toISOString();
+  db.transaction(() => {
+    db.prepare('DELETE FROM mislabel_scores WHERE dataset = ?').run(dataset);
+    const stmt = db.prepare('INSERT INTO mislabel_scores (captcha, dataset, score, suggested, computed_at) VALUES (?, ?, ?, ?, ?)');
+    for (const r of rows) stmt.run(r.captcha, dataset, r.score, r.suggested, now);
+  })();
+}
+
+/** The "likely mislabelled" queue: highest scores first, with the captcha's current label. */
+export function mislabelQueue(db: Db, dataset: number, limit = 50): { captcha: number; file: string; label: string | null; suggested: string; score: number }[] {
+  return db.prepare(`SELECT m.captcha, c.file, c.label, m.suggested, m.score FROM mislabel_scores m JOIN captchas c ON c.pk = m.captcha
+    WHERE m.dataset = ? AND c.status = 'labelled' AND c.label <> m.suggested ORDER BY m.score DESC LIMIT ?`).all(dataset, limit) as
+    { captcha: number; file: string; label: string | null; suggested: string; score: number }[];
+}

@@ -1,0 +1,124 @@
+import { tf } from '../engine/tf.ts';
+import type { CaptchaSettings } from '../data/captcha-image.ts';
+import { tilesOf } from '../data/dataset-images.ts';
+import { captchaDatasetImages } from '../data/dataset-images.ts';
+import { buildCaptchaRecognizer } from '../models/captcha.ts';
+import { disposeNetwork } from '../models/network.ts';
+import { readCheckpoint } from '../runner/checkpoint.ts';
+import type { RecognizerJobConfig } from '../presets/types.ts';
+import type { Db } from '../store/open.ts';
+import { listCaptchas } from '../store/captchas.ts';
+import { getDataset } from '../store/datasets.ts';
+import { getRecognizer, saveMislabelScores, savePredictions } from '../store/recognizers.ts';
+import { Rng } from '../util/rng.ts';
+import { loadNet } from './gan-job.ts';
+import { predictProbabilities } from './recognizer-steps.ts';
+import { createRecognizerJobOn, pickCaptchas } from './recognizer-job.ts';
+
+/** Reading of one captcha from per-tile probabilities: the argmax text and its confidence (product of the tiles' maxima). */
+export function readCaptcha(probs: Float32Array, offset: number, length: number, alphabet: string): { label: string; confidence: number } {
+  const classes = alphabet.length;
+  let label = '';
+  let confidence = 1;
+  for (let k = 0; k < length; k++) {
+    let best = 0;
+    const base = (offset + k) * classes;
+    for (let c = 1; c < classes; c++) if (probs[base + c]! > probs[base + best]!) best = c;
+    label += alphabet[best];
+    confidence *= probs[base + best]!;
+  }
+  return { label, confidence };
+}
+
+/** Pre-labels every unlabelled captcha with the recogniser's reading and confidence. */
+export function prelabel(db: Db, datasetId: number, recognizerId: number): number {
+  const d = getDataset(db, datasetId);
+  const s = d.settings as unknown as CaptchaSettings;
+  const r = getRecognizer(db, recognizerId);
+  const captchas = listCaptchas(db, datasetId, { status: 'unlabelled' });
+  if (captchas.length === 0) return 0;
+  const net = buildCaptchaRecognizer(new Rng(0), s.alphabet.length);
+  try {
+    loadNet('R', net, readCheckpoint(r.weightsPath).state.tensors);
+    const { tiles } = tilesOf(captchas, s);
+    const x = tf.tensor4d(tiles, [captchas.length * s.length, 20, 20, 1]);
+    const p = predictProbabilities(net, x);
+    const probs = p.dataSync() as Float32Array;
+    tf.dispose([x, p]);
+    savePredictions(db, recognizerId, captchas.map((c, i) => ({ captcha: c.id, ...readCaptcha(probs, i * s.length, s.length, s.alphabet) })));
+    return captchas.length;
+  } finally {
+    disposeNetwork(net);
+  }
+}
+
+/**
+ * Confident learning (Northcutt et al. 2021) on out-of-fold probabilities: K
+ * recognisers each predict the labelled captchas they did not train on. Per class j,
+ * t_j = mean p(j) over tiles labelled j. A tile is suspect when p(given) < t_given
+ * while another class k reaches p(k) ≥ t_k; its score is p(k) − p(given). A
+ * captcha's score is its worst tile's; the suggestion replaces suspect tiles by k.
+ */
+export async function findMislabels(
+  db: Db, datasetId: number, o: { folds: number; steps: number; seed: number; onFold?: (fold: number) => void },
+): Promise<{ captcha: number; score: number; suggested: string; label: string }[]> {
+  const d = getDataset(db, datasetId);
+  const s = d.settings as unknown as CaptchaSettings;
+  const labelled = listCaptchas(db, datasetId, { status: 'labelled' });
+  const set = captchaDatasetImages(db, datasetId, { labelledOnly: true });
+  const n = labelled.length;
+  if (n < o.folds * 2) throw new Error(`mislabel detection needs at least ${o.folds * 2} labelled captchas, not ${n}`);
+  const classes = s.alphabet.length;
+  const probs = new Float32Array(set.count * classes);
+  const order = new Rng(o.seed).fork('folds').permutation(n);
+  const config: RecognizerJobConfig = {
+    kind: 'recognizer', preset: 'captcha-recognizer', section: '4.1', title: 'fold', seed: o.seed, batchSize: 64, steps: o.steps, seconds: 0,
+    checkpointEvery: o.steps, progressEvery: o.steps, evalEvery: o.steps, validationSplit: 0.1,
+    optimizer: { kind: 'adam', learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, data: { source: 'dataset', id: datasetId },
+  };
+  for (let f = 0; f < o.folds; f++) {
+    const held = Array.from(order).filter((_, i) => i % o.folds === f);
+    const rest = Array.from(order).filter((_, i) => i % o.folds !== f);
+    const job = createRecognizerJobOn(config, pickCaptchas(set, rest), pickCaptchas(set, held));
+    try {
+      for (let i = 0; i < o.steps; i++) await job.runIteration();
+      const heldSet = pickCaptchas(set, held);
+      const p = job.predict(heldSet.images, heldSet.count);
+      held.forEach((c, i) => probs.set(p.subarray(i * s.length * classes, (i + 1) * s.length * classes), c * s.length * classes));
+    } finally {
+      job.dispose();
+    }
+    o.onFold?.(f + 1);
+  }
+  const labels = set.labels!;
+  const sum = new Float64Array(classes);
+  const count = new Float64Array(classes);
+  labels.forEach((l, t) => {
+    sum[l]! += probs[t * classes + l]!;
+    count[l]! += 1;
+  });
+  const threshold = Array.from(sum, (v, j) => (count[j]! ? v / count[j]! : 1));
+  const results = labelled.map((c, i) => {
+    let score = 0;
+    let suggested = '';
+    for (let k = 0; k < s.length; k++) {
+      const t = i * s.length + k;
+      const given = labels[t]!;
+      const pGiven = probs[t * classes + given]!;
+      let best = given;
+      let margin = 0;
+      for (let j = 0; j < classes; j++) {
+        const pj = probs[t * classes + j]!;
+        if (j !== given && pGiven < threshold[given]! && pj >= threshold[j]! && pj - pGiven > margin) {
+          margin = pj - pGiven;
+          best = j;
+        }
+      }
+      score = Math.max(score, margin);
+      suggested += s.alphabet[best];
+    }
+    return { captcha: c.id, score, suggested, label: c.label! };
+  });
+  saveMislabelScores(db, datasetId, results);
+  return results.sort((a, b) => b.score - a.score);
+}
