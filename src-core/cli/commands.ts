@@ -87,7 +87,7 @@ export async function resumeCommand(args: ParsedArgs, io: Io): Promise<number> {
 }
 
 /** Runs a job in a runner process and renders its events (bar or JSON lines). */
-async function drive(request: RunnerRequest, args: ParsedArgs, io: Io): Promise<number> {
+export async function drive(request: RunnerRequest, args: ParsedArgs, io: Io): Promise<number> {
   const json = args.flags.has('json');
   let bar: ProgressBar | null = null;
   let summary: RunSummary | null = null;

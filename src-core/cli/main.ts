@@ -4,6 +4,10 @@ import { StoreError } from '../store/open.ts';
 import { UnknownRunError } from '../store/runs.ts';
 import { UsageError, parseArgs } from './args.ts';
 import { presetsCommand, resumeCommand, trainCommand, type Io } from './commands.ts';
+import { datasetCommand, labelsCommand, recognizerCommand } from './dataset-commands.ts';
+import { UnknownDatasetError } from '../store/datasets.ts';
+import { LabelError } from '../data/labels.ts';
+import { CelebaLayoutError } from '../data/celeba-layout.ts';
 import { deleteCommand, exportMetricsCommand, noteCommand, runsCommand, showCommand, tagCommand } from './run-commands.ts';
 
 const USAGE = `gan-workbench — train and compare the thesis's GANs
@@ -19,6 +23,15 @@ Usage:
   gan-workbench note RUN TEXT
   gan-workbench delete RUN
   gan-workbench export-metrics RUN… --out FILE.csv
+  gan-workbench dataset synth-captchas --count N [--seed K]
+  gan-workbench dataset import-captchas DIR [--labels FILE] [--labels-from-filenames] [--length N] [--alphabet S]
+                        [--size WxH] [--threshold otsu|0-255] [--segmentation equal|projection] [--json]
+  gan-workbench dataset import-celeba DIR --size 64|128 [--json]     (Ctrl-C cancels; run again to resume)
+  gan-workbench dataset list [--json] | show ID [--json] | preview ID [--captcha N] --out FILE.png
+  gan-workbench labels export ID --out FILE.csv | labels import ID FILE.csv
+  gan-workbench recognizer train --dataset ID [--steps N] [--json]
+  gan-workbench recognizer prelabel --dataset ID [--recognizer R]
+  gan-workbench recognizer mislabels --dataset ID [--folds K] [--steps N] [--json]
 
 Every command takes --home DIR (default: $GAN_WORKBENCH_HOME, else the app-data folder).
 RUN is a run id or a unique prefix of one.
@@ -35,6 +48,12 @@ const COMMANDS: Record<string, { options: string[]; run: (args: ReturnType<typeo
   note: { options: ['home'], run: noteCommand },
   delete: { options: ['home'], run: deleteCommand },
   'export-metrics': { options: ['out', 'home'], run: exportMetricsCommand },
+  dataset: {
+    options: ['count', 'seed', 'labels', 'labels-from-filenames', 'length', 'alphabet', 'size', 'threshold', 'segmentation', 'json', 'out', 'captcha', 'home'],
+    run: datasetCommand,
+  },
+  labels: { options: ['out', 'home'], run: labelsCommand },
+  recognizer: { options: ['dataset', 'steps', 'recognizer', 'folds', 'seed', 'set', 'json', 'home'], run: recognizerCommand },
 };
 
 export async function main(argv: string[], io: Io = { out: process.stdout, err: process.stderr }): Promise<number> {
@@ -56,7 +75,8 @@ export async function main(argv: string[], io: Io = { out: process.stdout, err: 
     }
     return await command.run(args, io);
   } catch (err) {
-    if (err instanceof UsageError || err instanceof ConfigError || err instanceof MissingDataError || err instanceof UnknownRunError) {
+    if (err instanceof UsageError || err instanceof ConfigError || err instanceof MissingDataError || err instanceof UnknownRunError
+      || err instanceof UnknownDatasetError || err instanceof LabelError || err instanceof CelebaLayoutError) {
       io.err.write(`error: ${err.message}\n`);
       return 2;
     }

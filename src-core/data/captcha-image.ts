@@ -66,25 +66,44 @@ export function binarize(gray: Uint8Array, threshold: 'otsu' | number): Float32A
   return ink;
 }
 
-/** Column boundaries [x0, x1, …, xN] of the N character slices. */
+/**
+ * Column boundaries [x0, x1, …, xN] of the N character slices. 'projection' first
+ * trims the margins (columns with under 25% of the busiest column's ink: empty space
+ * and thin noise lines), then cuts the inked span at its emptiest column within ±20%
+ * of a slot around each equal cut — real captchas are not evenly spaced.
+ */
+/** A margin column holds less than this share of the busiest column's ink. */
+const MARGIN_INK = 0.25;
+/**
+ * How far (share of a slot) a cut may move from the equal cut towards an emptier column.
+ * Measured on the Kaggle captchas (recogniser, 1,500 steps): 0 → 96.6%, 0.2 → 97.4%,
+ * 0.4 → 94.0% per-character accuracy; wide moves split glyphs at their thin waists.
+ */
+const CUT_REACH = 0.2;
+
 export function segmentColumns(ink: Float32Array, width: number, height: number, n: number, mode: CaptchaSettings['segmentation']): number[] {
-  const equal = Array.from({ length: n + 1 }, (_, i) => Math.round((i * width) / n));
-  if (mode === 'equal') return equal;
+  const equal = (a: number, b: number) => Array.from({ length: n + 1 }, (_, i) => Math.round(a + (i * (b - a)) / n));
+  if (mode === 'equal') return equal(0, width);
   const column = new Float32Array(width);
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) column[x]! += ink[y * width + x]!;
-  const slot = width / n;
-  const cuts = [0];
+  const busiest = Math.max(...column);
+  let left = 0;
+  let right = width;
+  while (left < width - 1 && column[left]! < MARGIN_INK * busiest) left += 1;
+  while (right > left + n && column[right - 1]! < MARGIN_INK * busiest) right -= 1;
+  const target = equal(left, right);
+  const slot = (right - left) / n;
+  const cuts = [left];
   for (let i = 1; i < n; i++) {
-    // The emptiest column within ±40% of a slot around the equal cut (ties: nearest the equal cut).
-    const centre = equal[i]!;
-    const reach = Math.max(1, Math.floor(slot * 0.4));
+    const centre = target[i]!;
+    const reach = Math.max(0, Math.floor(slot * CUT_REACH));
     let best = centre;
-    for (let x = Math.max(cuts.at(-1)! + 1, centre - reach); x <= Math.min(width - 1, centre + reach); x++) {
+    for (let x = Math.max(cuts.at(-1)! + 1, centre - reach); x <= Math.min(right - 1, centre + reach); x++) {
       if (column[x]! < column[best]! || (column[x] === column[best] && Math.abs(x - centre) < Math.abs(best - centre))) best = x;
     }
     cuts.push(best);
   }
-  cuts.push(width);
+  cuts.push(right);
   return cuts;
 }
 
@@ -109,6 +128,9 @@ export function resampleTile(src: Float32Array, width: number, height: number, x
   return out;
 }
 
+/** Share of a slice's width added on each side when it is resampled to a tile. */
+const TILE_CONTEXT = 0.15;
+
 /** A captcha's N tiles (each TILE × TILE, ink in [0, 1]) and where it was cut. */
 export function cutCaptcha(gray: Uint8Array, s: CaptchaSettings): { tiles: Float32Array[]; cuts: number[]; ink: Float32Array } {
   const ink = binarize(gray, s.threshold);
@@ -121,7 +143,9 @@ export function cutCaptcha(gray: Uint8Array, s: CaptchaSettings): { tiles: Float
       for (let y = 0; y < TILE; y++) t.set(ink.subarray(y * s.width + x0, y * s.width + x1), y * TILE);
       return t;
     }
-    return resampleTile(ink, s.width, s.height, x0, x1);
+    // A little context either side: imprecise cuts of touching characters keep the whole glyph.
+    const margin = Math.round((x1 - x0) * TILE_CONTEXT);
+    return resampleTile(ink, s.width, s.height, Math.max(0, x0 - margin), Math.min(s.width, x1 + margin));
   });
   return { tiles, cuts, ink };
 }

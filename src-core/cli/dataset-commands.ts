@@ -1,0 +1,254 @@
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import sharp from 'sharp';
+import { cutCaptcha, defaultCaptchaSettings, type CaptchaSettings } from '../data/captcha-image.ts';
+import { importCaptchaFolder, importSynthCaptchas, type ImportReport } from '../data/import-captchas.ts';
+import { importFaces } from '../data/face-shards.ts';
+import { exportLabelsCsv, importLabelsCsv } from '../data/labels.ts';
+import { resolveConfig } from '../presets/resolve.ts';
+import { createRun } from '../runner/run-folder.ts';
+import { openStore } from '../store/index.ts';
+import { labelCounts, listCaptchas } from '../store/captchas.ts';
+import { getDataset, listDatasets } from '../store/datasets.ts';
+import { latestRecognizer, mislabelQueue } from '../store/recognizers.ts';
+import type { Db } from '../store/open.ts';
+import { findMislabels, prelabel } from '../training/assist.ts';
+import { initBackend } from '../engine/backend.ts';
+import { resolveHome } from '../util/home.ts';
+import { UsageError, intFlag, stringFlag, type ParsedArgs } from './args.ts';
+import { drive, type Io } from './commands.ts';
+import { ProgressBar } from './progress.ts';
+
+async function withDb<T>(args: ParsedArgs, f: (db: Db, home: string) => Promise<T> | T): Promise<T> {
+  const home = resolveHome(stringFlag(args, 'home'));
+  const db = openStore(home);
+  try {
+    return await f(db, home);
+  } finally {
+    db.close();
+  }
+}
+
+function captchaSettings(args: ParsedArgs): CaptchaSettings {
+  const length = intFlag(args, 'length', 1) ?? 4;
+  const s = defaultCaptchaSettings(length, stringFlag(args, 'alphabet') ?? undefined);
+  const size = stringFlag(args, 'size');
+  if (size) {
+    const m = /^(\d+)x(\d+)$/i.exec(size);
+    if (!m) throw new UsageError(`--size takes WxH (e.g. 80x20), got "${size}"`);
+    s.width = Number(m[1]);
+    s.height = Number(m[2]);
+    if (s.width < length || s.height < 4 || s.width * s.height > 1_000_000) throw new UsageError(`--size ${size} does not fit ${length} characters`);
+  }
+  const threshold = stringFlag(args, 'threshold');
+  if (threshold !== undefined) {
+    const t = Number(threshold);
+    if (threshold !== 'otsu' && !(Number.isInteger(t) && t >= 0 && t <= 255)) throw new UsageError('--threshold takes otsu or a whole number 0–255');
+    s.threshold = threshold === 'otsu' ? 'otsu' : t;
+  }
+  const seg = stringFlag(args, 'segmentation');
+  if (seg !== undefined) {
+    if (seg !== 'equal' && seg !== 'projection') throw new UsageError('--segmentation takes equal or projection');
+    s.segmentation = seg;
+  }
+  if (new Set(s.alphabet).size !== s.alphabet.length) throw new UsageError('--alphabet has repeated characters');
+  return s;
+}
+
+function printImport(r: ImportReport, args: ParsedArgs, io: Io): void {
+  if (args.flags.has('json')) {
+    io.out.write(`${JSON.stringify({ dataset: r.dataset.id, imported: r.imported, labelled: r.labelled, skipped: r.skipped, refusedLabels: r.refusedLabels })}\n`);
+    return;
+  }
+  io.out.write(`dataset ${r.dataset.id}: ${r.imported} captchas imported, ${r.labelled} labelled, ${r.skipped.length} files skipped, ${r.refusedLabels.length} labels refused\n`);
+  for (const s of [...r.skipped, ...r.refusedLabels].slice(0, 50)) io.out.write(`  ${s.file}: ${s.reason}\n`);
+}
+
+export async function datasetCommand(args: ParsedArgs, io: Io): Promise<number> {
+  const [verb, target] = args.positionals;
+  switch (verb) {
+    case 'synth-captchas':
+      return withDb(args, async (db) => {
+        const count = intFlag(args, 'count', 1);
+        if (!count) throw new UsageError('dataset synth-captchas needs --count N');
+        printImport(await importSynthCaptchas(db, count, intFlag(args, 'seed', 0) ?? 1, defaultCaptchaSettings()), args, io);
+        return 0;
+      });
+    case 'import-captchas':
+      if (!target) throw new UsageError('dataset import-captchas needs a folder');
+      return withDb(args, async (db) => {
+        const bar = args.flags.has('json') ? null : new ProgressBar(io.err, 0, 0);
+        const report = await importCaptchaFolder(db, target, {
+          settings: captchaSettings(args), labelsFromFilenames: args.flags.has('labels-from-filenames'),
+          labelsFile: stringFlag(args, 'labels'), onProgress: (done, total) => bar?.update(done, 0, null, { of: total }),
+        });
+        bar?.finish();
+        printImport(report, args, io);
+        return 0;
+      });
+    case 'import-celeba': {
+      if (!target) throw new UsageError('dataset import-celeba needs a folder');
+      const size = intFlag(args, 'size', 1) ?? 64;
+      if (size !== 64 && size !== 128) throw new UsageError('--size takes 64 or 128');
+      return withDb(args, async (db, home) => {
+        const abort = new AbortController();
+        const onSignal = () => abort.abort();
+        process.on('SIGINT', onSignal);
+        let bar: ProgressBar | null = null;
+        const t0 = performance.now();
+        try {
+          const r = await importFaces(db, home, target, {
+            size, signal: abort.signal,
+            onProgress: (done, total) => {
+              if (args.flags.has('json')) return;
+              bar ??= new ProgressBar(io.err, total, 0);
+              const secs = (performance.now() - t0) / 1000;
+              bar.update(done, done / secs, (total - done) / Math.max(done / secs, 1e-9), {});
+            },
+          });
+          (bar as ProgressBar | null)?.finish();
+          const seconds = (performance.now() - t0) / 1000;
+          if (args.flags.has('json')) {
+            io.out.write(`${JSON.stringify({ dataset: r.dataset.id, records: r.records, skipped: r.skipped, cancelled: r.cancelled, resumed: r.resumed, seconds })}\n`);
+          } else {
+            io.out.write(`dataset ${r.dataset.id}: ${r.records} faces at ${size}² ${r.cancelled ? '(cancelled: run the same command to resume)' : ''}` +
+              `${r.resumed ? ' (resumed)' : ''}, ${r.skipped.length} skipped, ${seconds.toFixed(1)} s\n`);
+            for (const s of r.skipped.slice(0, 50)) io.out.write(`  ${s.file}: ${s.reason}\n`);
+          }
+          return r.cancelled ? 130 : 0;
+        } finally {
+          process.off('SIGINT', onSignal);
+        }
+      });
+    }
+    case 'list':
+      return withDb(args, (db) => {
+        const all = listDatasets(db);
+        if (args.flags.has('json')) io.out.write(`${JSON.stringify(all.map(({ errors: _e, ...d }) => d))}\n`);
+        else if (all.length === 0) io.out.write('no datasets\n');
+        else for (const d of all) io.out.write(`${String(d.id).padStart(4)}  ${d.kind.padEnd(8)} ${d.name}  ${JSON.stringify(d.counts)}\n`);
+        return 0;
+      });
+    case 'show':
+      if (!target) throw new UsageError('dataset show needs an id');
+      return withDb(args, (db) => {
+        const d = getDataset(db, target);
+        const labels = d.kind === 'captcha' ? labelCounts(db, d.id) : null;
+        const recognizer = d.kind === 'captcha' ? latestRecognizer(db, d.id) : null;
+        if (args.flags.has('json')) {
+          io.out.write(`${JSON.stringify({ ...d, labels, recognizer: recognizer && { ...recognizer, confusion: undefined } })}\n`);
+          return 0;
+        }
+        io.out.write(`dataset ${d.id} (${d.kind}) ${d.name}\n  source   ${d.sourcePath}\n  counts   ${JSON.stringify(d.counts)}\n`);
+        if (labels) io.out.write(`  labels   ${JSON.stringify(labels)}\n`);
+        if (recognizer) io.out.write(`  recogniser ${recognizer.id}: ${(recognizer.characterAccuracy * 100).toFixed(1)}% characters, ${(recognizer.captchaAccuracy * 100).toFixed(1)}% captchas\n`);
+        for (const e of d.errors.slice(0, 50)) io.out.write(`  skipped ${e.file}: ${e.reason}\n`);
+        return 0;
+      });
+    case 'preview': {
+      if (!target) throw new UsageError('dataset preview needs an id');
+      const out = stringFlag(args, 'out');
+      if (!out) throw new UsageError('dataset preview needs --out FILE.png');
+      return withDb(args, async (db) => {
+        const d = getDataset(db, target);
+        const s = d.settings as unknown as CaptchaSettings;
+        const c = listCaptchas(db, d.id, { offset: intFlag(args, 'captcha', 0) ?? 0, limit: 1 })[0];
+        if (!c) throw new UsageError(`dataset ${d.id} has no captcha at that position`);
+        await writeFileSync(resolve(out), await cutPreviewPng(c.pixels, s));
+        io.out.write(`wrote ${resolve(out)} (${c.file}, label ${c.label ?? '-'})\n`);
+        return 0;
+      });
+    }
+    default:
+      throw new UsageError('dataset takes synth-captchas, import-captchas, import-celeba, list, show or preview');
+  }
+}
+
+/** The captcha at 4× with its binarised ink and the cut lines in red: what the importer will train on. */
+export async function cutPreviewPng(gray: Uint8Array, s: CaptchaSettings): Promise<Buffer> {
+  const { ink, cuts } = cutCaptcha(gray, s);
+  const rgb = Buffer.alloc(s.width * s.height * 2 * 3);
+  for (let y = 0; y < s.height; y++) {
+    for (let x = 0; x < s.width; x++) {
+      const g = gray[y * s.width + x]!;
+      const b = ink[y * s.width + x] ? 0 : 255;
+      rgb.fill(g, (y * s.width + x) * 3, (y * s.width + x) * 3 + 3);
+      rgb.fill(b, ((s.height + y) * s.width + x) * 3, ((s.height + y) * s.width + x) * 3 + 3);
+    }
+  }
+  for (const x of cuts.map((c) => Math.min(c, s.width - 1))) {
+    for (let y = 0; y < s.height * 2; y++) rgb.set([220, 30, 30], (y * s.width + x) * 3);
+  }
+  return sharp(rgb, { raw: { width: s.width, height: s.height * 2, channels: 3 } })
+    .resize(s.width * 4, s.height * 8, { kernel: 'nearest' }).png().toBuffer();
+}
+
+export async function labelsCommand(args: ParsedArgs, io: Io): Promise<number> {
+  const [verb, id, file] = args.positionals;
+  if (!id) throw new UsageError('labels export|import needs a dataset id');
+  return withDb(args, (db) => {
+    const d = getDataset(db, id);
+    if (verb === 'export') {
+      const out = stringFlag(args, 'out');
+      if (!out) throw new UsageError('labels export needs --out FILE.csv');
+      writeFileSync(resolve(out), exportLabelsCsv(db, d.id));
+      io.out.write(`wrote ${resolve(out)}\n`);
+      return 0;
+    }
+    if (verb === 'import') {
+      if (!file) throw new UsageError('labels import needs a CSV file');
+      const r = importLabelsCsv(db, d.id, file);
+      io.out.write(`${r.applied} labels applied, ${r.unchanged} unchanged\n`);
+      return 0;
+    }
+    throw new UsageError('labels takes export or import');
+  });
+}
+
+export async function recognizerCommand(args: ParsedArgs, io: Io): Promise<number> {
+  const [verb] = args.positionals;
+  const datasetId = stringFlag(args, 'dataset');
+  if (!datasetId) throw new UsageError(`recognizer ${verb ?? ''} needs --dataset ID`);
+  const home = resolveHome(stringFlag(args, 'home'));
+  if (verb === 'train') {
+    const db = openStore(home);
+    const d = getDataset(db, datasetId);
+    if (d.kind !== 'captcha') throw new UsageError(`dataset ${d.id} holds ${d.kind}, not captchas`);
+    const sets: Record<string, string> = { ...args.sets, data: JSON.stringify({ source: 'dataset', id: d.id }) };
+    const steps = intFlag(args, 'steps', 1);
+    if (steps) sets.steps = String(steps);
+    const run = createRun(db, home, resolveConfig('captcha-recognizer', sets), 'auto');
+    db.close();
+    const code = await drive({ home, run: run.id, resume: false }, args, io);
+    if (code !== 0) return code;
+    return withDb(args, (db2) => {
+      const r = latestRecognizer(db2, d.id);
+      if (!r) return 1;
+      const summary = { recognizer: r.id, dataset: d.id, characterAccuracy: r.characterAccuracy, captchaAccuracy: r.captchaAccuracy, validationCaptchas: r.validationCaptchas };
+      if (args.flags.has('json')) io.out.write(`${JSON.stringify({ ...summary, confusion: r.confusion })}\n`);
+      else io.out.write(`recogniser ${r.id}: per-character accuracy ${(r.characterAccuracy * 100).toFixed(2)}%, per-captcha ${(r.captchaAccuracy * 100).toFixed(2)}% on ${r.validationCaptchas} held-out captchas\n`);
+      return 0;
+    });
+  }
+  return withDb(args, async (db) => {
+    const d = getDataset(db, datasetId);
+    await initBackend('auto');
+    if (verb === 'prelabel') {
+      const rid = intFlag(args, 'recognizer', 1) ?? latestRecognizer(db, d.id)?.id;
+      if (!rid) throw new UsageError(`dataset ${d.id} has no recogniser yet: run \`recognizer train --dataset ${d.id}\``);
+      io.out.write(`${prelabel(db, d.id, rid)} unlabelled captchas pre-labelled by recogniser ${rid}\n`);
+      return 0;
+    }
+    if (verb === 'mislabels') {
+      const results = await findMislabels(db, d.id, {
+        folds: intFlag(args, 'folds', 2) ?? 4, steps: intFlag(args, 'steps', 1) ?? 600, seed: intFlag(args, 'seed', 0) ?? 0,
+        onFold: (f) => io.err.write(`fold ${f} done\n`),
+      });
+      const queue = mislabelQueue(db, d.id, 20);
+      if (args.flags.has('json')) io.out.write(`${JSON.stringify({ scored: results.length, queue })}\n`);
+      else for (const q of queue) io.out.write(`${q.score.toFixed(3)}  ${q.file}  labelled ${q.label}  reads as ${q.suggested}\n`);
+      return 0;
+    }
+    throw new UsageError('recognizer takes train, prelabel or mislabels');
+  });
+}
