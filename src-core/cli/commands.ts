@@ -10,6 +10,7 @@ import { createRun } from '../runner/run-folder.ts';
 import { startRunner, type RunnerRequest } from '../runner/spawn.ts';
 import { openStore } from '../store/index.ts';
 import { getRun } from '../store/runs.ts';
+import { getDataset } from '../store/datasets.ts';
 import { resolveHome } from '../util/home.ts';
 import { UsageError, intFlag, numberFlag, stringFlag, type ParsedArgs } from './args.ts';
 import { ProgressBar } from './progress.ts';
@@ -47,7 +48,9 @@ function trainOverrides(args: ParsedArgs, presetId: string): Record<string, stri
   shortcut('batch', 'batchSize', intFlag(args, 'batch', 1));
   shortcut('seed', 'seed', intFlag(args, 'seed', 0));
   const data = stringFlag(args, 'data');
-  if (data !== undefined) {
+  if (data !== undefined && /^\d+$/.test(data)) {
+    sets.data = JSON.stringify({ source: 'dataset', id: Number(data) });
+  } else if (data !== undefined) {
     const path = resolve(data);
     if (!existsSync(path) || !statSync(path).isDirectory()) throw new ConfigError(`--data: ${path} is not a folder`);
     const source = presetId.startsWith('celeba') ? 'face-folder' : 'captcha-folder';
@@ -69,9 +72,14 @@ export async function trainCommand(args: ParsedArgs, io: Io): Promise<number> {
   }
   const home = resolveHome(stringFlag(args, 'home'));
   const db = openStore(home);
-  const run = createRun(db, home, config, backend ?? 'auto');
-  db.close();
-  return drive({ home, run: run.id, resume: false, backend }, args, io);
+  try {
+    if (config.data.source === 'dataset') getDataset(db, config.data.id); // unknown id: exit 2, nothing written
+    const run = createRun(db, home, config, backend ?? 'auto');
+    db.close();
+    return await drive({ home, run: run.id, resume: false, backend }, args, io);
+  } finally {
+    if (db.open) db.close();
+  }
 }
 
 export async function resumeCommand(args: ParsedArgs, io: Io): Promise<number> {

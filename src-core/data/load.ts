@@ -10,7 +10,7 @@ import type { ImageSet } from './image-set.ts';
 import type { Db } from '../store/open.ts';
 import { getDataset } from '../store/datasets.ts';
 import { captchaDatasetImages } from './dataset-images.ts';
-import { faceDatasetImages } from './face-shards.ts';
+import { decodeFace, faceDatasetImages } from './face-shards.ts';
 
 function datasetImages(db: Db, id: number, o: { imageSize: number; labelledOnly: boolean }): Promise<ImageSet> | ImageSet {
   const d = getDataset(db, id);
@@ -115,8 +115,9 @@ async function captchaFolder(dir: string): Promise<ImageSet> {
 }
 
 /**
- * A folder of face images (or a CelebA download, whose Img/img_align_celeba is used):
- * each centre-cropped to a square (178×178 of CelebA's 178×218) and resized to S×S.
+ * A folder of face images (or a CelebA download, whose Img/img_align_celeba is used),
+ * decoded as the CelebA importer does (FACE_CROP), held in memory: for small folders;
+ * `dataset import-celeba` streams large ones from shards.
  */
 async function faceFolder(dir: string, size: number): Promise<ImageSet> {
   if (!dir) {
@@ -135,7 +136,8 @@ async function faceFolder(dir: string, size: number): Promise<ImageSet> {
   let count = 0;
   for (const file of files) {
     try {
-      const raw = await decodeTo(file, size, size, 3, 'cover');
+      // The importer's decoding, so a folder and its imported shards give the same pixels.
+      const raw = await decodeFace(file, size);
       for (let p = 0; p < per; p++) images[count * per + p] = raw[p]! / 255;
       count += 1;
     } catch (err) {
