@@ -7,9 +7,10 @@ import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../engine/back
 import { parseArgs, intFlag, stringFlag } from '../cli/args.ts';
 import { benchTrain } from './train-bench.ts';
 import { benchStore } from './store-bench.ts';
+import { benchImport } from './import-bench.ts';
 import { cpus } from 'node:os';
 
-const SUITES = ['train', 'store'] as const;
+const SUITES = ['train', 'store', 'import'] as const;
 
 const [suite, ...rest] = process.argv.slice(2);
 if (!suite || !(SUITES as readonly string[]).includes(suite)) {
@@ -17,6 +18,11 @@ if (!suite || !(SUITES as readonly string[]).includes(suite)) {
   process.exit(2);
 }
 const args = parseArgs(rest, ['backend', 'batch', 'iterations']);
+if (suite === 'import') {
+  console.log(`bench import · ${new Date().toISOString().slice(0, 10)} · ${cpus()[0]?.model.trim()} × ${cpus().length} · node ${process.version}`);
+  await benchImport(intFlag(args, 'iterations', 100) ?? 2000);
+  process.exit(0);
+}
 if (suite === 'store') {
   console.log(`bench store · ${new Date().toISOString().slice(0, 10)} · ${cpus()[0]?.model.trim()} × ${cpus().length} · node ${process.version}`);
   benchStore();

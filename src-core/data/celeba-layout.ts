@@ -58,9 +58,10 @@ export function detectCelebaLayout(dir: string, hasImages: (d: string) => boolea
   );
 }
 
+/** Annotation files are optional beside the images: a missing one leaves its fields unknown (0 / 255). */
 function readTxtAnnotations(attrFile: string, partitionFile: string, identityFile: string): CelebaAnnotations {
-  const lines = readFileSync(attrFile, 'utf8').split(/\r?\n/).filter((l) => l.trim());
-  const attributeNames = lines[1]!.trim().split(/\s+/);
+  const lines = existsSync(attrFile) ? readFileSync(attrFile, 'utf8').split(/\r?\n/).filter((l) => l.trim()) : ['0', ''];
+  const attributeNames = lines[1]!.trim().split(/\s+/).filter(Boolean);
   const attributes = new Map<string, Int8Array>();
   for (const line of lines.slice(2)) {
     const [file, ...values] = line.trim().split(/\s+/);
