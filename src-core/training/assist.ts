@@ -55,9 +55,12 @@ export function prelabel(db: Db, datasetId: number, recognizerId: number): numbe
 /**
  * Confident learning (Northcutt et al. 2021) on out-of-fold probabilities: K
  * recognisers each predict the labelled captchas they did not train on. Per class j,
- * t_j = mean p(j) over tiles labelled j. A tile is suspect when p(given) < t_given
- * while another class k reaches p(k) ≥ t_k; its score is p(k) − p(given). A
- * captcha's score is its worst tile's; the suggestion replaces suspect tiles by k.
+ * t_j = mean p(j) over tiles labelled j. A tile is flagged when p(given) < t_given
+ * while another class k reaches p(k) ≥ t_k. A tile's score is its margin
+ * p(best other) − p(given) (clipped at 0), plus 1 when flagged, so flagged tiles
+ * rank first and, among the rest, the tiles the model most prefers to relabel. A
+ * captcha's score is its worst tile's; the suggestion replaces each tile whose best
+ * other class beats its label.
  */
 export async function findMislabels(
   db: Db, datasetId: number, o: { folds: number; steps: number; seed: number; onFold?: (fold: number) => void },
@@ -106,15 +109,15 @@ export async function findMislabels(
       const given = labels[t]!;
       const pGiven = probs[t * classes + given]!;
       let best = given;
-      let margin = 0;
+      let flagged = false;
       for (let j = 0; j < classes; j++) {
+        if (j === given) continue;
         const pj = probs[t * classes + j]!;
-        if (j !== given && pGiven < threshold[given]! && pj >= threshold[j]! && pj - pGiven > margin) {
-          margin = pj - pGiven;
-          best = j;
-        }
+        if (pGiven < threshold[given]! && pj >= threshold[j]!) flagged = true;
+        if (best === given ? pj > pGiven : pj > probs[t * classes + best]!) best = j;
       }
-      score = Math.max(score, margin);
+      const margin = best === given ? 0 : probs[t * classes + best]! - pGiven;
+      score = Math.max(score, (flagged ? 1 : 0) + margin);
       suggested += s.alphabet[best];
     }
     return { captcha: c.id, score, suggested, label: c.label! };
