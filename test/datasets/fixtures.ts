@@ -38,7 +38,7 @@ export async function writeCaptchaFolder(dir: string, count: number, seed = 1): 
     await (ext === 'jpg' ? img.jpeg({ quality: 95 }) : img.png()).toFile(join(dir, `${c.text}.${ext}`));
     texts.push(c.text);
   }
-  const good = readFileSync(join(dir, `${texts[1]}.${1 % 5 === 0 ? 'jpg' : 'png'}`));
+  const good = readFileSync(join(dir, `${texts[1]}.png`)); // index 1: a PNG (every fifth is a JPEG)
   writeFileSync(join(dir, 'EMPT.png'), Buffer.alloc(0));
   writeFileSync(join(dir, 'TRNC.png'), good.subarray(0, Math.floor(good.length / 2)));
   writeFileSync(join(dir, 'TEXT.png'), 'this is not an image');
