@@ -77,12 +77,19 @@ export async function datasetCommand(args: ParsedArgs, io: Io): Promise<number> 
     case 'import-captchas':
       if (!target) throw new UsageError('dataset import-captchas needs a folder');
       return withDb(args, async (db) => {
-        const bar = args.flags.has('json') ? null : new ProgressBar(io.err, 0, 0);
+        let bar: ProgressBar | null = null;
+        const t0 = performance.now();
         const report = await importCaptchaFolder(db, target, {
           settings: captchaSettings(args), labelsFromFilenames: args.flags.has('labels-from-filenames'),
-          labelsFile: stringFlag(args, 'labels'), onProgress: (done, total) => bar?.update(done, 0, null, { of: total }),
+          labelsFile: stringFlag(args, 'labels'),
+          onProgress: (done, total) => {
+            if (args.flags.has('json')) return;
+            bar ??= new ProgressBar(io.err, total, 0);
+            const rate = done / ((performance.now() - t0) / 1000);
+            bar.update(done, rate, (total - done) / Math.max(rate, 1e-9), {}, done === total);
+          },
         });
-        bar?.finish();
+        (bar as ProgressBar | null)?.finish();
         printImport(report, args, io);
         return 0;
       });

@@ -17,12 +17,12 @@ Usage:
   gan-workbench train --preset ID [--steps N] [--seconds S] [--batch B] [--seed K]
                       [--backend auto|tensorflow|wasm|cpu] [--data PATH] [--set key=value]… [--json]
   gan-workbench resume RUN [--steps N] [--backend B] [--json]
-  gan-workbench runs [--json] [--preset ID] [--status S] [--tag T] [--text WORDS] [--metric KEY]
+  gan-workbench runs [--json] [--preset ID] [--status S] [--tag T] [--text WORDS] [--metric KEY] [--since DATE] [--until DATE]
   gan-workbench show RUN [--json]
   gan-workbench tag RUN NAME
   gan-workbench note RUN TEXT
   gan-workbench delete RUN
-  gan-workbench export-metrics RUN… --out FILE.csv
+  gan-workbench export-metrics RUN… --out FILE.csv|FILE.json
   gan-workbench dataset synth-captchas --count N [--seed K]
   gan-workbench dataset import-captchas DIR [--labels FILE] [--labels-from-filenames] [--length N] [--alphabet S]
                         [--size WxH] [--threshold otsu|0-255] [--segmentation equal|projection] [--json]
@@ -42,7 +42,7 @@ const COMMANDS: Record<string, { options: string[]; run: (args: ReturnType<typeo
   presets: { options: ['json', 'home'], run: presetsCommand },
   train: { options: ['preset', 'steps', 'seconds', 'batch', 'seed', 'backend', 'data', 'set', 'json', 'home'], run: trainCommand },
   resume: { options: ['steps', 'backend', 'json', 'home'], run: resumeCommand },
-  runs: { options: ['json', 'preset', 'status', 'tag', 'text', 'metric', 'home'], run: runsCommand },
+  runs: { options: ['json', 'preset', 'status', 'tag', 'text', 'metric', 'since', 'until', 'home'], run: runsCommand },
   show: { options: ['json', 'home'], run: showCommand },
   tag: { options: ['home'], run: tagCommand },
   note: { options: ['home'], run: noteCommand },

@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { deleteRun } from '../runner/run-folder.ts';
 import { openStore } from '../store/index.ts';
-import { metricKeys, metricsCsv } from '../store/metrics.ts';
+import { metricKeys, metricsCsv, metricsJson } from '../store/metrics.ts';
+import { writeFileSync } from 'node:fs';
 import { listSamples } from '../store/samples.ts';
 import { getCheckpoint } from '../store/checkpoints.ts';
 import { addTag, getRun, listRuns, RUN_STATUSES, setNotes, type RunStatus } from '../store/runs.ts';
@@ -33,6 +34,7 @@ export function runsCommand(args: ParsedArgs, io: Io): number {
     const runs = listRuns(db, {
       preset: stringFlag(args, 'preset'), status: status as RunStatus | undefined, tag: stringFlag(args, 'tag'),
       text: stringFlag(args, 'text'), metric, sort: metric ? 'best' : 'created',
+      since: stringFlag(args, 'since'), until: stringFlag(args, 'until'),
     });
     if (args.flags.has('json')) {
       io.out.write(`${JSON.stringify(runs.map(({ pk: _pk, config: _c, ...r }) => r))}\n`);
@@ -113,12 +115,17 @@ export function deleteCommand(args: ParsedArgs, io: Io): number {
 export async function exportMetricsCommand(args: ParsedArgs, io: Io): Promise<number> {
   const out = stringFlag(args, 'out');
   if (args.positionals.length === 0) throw new UsageError('export-metrics needs one or more run ids');
-  if (!out) throw new UsageError('export-metrics needs --out FILE.csv');
+  if (!out) throw new UsageError('export-metrics needs --out FILE.csv or FILE.json');
   const home = resolveHome(stringFlag(args, 'home'));
   const db = openStore(home);
   try {
     const runs = args.positionals.map((id) => getRun(db, id));
     const file = resolve(out);
+    if (file.toLowerCase().endsWith('.json')) {
+      writeFileSync(file, metricsJson(db, runs));
+      io.out.write(`wrote ${file}\n`);
+      return 0;
+    }
     const stream = createWriteStream(file);
     for (const line of metricsCsv(db, runs)) {
       if (!stream.write(line)) await new Promise<void>((r) => stream.once('drain', () => r()));

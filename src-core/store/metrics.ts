@@ -174,3 +174,15 @@ export function* metricsCsv(db: Db, runs: { pk: number; id: string }[]): Generat
 function csvField(s: string): string {
   return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
+
+/** JSON of every scalar of the given runs: { runs: [{ run, preset, metrics: { key: [[step, seconds, value], …] } }] }. */
+export function metricsJson(db: Db, runs: { pk: number; id: string; preset: string }[]): string {
+  const stmt = db.prepare('SELECT key, step, seconds, value FROM metrics WHERE run = ? ORDER BY key, step');
+  return JSON.stringify({
+    runs: runs.map((r) => {
+      const metrics: Record<string, [number, number, number][]> = {};
+      for (const row of stmt.iterate(r.pk) as Iterable<MetricPoint>) (metrics[row.key] ??= []).push([row.step, row.seconds, row.value]);
+      return { run: r.id, preset: r.preset, metrics };
+    }),
+  });
+}

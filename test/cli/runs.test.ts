@@ -46,6 +46,12 @@ describe('gan-workbench run history commands', () => {
     const lines = readFileSync(csv, 'utf8').trim().split('\n');
     assert.equal(lines[0], 'run,key,step,seconds,value');
     assert.equal(lines.length, 1 + 9 + 6);
+    const json = join(home, 'metrics.json');
+    assert.equal(cli(['export-metrics', first.run, '--out', json], home).code, 0);
+    const exported = JSON.parse(readFileSync(json, 'utf8')) as { runs: { run: string; metrics: Record<string, number[][]> }[] };
+    assert.equal(exported.runs[0]!.run, first.run);
+    assert.deepEqual(exported.runs[0]!.metrics.d!.map((p) => p[0]), [1, 2, 3]);
+    assert.deepEqual(JSON.parse(cli(['runs', '--json', '--since', '2999-01-01'], home).out), []);
 
     assert.equal(cli(['delete', second.run], home).code, 0);
     assert.ok(!existsSync(join(home, 'runs', second.run)));
