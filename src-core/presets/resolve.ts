@@ -35,6 +35,8 @@ const RANGES: [RegExp, number, number, boolean][] = [
   [/^(checkpointEvery|progressEvery|evalEvery)$/, 1, 10_000_000, true],
   [/^sampleEvery$/, 0, 10_000_000, true],
   [/^sampleCount$/, 1, 256, true],
+  [/^(evalEvery|histogramEvery)$/, 0, 10_000_000, true],
+  [/^evalCount$/, 16, 4096, true],
   [/^imageSize$/, 64, 128, true],
   [/^gpWeight$/, 0, 1e4, false],
   [/^clip\.value$/, 1e-6, 100, false],

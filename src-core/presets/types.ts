@@ -48,6 +48,12 @@ export interface GanJobConfig extends JobBase {
   /** Fixed-noise sample grid every N iterations (0 = never). */
   sampleEvery: number;
   sampleCount: number;
+  /** Quality metrics every N iterations (0 = never): see src-core/metrics/evaluator.ts. */
+  evalEvery: number;
+  /** Generated samples each evaluation measures (a fixed noise batch). */
+  evalCount: number;
+  /** Per-layer weight histograms every N iterations (0 = never). */
+  histogramEvery: number;
 }
 
 export interface RecognizerJobConfig extends JobBase {

@@ -16,6 +16,7 @@ export type RunEvent =
   | { type: 'started'; run: string; preset: string; backend: BackendInfo; data: string; skipped: number; fromStep: number; toStep: number }
   | { type: 'progress'; step: number; seconds: number; losses: Record<string, number>; itPerSec: number; etaSeconds: number | null }
   | { type: 'samples'; step: number; seconds: number; path: string }
+  | { type: 'eval'; step: number; seconds: number; metrics: Record<string, number> }
   | { type: 'checkpoint'; step: number; path: string }
   | { type: 'note'; step: number; text: string }
   | { type: 'warning'; text: string }

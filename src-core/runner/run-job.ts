@@ -12,10 +12,11 @@ import { appendMetrics, truncateMetrics, type MetricPoint } from '../store/metri
 import type { Db } from '../store/open.ts';
 import { finishRun, markRunning, recordProgress, type RunRow } from '../store/runs.ts';
 import { addSample, truncateSamples } from '../store/samples.ts';
-import { createGanJob } from '../training/gan-job.ts';
+import { createGanJob, type GanJob } from '../training/gan-job.ts';
+import { createEvaluator, type Evaluator } from '../metrics/evaluator.ts';
+import { saveHistograms, truncateHistograms } from '../store/histograms.ts';
 import { createRecognizerJob, type RecognizerEvaluation } from '../training/recognizer-job.ts';
 import type { ImageSet } from '../data/image-set.ts';
-import type { GanJobConfig } from '../presets/types.ts';
 import { getDataset } from '../store/datasets.ts';
 import { insertRecognizer } from '../store/recognizers.ts';
 import type { TrainingJob } from '../training/job.ts';
@@ -59,6 +60,7 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
   const config = run.config as JobConfig;
   let job: TrainingJob | null = null;
   let data: ImageSet | null = null;
+  let evaluator: Evaluator | null = null;
   try {
     const backend = await initBackend(o.backend ?? (run.backendChoice as BackendChoice));
     for (const w of backend.warnings) o.emit({ type: 'warning', text: w });
@@ -70,7 +72,13 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
     });
     for (const s of data.skipped.slice(0, 20)) o.emit({ type: 'warning', text: `skipped ${s.file}: ${s.reason}` });
     const recognizer = config.kind === 'recognizer' ? createRecognizerJob(config, data) : null;
-    job = recognizer ?? createGanJob(config as GanJobConfig, data, new BatchSampler(data, config.batchSize, new Rng(config.seed).fork('data').nextUint32()));
+    const gan = config.kind === 'gan'
+      ? createGanJob(config, data, new BatchSampler(data, config.batchSize, new Rng(config.seed).fork('data').nextUint32())) : null;
+    job = (recognizer ?? gan)!;
+    if (gan && config.kind === 'gan' && config.evalEvery > 0) {
+      evaluator = await createEvaluator(config, data, o.home, db);
+      o.emit({ type: 'note', step: 0, text: `quality measured every ${config.evalEvery} iterations with ${evaluator.source}` });
+    }
     let secondsBefore = 0;
     if (o.resume) {
       const recorded = getCheckpoint(db, run.pk);
@@ -80,6 +88,7 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
       secondsBefore = ckpt.seconds;
       // Points and grids after the checkpoint are re-created by the resumed training.
       truncateMetrics(db, run.pk, ckpt.state.iteration);
+      truncateHistograms(db, run.pk, ckpt.state.iteration);
       for (const path of truncateSamples(db, run.pk, ckpt.state.iteration)) rmSync(path, { force: true });
     }
     const fromStep = job.iteration;
@@ -118,6 +127,17 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
       o.emit({ type: 'samples', step: job!.iteration, seconds: elapsed(), path });
     };
     const sampleEvery = config.kind === 'gan' ? config.sampleEvery : 0;
+    const evalEvery = evaluator && config.kind === 'gan' ? config.evalEvery : 0;
+    const histogramEvery = config.kind === 'gan' ? config.histogramEvery : 0;
+    const measure = async () => {
+      const values = evaluator!.evaluate(await (job as GanJob).generateEval());
+      const step = job!.iteration;
+      for (const [key, value] of Object.entries(values)) pending.push({ key, step, seconds: elapsed(), value });
+      o.emit({ type: 'eval', step, seconds: elapsed(), metrics: values });
+    };
+    const histograms = () => saveHistograms(db, run.pk, job!.iteration, (job as GanJob).weightHistograms());
+    if (fromStep === 0 && evalEvery > 0) await measure();
+    if (fromStep === 0 && histogramEvery > 0) histograms();
     if (fromStep === 0 && sampleEvery > 0) await samples();
     while (job.iteration < toStep && !o.shouldStop() && !(budget > 0 && session() >= budget)) {
       losses = await job.runIteration();
@@ -130,9 +150,13 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
         o.emit({ type: 'progress', step, seconds: now, losses, itPerSec, etaSeconds: itPerSec > 0 ? (toStep - step) / itPerSec : null });
       }
       if (sampleEvery > 0 && step % sampleEvery === 0) await samples();
+      if (evalEvery > 0 && step % evalEvery === 0) await measure();
+      if (histogramEvery > 0 && step % histogramEvery === 0) histograms();
       if (step % config.checkpointEvery === 0) checkpoint();
       else if (performance.now() - lastFlush >= FLUSH_INTERVAL_MS) flush();
     }
+    if (evalEvery > 0 && job.iteration % evalEvery !== 0) await measure();
+    if (histogramEvery > 0 && job.iteration % histogramEvery !== 0) histograms();
     if (job.iteration !== lastCheckpoint) checkpoint();
     else flush();
     const status = job.iteration >= toStep ? 'completed' : 'stopped';
@@ -153,6 +177,7 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
     throw err;
   } finally {
     job?.dispose();
+    evaluator?.dispose();
     data?.close?.();
     tf.disposeVariables();
   }

@@ -10,8 +10,16 @@ import { createOptimizer, type OptimizerState } from './optimizers.ts';
 import { discriminatorStep, generate, generatorStep, type GanModel } from './gan-steps.ts';
 import type { JobState, SampleImages, SavedTensor, TrainingJob } from './job.ts';
 import { UpdateSchedule, type ScheduleState } from './schedule.ts';
+import type { GeneratedBatch } from '../metrics/evaluator.ts';
+import type { WeightHistogram } from '../store/histograms.ts';
 
-export function createGanJob(config: GanJobConfig, data: ImageSet, sampler: BatchSampler): TrainingJob {
+export type GanJob = TrainingJob & {
+  /** The fixed evaluation batch, generated in inference mode. */
+  generateEval(): Promise<GeneratedBatch>;
+  weightHistograms(): Record<string, WeightHistogram>;
+};
+
+export function createGanJob(config: GanJobConfig, data: ImageSet, sampler: BatchSampler): GanJob {
   const root = new Rng(config.seed);
   const pair = buildGan(config.architecture, {
     discriminatorBatchNorm: config.discriminatorBatchNorm,
@@ -99,6 +107,20 @@ export function createGanJob(config: GanJobConfig, data: ImageSet, sampler: Batc
     return { count: config.sampleCount, height: hh, width: ww, channels: cc, pixels };
   }
 
+  // The evaluation batch: its own fixed noise stream, classes cycling through the alphabet.
+  const evalNoise = drawNoise(root.fork('eval'), config.evalCount, pair.zDim, config.noise);
+  const evalLabels = Int32Array.from({ length: config.evalCount }, (_, i) => i % Math.max(1, classes));
+
+  async function generateEval(): Promise<GeneratedBatch> {
+    const noise = tf.tensor2d(evalNoise, [config.evalCount, pair.zDim]);
+    const labels = oneHot(evalLabels);
+    const images = generate(pair.generator, noise, labels);
+    const pixels = (await images.data()) as Float32Array;
+    const [, size, , channels] = images.shape as [number, number, number, number];
+    tf.dispose([noise, labels, images].filter((t) => t !== undefined));
+    return { pixels, count: config.evalCount, size, channels, requested: config.labelConditioned ? evalLabels : null };
+  }
+
   return {
     config,
     get iteration() {
@@ -106,6 +128,11 @@ export function createGanJob(config: GanJobConfig, data: ImageSet, sampler: Batc
     },
     runIteration,
     samples,
+    generateEval,
+    weightHistograms: () => ({
+      ...weightHistograms('D', model.discriminator, config.clip.policy === 'none' ? null : config.clip.value),
+      ...weightHistograms('G', model.generator, config.clip.policy === 'selective' ? config.clip.value : null),
+    }),
     notes() {
       const out = pendingNotes;
       pendingNotes = [];
@@ -156,6 +183,33 @@ function ratioText(config: GanJobConfig): string {
 export function drawNoise(rng: Rng, n: number, z: number, kind: 'uniform' | 'normal'): Float32Array {
   const out = new Float32Array(n * z);
   return kind === 'uniform' ? rng.fillUniform(out, -1, 1) : rng.fillNormal(out);
+}
+
+/** Bins of a weight histogram. */
+const HISTOGRAM_BINS = 40;
+
+/** Histograms of a network's kernels (dense, conv, deconv), keyed "<net>/<param>". */
+export function weightHistograms(prefix: string, net: Network, clip: number | null): Record<string, WeightHistogram> {
+  const out: Record<string, WeightHistogram> = {};
+  for (const p of net.params) {
+    if (!p.kind.endsWith('-kernel')) continue;
+    const w = p.variable.dataSync() as Float32Array;
+    let min = Infinity;
+    let max = -Infinity;
+    for (const v of w) {
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    const range = Math.max(Math.abs(min), Math.abs(max), clip ?? 0, 1e-12);
+    const counts = new Array<number>(HISTOGRAM_BINS).fill(0);
+    let atBound = 0;
+    for (const v of w) {
+      counts[Math.min(HISTOGRAM_BINS - 1, Math.floor(((v + range) / (2 * range)) * HISTOGRAM_BINS))]! += 1;
+      if (clip !== null && Math.abs(Math.abs(v) - clip) <= 0.01 * clip) atBound += 1;
+    }
+    out[`${prefix}/${p.name}`] = { range, counts, min, max, atClipBound: clip === null ? null : atBound / w.length };
+  }
+  return out;
 }
 
 export function netTensors(prefix: string, net: Network): Record<string, SavedTensor> {

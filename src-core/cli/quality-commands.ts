@@ -1,0 +1,101 @@
+import { BatchSampler } from '../data/sampler.ts';
+import { loadImageSet } from '../data/load.ts';
+import { initBackend } from '../engine/backend.ts';
+import { createEvaluator } from '../metrics/evaluator.ts';
+import { betterDirection, timeToQuality } from '../metrics/time-to-quality.ts';
+import type { JobConfig } from '../presets/types.ts';
+import { readCheckpoint } from '../runner/checkpoint.ts';
+import { openStore } from '../store/index.ts';
+import { getCheckpoint } from '../store/checkpoints.ts';
+import { histogramsAt } from '../store/histograms.ts';
+import { rawSeries } from '../store/metrics.ts';
+import { getRun } from '../store/runs.ts';
+import { createGanJob } from '../training/gan-job.ts';
+import { homePaths, resolveHome } from '../util/home.ts';
+import { Rng } from '../util/rng.ts';
+import { UsageError, intFlag, numberFlag, stringFlag, type ParsedArgs } from './args.ts';
+import type { Io } from './commands.ts';
+
+/** `eval RUN`: quality metrics of the run's latest checkpoint on its fixed evaluation batch. */
+export async function evalCommand(args: ParsedArgs, io: Io): Promise<number> {
+  const id = args.positionals[0];
+  if (!id) throw new UsageError('eval needs a run id');
+  const home = resolveHome(stringFlag(args, 'home'));
+  const db = openStore(home);
+  try {
+    const run = getRun(db, id);
+    const config = run.config as JobConfig;
+    if (config.kind !== 'gan') throw new UsageError(`${run.id} is a ${config.kind} run; eval measures GAN runs`);
+    const ckpt = getCheckpoint(db, run.pk);
+    if (!ckpt) throw new UsageError(`run ${run.id} has no checkpoint yet`);
+    await initBackend('auto');
+    const evalConfig = { ...config, evalCount: intFlag(args, 'count', 16) ?? config.evalCount };
+    const data = await loadImageSet(config.data, { imageSize: config.imageSize, cacheDir: homePaths(home).cache, db });
+    const job = createGanJob(evalConfig, data, new BatchSampler(data, config.batchSize, new Rng(config.seed).fork('data').nextUint32()));
+    const evaluator = await createEvaluator(evalConfig, data, home, db);
+    try {
+      job.setState(readCheckpoint(ckpt.path).state);
+      const metrics = evaluator.evaluate(await job.generateEval());
+      if (args.flags.has('json')) io.out.write(`${JSON.stringify({ run: run.id, step: ckpt.step, measuredWith: evaluator.source, metrics })}\n`);
+      else {
+        io.out.write(`${run.id} at step ${ckpt.step} (${evaluator.source}):\n`);
+        for (const [k, v] of Object.entries(metrics)) io.out.write(`  ${k.padEnd(22)} ${v.toPrecision(5)}\n`);
+      }
+      return 0;
+    } finally {
+      job.dispose();
+      evaluator.dispose();
+      data.close?.();
+    }
+  } finally {
+    db.close();
+  }
+}
+
+/** `ttq RUN… --metric K --threshold T`: first step and wall-second each run reaches a quality. */
+export function ttqCommand(args: ParsedArgs, io: Io): number {
+  const metric = stringFlag(args, 'metric');
+  const threshold = numberFlag(args, 'threshold', -Infinity);
+  if (!metric || threshold === undefined) throw new UsageError('ttq needs --metric KEY and --threshold VALUE');
+  if (args.positionals.length === 0) throw new UsageError('ttq needs one or more run ids');
+  const direction = args.flags.has('below') ? 'below' : args.flags.has('above') ? 'above' : betterDirection(metric);
+  const window = intFlag(args, 'window', 1) ?? 3;
+  const db = openStore(resolveHome(stringFlag(args, 'home')));
+  try {
+    const rows = args.positionals.map((id) => {
+      const run = getRun(db, id);
+      return { run: run.id, preset: run.preset, crossing: timeToQuality(rawSeries(db, run.pk, metric), threshold, direction, window) };
+    });
+    if (args.flags.has('json')) io.out.write(`${JSON.stringify({ metric, threshold, direction, window, runs: rows })}\n`);
+    else for (const r of rows) io.out.write(`${r.run.padEnd(44)} ${r.crossing ? `step ${r.crossing.step}, ${r.crossing.seconds.toFixed(1)} s` : 'not reached'}\n`);
+    return 0;
+  } finally {
+    db.close();
+  }
+}
+
+/** `histograms RUN [--step S]`: per-layer weight distribution, with the share at the clip bound. */
+export function histogramsCommand(args: ParsedArgs, io: Io): number {
+  const id = args.positionals[0];
+  if (!id) throw new UsageError('histograms needs a run id');
+  const db = openStore(resolveHome(stringFlag(args, 'home')));
+  try {
+    const run = getRun(db, id);
+    const h = histogramsAt(db, run.pk, intFlag(args, 'step', 0));
+    if (!h) throw new UsageError(`run ${run.id} has no weight histograms`);
+    if (args.flags.has('json')) {
+      io.out.write(`${JSON.stringify({ run: run.id, ...h })}\n`);
+      return 0;
+    }
+    io.out.write(`${run.id} at step ${h.step}\n`);
+    const bars = ' ▁▂▃▄▅▆▇█';
+    for (const [name, l] of Object.entries(h.layers)) {
+      const peak = Math.max(...l.counts);
+      const spark = l.counts.map((c) => bars[Math.round((c / peak) * 8)]).join('');
+      io.out.write(`  ${name.padEnd(24)} ±${l.range.toPrecision(3).padEnd(8)} ${spark}${l.atClipBound === null ? '' : `  ${(l.atClipBound * 100).toFixed(1)}% at ±c`}\n`);
+    }
+    return 0;
+  } finally {
+    db.close();
+  }
+}
