@@ -8,7 +8,7 @@ import { datasetCommand, labelsCommand, recognizerCommand } from './dataset-comm
 import { UnknownDatasetError } from '../store/datasets.ts';
 import { LabelError } from '../data/labels.ts';
 import { CelebaLayoutError } from '../data/celeba-layout.ts';
-import { evalCommand, histogramsCommand, ttqCommand } from './quality-commands.ts';
+import { evalCommand, histogramsCommand, reproduceCommand, ttqCommand } from './quality-commands.ts';
 import { deleteCommand, exportMetricsCommand, noteCommand, runsCommand, showCommand, tagCommand } from './run-commands.ts';
 
 const USAGE = `gan-workbench — train and compare the thesis's GANs
@@ -27,6 +27,7 @@ Usage:
   gan-workbench eval RUN [--count N] [--json]                       quality of the latest checkpoint
   gan-workbench ttq RUN… --metric KEY --threshold V [--window W] [--above|--below] [--json]
   gan-workbench histograms RUN [--step S] [--json]                   per-layer weight distributions
+  gan-workbench reproduce captcha [--budget-seconds S] [--out DIR] [--only PRESET,…] [--json]
   gan-workbench dataset synth-captchas --count N [--seed K]
   gan-workbench dataset import-captchas DIR [--labels FILE] [--labels-from-filenames] [--length N] [--alphabet S]
                         [--size WxH] [--threshold otsu|0-255] [--segmentation equal|projection] [--json]
@@ -55,6 +56,7 @@ const COMMANDS: Record<string, { options: string[]; run: (args: ReturnType<typeo
   eval: { options: ['count', 'json', 'home'], run: evalCommand },
   ttq: { options: ['metric', 'threshold', 'window', 'above', 'below', 'json', 'home'], run: ttqCommand },
   histograms: { options: ['step', 'json', 'home'], run: histogramsCommand },
+  reproduce: { options: ['budget-seconds', 'out', 'only', 'json', 'home'], run: reproduceCommand },
   dataset: {
     options: ['count', 'seed', 'labels', 'labels-from-filenames', 'length', 'alphabet', 'size', 'threshold', 'segmentation', 'json', 'out', 'captcha', 'home'],
     run: datasetCommand,

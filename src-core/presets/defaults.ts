@@ -38,6 +38,7 @@ export const GAN_DEFAULTS: Omit<GanJobConfig, 'preset' | 'section' | 'title'> = 
   // Off by default: the first evaluation of a captcha run trains the reference recogniser
   // (≈ 20 s, cached); `--set evalEvery=50` or `reproduce` turns it on.
   evalEvery: 0,
+  evalEverySeconds: 0,
   evalCount: 512,
   histogramEvery: 100,
   data: SYNTH_DATA,

@@ -50,6 +50,8 @@ export interface GanJobConfig extends JobBase {
   sampleCount: number;
   /** Quality metrics every N iterations (0 = never): see src-core/metrics/evaluator.ts. */
   evalEvery: number;
+  /** Quality metrics every N seconds of training (0 = never); for equal-wall-time comparisons. */
+  evalEverySeconds: number;
   /** Generated samples each evaluation measures (a fixed noise batch). */
   evalCount: number;
   /** Per-layer weight histograms every N iterations (0 = never). */

@@ -75,9 +75,10 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
     const gan = config.kind === 'gan'
       ? createGanJob(config, data, new BatchSampler(data, config.batchSize, new Rng(config.seed).fork('data').nextUint32())) : null;
     job = (recognizer ?? gan)!;
-    if (gan && config.kind === 'gan' && config.evalEvery > 0) {
+    if (gan && config.kind === 'gan' && (config.evalEvery > 0 || config.evalEverySeconds > 0)) {
       evaluator = await createEvaluator(config, data, o.home, db);
-      o.emit({ type: 'note', step: 0, text: `quality measured every ${config.evalEvery} iterations with ${evaluator.source}` });
+      const cadence = config.evalEvery > 0 ? `${config.evalEvery} iterations` : `${config.evalEverySeconds} s of training`;
+      o.emit({ type: 'note', step: 0, text: `quality measured every ${cadence} with ${evaluator.source}` });
     }
     let secondsBefore = 0;
     if (o.resume) {
@@ -98,8 +99,11 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
     o.emit({ type: 'started', run: run.id, preset: config.preset, backend, data: data.description, skipped: data.skipped.length, fromStep, toStep });
 
     const t0 = performance.now();
-    const elapsed = () => secondsBefore + (performance.now() - t0) / 1000;
-    const session = () => (performance.now() - t0) / 1000;
+    // Training time only: evaluations pause the clock, so runs compared by wall time
+    // (time to quality, equal budgets) are not charged for being measured.
+    let measuring = 0;
+    const session = () => (performance.now() - t0) / 1000 - measuring;
+    const elapsed = () => secondsBefore + session();
     const pending: MetricPoint[] = [];
     let lastFlush = performance.now();
     const flush = () => {
@@ -128,15 +132,21 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
     };
     const sampleEvery = config.kind === 'gan' ? config.sampleEvery : 0;
     const evalEvery = evaluator && config.kind === 'gan' ? config.evalEvery : 0;
+    const evalEverySeconds = evaluator && config.kind === 'gan' ? config.evalEverySeconds : 0;
+    let lastEval = 0;
     const histogramEvery = config.kind === 'gan' ? config.histogramEvery : 0;
     const measure = async () => {
+      const started = performance.now();
+      const seconds = elapsed();
       const values = evaluator!.evaluate(await (job as GanJob).generateEval());
       const step = job!.iteration;
-      for (const [key, value] of Object.entries(values)) pending.push({ key, step, seconds: elapsed(), value });
-      o.emit({ type: 'eval', step, seconds: elapsed(), metrics: values });
+      for (const [key, value] of Object.entries(values)) pending.push({ key, step, seconds, value });
+      o.emit({ type: 'eval', step, seconds, metrics: values });
+      measuring += (performance.now() - started) / 1000;
+      lastEval = session();
     };
     const histograms = () => saveHistograms(db, run.pk, job!.iteration, (job as GanJob).weightHistograms());
-    if (fromStep === 0 && evalEvery > 0) await measure();
+    if (fromStep === 0 && (evalEvery > 0 || evalEverySeconds > 0)) await measure();
     if (fromStep === 0 && histogramEvery > 0) histograms();
     if (fromStep === 0 && sampleEvery > 0) await samples();
     while (job.iteration < toStep && !o.shouldStop() && !(budget > 0 && session() >= budget)) {
@@ -150,12 +160,12 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
         o.emit({ type: 'progress', step, seconds: now, losses, itPerSec, etaSeconds: itPerSec > 0 ? (toStep - step) / itPerSec : null });
       }
       if (sampleEvery > 0 && step % sampleEvery === 0) await samples();
-      if (evalEvery > 0 && step % evalEvery === 0) await measure();
+      if ((evalEvery > 0 && step % evalEvery === 0) || (evalEverySeconds > 0 && session() - lastEval >= evalEverySeconds)) await measure();
       if (histogramEvery > 0 && step % histogramEvery === 0) histograms();
       if (step % config.checkpointEvery === 0) checkpoint();
       else if (performance.now() - lastFlush >= FLUSH_INTERVAL_MS) flush();
     }
-    if (evalEvery > 0 && job.iteration % evalEvery !== 0) await measure();
+    if ((evalEvery > 0 || evalEverySeconds > 0) && lastEval < session() - 1e-9 && (evalEvery === 0 || job.iteration % evalEvery !== 0)) await measure();
     if (histogramEvery > 0 && job.iteration % histogramEvery !== 0) histograms();
     if (job.iteration !== lastCheckpoint) checkpoint();
     else flush();
