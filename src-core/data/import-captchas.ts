@@ -44,7 +44,7 @@ export function readLabelsFile(path: string): Map<string, string> {
 }
 
 /** Decodes a captcha image to the dataset's normalised width × height grayscale. */
-async function normalise(path: string, s: CaptchaSettings): Promise<Uint8Array> {
+export async function normaliseCaptcha(path: string, s: CaptchaSettings): Promise<Uint8Array> {
   const { data } = await sharp(path, { limitInputPixels: false, failOn: 'truncated' })
     .flatten({ background: '#ffffff' }).grayscale().resize(s.width, s.height, { fit: 'fill' }).raw()
     .toBuffer({ resolveWithObject: true });
@@ -71,7 +71,7 @@ export async function importCaptchaFolder(db: Db, dir: string, o: CaptchaImportO
   for (const [i, f] of files.entries()) {
     try {
       await checkImage(f.path);
-      const pixels = await normalise(f.path, o.settings);
+      const pixels = await normaliseCaptcha(f.path, o.settings);
       let label: string | null = fromCsv?.get(f.name) ?? (o.labelsFromFilenames ? basename(f.name, extname(f.name)) : null);
       if (label !== null) {
         const problem = labelProblem(label, o.settings);

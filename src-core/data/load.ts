@@ -1,16 +1,19 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { CAPTCHA_ALPHABET, CAPTCHA_CLASSES } from '../models/captcha.ts';
+import { CAPTCHA_CLASSES, TILE } from '../models/captcha.ts';
 import { FACE_CHANNELS } from '../models/celeba.ts';
 import type { DataConfig } from '../presets/types.ts';
-import { CAPTCHA_HEIGHT, CAPTCHA_LENGTH, CAPTCHA_WIDTH, cutTiles, synthesizeCaptchas, type SynthCaptcha } from './captcha-synth.ts';
-import { decodeTo, listImages } from './folders.ts';
-import type { ImageSet } from './image-set.ts';
-import type { Db } from '../store/open.ts';
+import type { CaptchaRow } from '../store/captchas.ts';
 import { getDataset } from '../store/datasets.ts';
-import { captchaDatasetImages } from './dataset-images.ts';
-import { decodeFace, faceDatasetImages } from './face-shards.ts';
+import type { Db } from '../store/open.ts';
+import { defaultCaptchaSettings, labelProblem } from './captcha-image.ts';
+import { CAPTCHA_HEIGHT, CAPTCHA_LENGTH, CAPTCHA_WIDTH, cutTiles, synthesizeCaptchas, type SynthCaptcha } from './captcha-synth.ts';
+import { captchaDatasetImages, tilesOf } from './dataset-images.ts';
+import { decodeFace, faceDatasetImages, FACE_EXTENSIONS } from './face-shards.ts';
+import { checkImage, scanFolder } from './file-scan.ts';
+import type { ImageSet } from './image-set.ts';
+import { CAPTCHA_EXTENSIONS, normaliseCaptcha } from './import-captchas.ts';
 
 function datasetImages(db: Db, id: number, o: { imageSize: number; labelledOnly: boolean }): Promise<ImageSet> | ImageSet {
   const d = getDataset(db, id);
@@ -20,7 +23,6 @@ function datasetImages(db: Db, id: number, o: { imageSize: number; labelledOnly:
 
 /** Bumped whenever the synthesiser's output changes, so stale caches are not reused. */
 const SYNTH_CACHE_VERSION = 1;
-const TILE = CAPTCHA_WIDTH / CAPTCHA_LENGTH;
 
 export class MissingDataError extends Error {
   override name = 'MissingDataError';
@@ -84,32 +86,32 @@ function decodeSynthCache(buf: Buffer, count: number): SynthCaptcha[] | null {
 }
 
 /**
- * A folder of captcha images named by their text (e.g. "7K2B.png"): each resized to
- * 20×80 grayscale, binarised at half scale with dark ink, cut into 4 tiles. Files whose
- * names are not 4 alphabet characters train unlabelled-tile nets only.
+ * A folder of captcha images named by their text (e.g. "7K2B.png"), loaded as an
+ * import would (SPEC §1 settings: 20×80, Otsu, 4 equal tiles) but held in memory for
+ * this run only. Files whose names are not 4 alphabet characters train unlabelled-tile
+ * nets only; unreadable files are skipped and reported.
  */
 async function captchaFolder(dir: string): Promise<ImageSet> {
-  const files = await listImages(dir);
-  if (files.length === 0) throw new MissingDataError(`no images (.png, .jpg, .gif, .bmp) in ${dir}`);
-  const captchas: SynthCaptcha[] = [];
-  const skipped: ImageSet['skipped'] = [];
-  let unlabelled = 0;
-  for (const file of files) {
+  const settings = defaultCaptchaSettings();
+  const { files, skipped } = scanFolder(dir, CAPTCHA_EXTENSIONS);
+  const rows: CaptchaRow[] = [];
+  for (const f of files) {
     try {
-      const raw = await decodeTo(file, CAPTCHA_WIDTH, CAPTCHA_HEIGHT, 1, 'fill');
-      const text = basename(file, extname(file)).toUpperCase();
-      const known = text.length === CAPTCHA_LENGTH && [...text].every((c) => CAPTCHA_ALPHABET.includes(c));
-      if (!known) unlabelled += 1;
-      captchas.push({ text: known ? text : '????', pixels: Float32Array.from(raw, (v) => (v < 128 ? 1 : 0)) });
+      await checkImage(f.path);
+      const text = basename(f.name, extname(f.name)).toUpperCase();
+      const label = labelProblem(text, settings) ? null : text;
+      rows.push({ id: rows.length, dataset: 0, ordinal: rows.length, file: f.name, pixels: await normaliseCaptcha(f.path, settings), label, status: label ? 'labelled' : 'unlabelled', updatedAt: '' });
     } catch (err) {
-      skipped.push({ file, reason: (err as Error).message });
+      skipped.push({ file: f.path, reason: (err as Error).message });
     }
   }
-  const { tiles, labels } = cutTiles(captchas);
+  if (rows.length === 0) throw new MissingDataError(`no readable captcha images (.png, .jpg, .gif, .bmp) in ${dir}`);
+  const { tiles, labels } = tilesOf(rows, settings);
+  const unlabelled = rows.filter((r) => !r.label).length;
   return {
     images: tiles, count: labels.length, height: CAPTCHA_HEIGHT, width: TILE, channels: 1,
-    labels: unlabelled === 0 ? labels : null, classes: CAPTCHA_CLASSES,
-    description: `${labels.length} tiles of ${captchas.length} captchas from ${dir}` + (unlabelled ? ` (${unlabelled} without a label in the name)` : ''),
+    labels: unlabelled === 0 ? labels : null, classes: CAPTCHA_CLASSES, group: settings.length,
+    description: `${labels.length} tiles of ${rows.length} captchas from ${dir}` + (unlabelled ? ` (${unlabelled} without a label in the name)` : ''),
     skipped,
   };
 }
@@ -128,11 +130,11 @@ async function faceFolder(dir: string, size: number): Promise<ImageSet> {
   }
   const official = join(dir, 'Img', 'img_align_celeba');
   const folder = existsSync(official) ? official : dir;
-  const files = await listImages(folder);
+  const { files: scanned, skipped } = scanFolder(folder, FACE_EXTENSIONS);
+  const files = scanned.map((f) => f.path);
   if (files.length === 0) throw new MissingDataError(`no face images (.jpg, .png) in ${folder}`);
   const per = size * size * FACE_CHANNELS;
   const images = new Float32Array(files.length * per);
-  const skipped: ImageSet['skipped'] = [];
   let count = 0;
   for (const file of files) {
     try {

@@ -51,6 +51,13 @@ describe('gan-workbench dataset, labels and recognizer commands', () => {
     const gan = cli(['train', '--preset', 'captcha-wdcgan-label', '--data', String(synth.dataset), '--steps', '1', '--batch', '8', '--json'], home);
     assert.equal(gan.code, 0, gan.err);
     assert.match(gan.out, /"data":"240 tiles of 60 captchas from dataset/);
+    // A folder straight from disk (no import) also trains, its bad files reported as warnings.
+    const folder = cli(['train', '--preset', 'captcha-dcgan-label', '--data', dir, '--steps', '1', '--batch', '8', '--json'], home);
+    assert.equal(folder.code, 2, 'one file has no label in its name: a label-conditioned net refuses');
+    const plain = cli(['train', '--preset', 'captcha-dcgan', '--data', dir, '--steps', '1', '--batch', '8', '--json'], home);
+    assert.equal(plain.code, 0, plain.err);
+    assert.match(plain.out, /"data":"164 tiles of 41 captchas from .*\(1 without a label in the name\)"/);
+    assert.match(plain.out, /"type":"warning","text":"skipped .*BOMB\.png: decompression bomb refused/);
   });
 
   it('imports CelebA and trains a face preset from it; bad ids and folders exit 2', async () => {
