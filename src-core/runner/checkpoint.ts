@@ -26,7 +26,8 @@ export interface Checkpoint {
   seconds: number;
 }
 
-export function writeCheckpoint(path: string, state: JobState, seconds: number): void {
+/** Writes a checkpoint atomically; returns the file's SHA-256 and size (for the run store). */
+export function writeCheckpoint(path: string, state: JobState, seconds: number): { sha256: string; bytes: number } {
   const names = Object.keys(state.tensors).sort();
   const bodies = names.map((n) => {
     const v = state.tensors[n]!.values;
@@ -45,7 +46,11 @@ export function writeCheckpoint(path: string, state: JobState, seconds: number):
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const len = Buffer.alloc(4);
   len.writeUInt32LE(json.length);
-  writeFileAtomic(path, [Buffer.from(MAGIC, 'ascii'), len, json, ...bodies]);
+  const chunks = [Buffer.from(MAGIC, 'ascii'), len, json, ...bodies];
+  writeFileAtomic(path, chunks);
+  const file = createHash('sha256');
+  for (const c of chunks) file.update(c);
+  return { sha256: file.digest('hex'), bytes: chunks.reduce((n, c) => n + c.length, 0) };
 }
 
 export function readCheckpoint(path: string): Checkpoint {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeBackend, initBackend, type BackendChoice } from '../engine/backend.ts';
 import { tf } from '../engine/tf.ts';
@@ -115,9 +115,8 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
     let lastCheckpoint = o.resume ? fromStep : -1;
     const checkpoint = () => {
       flush();
-      writeCheckpoint(files.checkpoint, job!.getState(), elapsed());
-      const bytes = readFileSync(files.checkpoint);
-      recordCheckpoint(db, run.pk, { step: job!.iteration, path: files.checkpoint, sha256: sha256(bytes), bytes: statSync(files.checkpoint).size });
+      const written = writeCheckpoint(files.checkpoint, job!.getState(), elapsed());
+      recordCheckpoint(db, run.pk, { step: job!.iteration, path: files.checkpoint, ...written });
       lastCheckpoint = job!.iteration;
       o.emit({ type: 'checkpoint', step: job!.iteration, path: files.checkpoint });
     };

@@ -10,6 +10,9 @@ import { startRunner } from '../../src-core/runner/spawn.ts';
 import { openStore } from '../../src-core/store/index.ts';
 import { openDatabase } from '../../src-core/store/open.ts';
 import { getRun } from '../../src-core/store/runs.ts';
+import { getCheckpoint } from '../../src-core/store/checkpoints.ts';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { tempDir } from '../helpers.ts';
 
 describe('crashes and concurrency', () => {
@@ -42,6 +45,9 @@ describe('crashes and concurrency', () => {
     assert.ok(started?.type === 'started' && started.fromStep === 20, 'resumes from the last checkpoint (step 20)');
     assert.equal(summary.steps, 60);
     assert.equal(getRun(after, run.id).status, 'completed');
+    const recorded = getCheckpoint(after, run.pk)!;
+    assert.equal(recorded.step, 60);
+    assert.equal(recorded.sha256, createHash('sha256').update(readFileSync(recorded.path)).digest('hex'), 'the store\'s checksum is the file\'s');
     // Exactly one point per step and key: the steps after the checkpoint were re-created, not duplicated.
     const counts = after.prepare('SELECT key, count(*) AS n, min(step) AS lo, max(step) AS hi FROM metrics WHERE run = ? GROUP BY key').all(run.pk) as
       { key: string; n: number; lo: number; hi: number }[];
