@@ -15,7 +15,7 @@ import { homePaths, resolveHome } from '../util/home.ts';
 import { Rng } from '../util/rng.ts';
 import { UsageError, intFlag, numberFlag, stringFlag, type ParsedArgs } from './args.ts';
 import type { Io } from './commands.ts';
-import { reproduceCaptcha } from '../reproduce/captcha.ts';
+import { judgeCaptchaRuns, reproduceCaptcha } from '../reproduce/captcha.ts';
 
 /** `eval RUN`: quality metrics of the run's latest checkpoint on its fixed evaluation batch. */
 export async function evalCommand(args: ParsedArgs, io: Io): Promise<number> {
@@ -111,7 +111,10 @@ export async function reproduceCommand(args: ParsedArgs, io: Io): Promise<number
   const budget = numberFlag(args, 'budget-seconds', 1) ?? 120;
   const out = stringFlag(args, 'out') ?? `reproduction-captcha-${new Date().toISOString().slice(0, 10)}`;
   const only = stringFlag(args, 'only')?.split(',');
-  const claims = await reproduceCaptcha({ home, out, budgetSeconds: budget, experiments: only, log: (l) => io.err.write(`${l}\n`) });
+  const runs = stringFlag(args, 'runs')?.split(',');
+  const claims = runs
+    ? judgeCaptchaRuns(home, out, runs, budget)
+    : await reproduceCaptcha({ home, out, budgetSeconds: budget, experiments: only, log: (l) => io.err.write(`${l}\n`) });
   if (args.flags.has('json')) io.out.write(`${JSON.stringify({ out, claims })}\n`);
   else for (const c of claims) io.out.write(`${c.verdict.padEnd(13)} ${c.claim}\n`);
   io.out.write(`report: ${out}/report.md\n`);

@@ -32,9 +32,6 @@ export interface ReproduceOptions {
  * writes report.md, metrics.csv, figures and final sample grids to `out`.
  */
 export async function reproduceCaptcha(o: ReproduceOptions): Promise<ClaimResult[]> {
-  const out = resolve(o.out);
-  mkdirSync(out, { recursive: true });
-  const experiments: Experiment[] = [];
   const runIds: string[] = [];
   for (const preset of o.experiments ?? CAPTCHA_EXPERIMENTS) {
     const db = openStore(o.home);
@@ -53,7 +50,15 @@ export async function reproduceCaptcha(o: ReproduceOptions): Promise<ClaimResult
     if ((await runner.exited) !== 0) throw new Error(`${preset} failed: ${failure}`);
     runIds.push(run.id);
   }
-  const db = openStore(o.home);
+  return judgeCaptchaRuns(o.home, o.out, runIds, o.budgetSeconds);
+}
+
+/** Judges finished runs (one per experiment) and writes the report: also usable on runs trained earlier. */
+export function judgeCaptchaRuns(home: string, outDir: string, runIds: string[], budgetSeconds: number): ClaimResult[] {
+  const out = resolve(outDir);
+  mkdirSync(out, { recursive: true });
+  const experiments: Experiment[] = [];
+  const db = openStore(home);
   try {
     for (const id of runIds) {
       const run = getRun(db, id);
@@ -85,7 +90,7 @@ export async function reproduceCaptcha(o: ReproduceOptions): Promise<ClaimResult
       });
     }
     if (get('captcha-fc-wgan') && get('captcha-fc-wgan-gp')) claims.push(gpClaim(get('captcha-fc-wgan')!, get('captcha-fc-wgan-gp')!));
-    writeReport(out, o.budgetSeconds, experiments, claims);
+    writeReport(out, budgetSeconds, experiments, claims);
     writeFileSync(join(out, 'metrics.csv'), [...metricsCsv(db, runIds.map((id) => getRun(db, id)))].join(''));
     return claims;
   } finally {

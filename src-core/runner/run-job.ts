@@ -164,6 +164,8 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
       if (step % config.checkpointEvery === 0) checkpoint();
       else if (performance.now() - lastFlush >= FLUSH_INTERVAL_MS) flush();
     }
+    // The run's last state is always shown and measured, whatever the cadence.
+    if (sampleEvery > 0 && job.iteration % sampleEvery !== 0) await samples();
     if ((evalEvery > 0 || evalEverySeconds > 0) && lastEval < session() - 1e-9 && (evalEvery === 0 || job.iteration % evalEvery !== 0)) await measure();
     if (histogramEvery > 0 && job.iteration % histogramEvery !== 0) histograms();
     if (job.iteration !== lastCheckpoint) checkpoint();
