@@ -15,7 +15,10 @@ import { Rng } from '../util/rng.ts';
 
 /** Bumped when the reference recipe changes, so an old cached recogniser is not reused. */
 const REFERENCE_VERSION = 1;
-/** The reference: 800 steps of Adam 1e-3 on 2,048 synthesised captchas (≈ 20 s on wasm; ≥ 95% held out). */
+/**
+ * The reference: 800 steps of Adam 1e-3 on 2,048 synthesised captchas (≈ 25 s on wasm).
+ * Measured: 98.6% of characters, 94.4% of captchas right on 500 unseen synthesised captchas.
+ */
 const REFERENCE_STEPS = 800;
 
 export type Recognizer = ReturnType<typeof buildCaptchaRecognizer>;
