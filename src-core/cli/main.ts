@@ -24,7 +24,7 @@ Usage:
   gan-workbench note RUN TEXT
   gan-workbench delete RUN
   gan-workbench export-metrics RUN… --out FILE.csv|FILE.json
-  gan-workbench eval RUN [--count N] [--json]                       quality of the latest checkpoint
+  gan-workbench eval RUN [--step S] [--count N] [--json]            quality of the latest checkpoint (or as recorded at step S)
   gan-workbench ttq RUN… --metric KEY --threshold V [--window W] [--above|--below] [--json]
   gan-workbench histograms RUN [--step S] [--json]                   per-layer weight distributions
   gan-workbench reproduce captcha [--budget-seconds S] [--out DIR] [--only PRESET,…] [--runs RUN,… (judge existing runs)] [--json]
@@ -53,7 +53,7 @@ const COMMANDS: Record<string, { options: string[]; run: (args: ReturnType<typeo
   note: { options: ['home'], run: noteCommand },
   delete: { options: ['home'], run: deleteCommand },
   'export-metrics': { options: ['out', 'home'], run: exportMetricsCommand },
-  eval: { options: ['count', 'json', 'home'], run: evalCommand },
+  eval: { options: ['step', 'count', 'json', 'home'], run: evalCommand },
   ttq: { options: ['metric', 'threshold', 'window', 'above', 'below', 'json', 'home'], run: ttqCommand },
   histograms: { options: ['step', 'json', 'home'], run: histogramsCommand },
   reproduce: { options: ['budget-seconds', 'out', 'only', 'runs', 'json', 'home'], run: reproduceCommand },

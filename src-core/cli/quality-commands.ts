@@ -6,6 +6,7 @@ import { betterDirection, timeToQuality } from '../metrics/time-to-quality.ts';
 import type { JobConfig } from '../presets/types.ts';
 import { readCheckpoint } from '../runner/checkpoint.ts';
 import { openStore } from '../store/index.ts';
+import type { Db } from '../store/open.ts';
 import { getCheckpoint } from '../store/checkpoints.ts';
 import { histogramsAt } from '../store/histograms.ts';
 import { rawSeries } from '../store/metrics.ts';
@@ -29,6 +30,19 @@ export async function evalCommand(args: ParsedArgs, io: Io): Promise<number> {
     if (config.kind !== 'gan') throw new UsageError(`${run.id} is a ${config.kind} run; eval measures GAN runs`);
     const ckpt = getCheckpoint(db, run.pk);
     if (!ckpt) throw new UsageError(`run ${run.id} has no checkpoint yet`);
+    const step = intFlag(args, 'step', 0);
+    if (step !== undefined && step !== ckpt.step) {
+      // Only the latest weights are kept; earlier steps are answered from the evaluations
+      // recorded during training (the same fixed batch and metrics: see the quality tests).
+      const recorded = recordedEvaluation(db, run.pk, step);
+      if (!recorded) throw new UsageError(`run ${run.id} keeps weights for step ${ckpt.step} only and recorded no evaluations: train with --set evalEvery=N`);
+      if (args.flags.has('json')) io.out.write(`${JSON.stringify({ run: run.id, step: recorded.step, measuredWith: 'recorded during training', metrics: recorded.metrics })}\n`);
+      else {
+        io.out.write(`${run.id} at step ${recorded.step} (recorded during training; weights are kept for step ${ckpt.step} only):\n`);
+        for (const [k, v] of Object.entries(recorded.metrics)) io.out.write(`  ${k.padEnd(22)} ${v.toPrecision(5)}\n`);
+      }
+      return 0;
+    }
     await initBackend('auto');
     const evalConfig = { ...config, evalCount: intFlag(args, 'count', 16) ?? config.evalCount };
     const data = await loadImageSet(config.data, { imageSize: config.imageSize, cacheDir: homePaths(home).cache, db });
@@ -51,6 +65,17 @@ export async function evalCommand(args: ParsedArgs, io: Io): Promise<number> {
   } finally {
     db.close();
   }
+}
+
+/** Quality metrics recorded during training at the evaluated step nearest `step`. */
+function recordedEvaluation(db: Db, run: number, step: number): { step: number; metrics: Record<string, number> } | null {
+  const keys = ['legibility', 'class_entropy', 'inception_score', 'conditional_accuracy', 'frechet', 'swd', 'ms_ssim'];
+  const nearest = db.prepare(`SELECT step FROM metrics WHERE run = ? AND key IN (${keys.map(() => '?').join(',')})
+    ORDER BY abs(step - ?), step LIMIT 1`).get(run, ...keys, step) as { step: number } | undefined;
+  if (!nearest) return null;
+  const rows = db.prepare(`SELECT key, value FROM metrics WHERE run = ? AND step = ? AND key IN (${keys.map(() => '?').join(',')})`)
+    .all(run, nearest.step, ...keys) as { key: string; value: number }[];
+  return { step: nearest.step, metrics: Object.fromEntries(rows.map((r) => [r.key, r.value])) };
 }
 
 /** `ttq RUN… --metric K --threshold T`: first step and wall-second each run reaches a quality. */

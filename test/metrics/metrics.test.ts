@@ -8,6 +8,8 @@ import { laplacianPyramid, meanPairwiseMsSsim, msSsim, slicedWasserstein, type F
 import { frechetDistance, meanAndCovariance, symmetricEigen } from '../../src-core/metrics/linalg.ts';
 import { Rng } from '../../src-core/util/rng.ts';
 import { useBackend } from '../helpers.ts';
+import { loadImageSet } from '../../src-core/data/load.ts';
+import { evaluatePredictions } from '../../src-core/training/recognizer-job.ts';
 
 const oneHotProbs = (classes: number[], k: number, p = 1) => {
   const out = new Float32Array(classes.length * k).fill((1 - p) / (k - 1));
@@ -59,6 +61,16 @@ describe('captcha metrics', () => {
       err = Math.max(err, Math.abs(v - cov[i * n + j]!));
     }
     assert.ok(err < 1e-10, `reconstruction error ${err}`);
+  });
+
+  it('conditional accuracy of real labelled tiles through the recogniser equals its accuracy', async () => {
+    await useBackend('wasm');
+    const net = buildCaptchaRecognizer(new Rng(1));
+    const set = await loadImageSet({ source: 'synth-captchas', count: 40, seed: 8 });
+    const { probs } = recognizerOutputs(net, set.images, set.count);
+    const accuracy = evaluatePredictions(probs, set.labels!, 32).characterAccuracy;
+    assert.equal(scoresFromProbabilities(probs, set.count, 32, set.labels!).conditionalAccuracy, accuracy);
+    disposeNetwork(net);
   });
 
   it('the recogniser feature extractor does not leak tensors', async () => {

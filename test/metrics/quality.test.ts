@@ -53,6 +53,12 @@ describe('quality measured during training', () => {
     // The same fixed batch and weights: eval reproduces the last in-training evaluation.
     const last = evals.at(-1)!;
     assert.ok(last.type === 'eval' && Math.abs(out.metrics.frechet! - last.metrics.frechet!) < 1e-6 * last.metrics.frechet!);
+    // An earlier step is answered from the evaluations recorded during training.
+    const earlier = spawnSync(process.execPath, [BIN, 'eval', t.run.id, '--step', '1', '--json', '--home', home], { encoding: 'utf8' });
+    const e = JSON.parse(earlier.stdout) as { step: number; metrics: Record<string, number> };
+    const second = evals[0]!;
+    assert.equal(e.step, 0);
+    assert.ok(second.type === 'eval' && Math.abs(e.metrics.frechet! - second.metrics.frechet!) < 1e-9 * second.metrics.frechet!);
     t.db.close();
   });
 });
