@@ -16,7 +16,7 @@ import { homePaths, resolveHome } from '../util/home.ts';
 import { Rng } from '../util/rng.ts';
 import { UsageError, intFlag, numberFlag, stringFlag, type ParsedArgs } from './args.ts';
 import type { Io } from './commands.ts';
-import { judgeCaptchaRuns, reproduceCaptcha } from '../reproduce/captcha.ts';
+import { judgeCaptchaRuns, judgeCelebaRuns, reproduceCaptcha, reproduceCeleba } from '../reproduce/captcha.ts';
 
 /** `eval RUN`: quality metrics of the run's latest checkpoint on its fixed evaluation batch. */
 export async function evalCommand(args: ParsedArgs, io: Io): Promise<number> {
@@ -126,20 +126,21 @@ export function histogramsCommand(args: ParsedArgs, io: Io): number {
   }
 }
 
-/** `reproduce captcha [--budget-seconds S] [--out DIR]`: the thesis's captcha claims, measured. */
+/** `reproduce captcha|celeba [--budget-seconds S] [--out DIR]`: the thesis's claims, measured. */
 export async function reproduceCommand(args: ParsedArgs, io: Io): Promise<number> {
   const target = args.positionals[0];
-  if (target !== 'captcha') {
-    throw new UsageError(target === 'celeba' ? 'reproduce celeba is not built yet: train the celeba presets with --set evalEvery=N and compare with ttq' : 'reproduce takes captcha');
-  }
+  if (target !== 'captcha' && target !== 'celeba') throw new UsageError('reproduce takes captcha or celeba');
+  const dataset = intFlag(args, 'data', 1);
+  if (target === 'celeba' && dataset === undefined) throw new UsageError('reproduce celeba needs --data ID: a CelebA dataset imported with `dataset import-celeba DIR --size 64`');
   const home = resolveHome(stringFlag(args, 'home'));
   const budget = numberFlag(args, 'budget-seconds', 1) ?? 120;
-  const out = stringFlag(args, 'out') ?? `reproduction-captcha-${new Date().toISOString().slice(0, 10)}`;
+  const out = stringFlag(args, 'out') ?? `reproduction-${target}-${new Date().toISOString().slice(0, 10)}`;
   const only = stringFlag(args, 'only')?.split(',');
   const runs = stringFlag(args, 'runs')?.split(',');
-  const claims = runs
-    ? judgeCaptchaRuns(home, out, runs, budget)
-    : await reproduceCaptcha({ home, out, budgetSeconds: budget, experiments: only, log: (l) => io.err.write(`${l}\n`) });
+  const log = (l: string) => io.err.write(`${l}\n`);
+  const claims = target === 'celeba'
+    ? (runs ? judgeCelebaRuns(home, out, runs, budget) : await reproduceCeleba({ home, out, budgetSeconds: budget, experiments: only, dataset, log }))
+    : (runs ? judgeCaptchaRuns(home, out, runs, budget) : await reproduceCaptcha({ home, out, budgetSeconds: budget, experiments: only, log }));
   if (args.flags.has('json')) io.out.write(`${JSON.stringify({ out, claims })}\n`);
   else for (const c of claims) io.out.write(`${c.verdict.padEnd(13)} ${c.claim}\n`);
   io.out.write(`report: ${out}/report.md\n`);

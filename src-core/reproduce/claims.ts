@@ -33,15 +33,15 @@ const fmt = (v: number) => v.toPrecision(4);
 const secs = (s: SeriesPoint[], q: number) => timeToQuality(s, q * (1 + 1e-9), 'below', WINDOW)?.seconds ?? null;
 
 /** "B reaches A's final quality in fewer seconds than A took": the thesis's comparisons, made measurable. */
-export function fasterToQuality(claim: string, thesis: string, a: Experiment, b: Experiment): ClaimResult {
+export function fasterToQuality(claim: string, thesis: string, a: Experiment, b: Experiment, metric = 'Fréchet distance', faces = false): ClaimResult {
   const target = last(a.frechet);
   const ta = secs(a.frechet, target);
   const tb = secs(b.frechet, target);
   const legible = Math.max(last(a.legibility), last(b.legibility));
-  const evidence = `target: ${a.preset}'s final Fréchet distance ${fmt(target)} (smoothed over ${WINDOW} evaluations); ` +
-    `${a.preset} reached it at ${ta === null ? '—' : `${ta.toFixed(0)} s`}, ${b.preset} at ${tb === null ? 'never' : `${tb.toFixed(0)} s`}; ` +
-    `final legibility ${fmt(last(a.legibility))} vs ${fmt(last(b.legibility))}`;
-  if (legible < MIN_LEGIBILITY) return { claim, thesis, verdict: 'inconclusive', evidence: `${evidence}; neither produced legible characters within the budget` };
+  const evidence = `target: ${a.preset}'s final ${metric} ${fmt(target)} (smoothed over ${WINDOW} evaluations); ` +
+    `${a.preset} reached it at ${ta === null ? '—' : `${ta.toFixed(0)} s`}, ${b.preset} at ${tb === null ? 'never' : `${tb.toFixed(0)} s`}` +
+    (faces ? '' : `; final legibility ${fmt(last(a.legibility))} vs ${fmt(last(b.legibility))}`);
+  if (!faces && legible < MIN_LEGIBILITY) return { claim, thesis, verdict: 'inconclusive', evidence: `${evidence}; neither produced legible characters within the budget` };
   if (tb === null) return { claim, thesis, verdict: 'refuted', evidence };
   return { claim, thesis, verdict: ta !== null && tb < ta ? 'confirmed' : 'refuted', evidence };
 }
@@ -67,4 +67,26 @@ export function gpClaim(wgan: Experiment, gp: Experiment): ClaimResult {
   const evidence = `${faster.evidence}; ${gp.preset}'s Fréchet distance fell by ${fmt(firstGain)} in the first half of its budget and ${fmt(secondGain)} in the second`;
   const verdict: Verdict = faster.verdict === 'inconclusive' ? 'inconclusive' : faster.verdict === 'confirmed' && stalls ? 'confirmed' : 'refuted';
   return { claim: 'Gradient penalty converges faster on the fully-connected nets and then stalls', thesis: '6: FC WGAN-GP, 4,500 iterations in 101 s, then no further improvement', verdict, evidence };
+}
+
+/** Faces: a higher mean pairwise MS-SSIM than the DCGAN's means less diverse ("average faces"). */
+export function averageFaceClaim(dcgan: Experiment, fc: Experiment): ClaimResult {
+  const d = last(dcgan.entropy);
+  const f = last(fc.entropy);
+  const verdict: Verdict = f >= d + 0.1 ? 'confirmed' : f <= d ? 'refuted' : 'inconclusive';
+  return {
+    claim: 'The fully-connected WGAN makes near-identical "average faces"', thesis: '5.5: mode collapse with pixel noise', verdict,
+    evidence: `final mean pairwise MS-SSIM (1 = identical): ${fc.preset} ${fmt(f)}, ${dcgan.preset} ${fmt(d)}`,
+  };
+}
+
+/** Faces: the optimised FC generators (a) and (b) are slightly more diverse than the plain FC WGAN. */
+export function moreDiverseClaim(fc: Experiment, variants: Experiment[]): ClaimResult {
+  const base = last(fc.entropy);
+  const lower = variants.filter((v) => last(v.entropy) < base).length;
+  const verdict: Verdict = lower === variants.length ? 'confirmed' : lower === 0 ? 'refuted' : 'inconclusive';
+  return {
+    claim: 'The optimised FC generators (a, b) are more diverse than the plain FC WGAN', thesis: '5.6: slightly more diverse; (b) blurry', verdict,
+    evidence: `final mean pairwise MS-SSIM: ${fc.preset} ${fmt(base)}; ${variants.map((v) => `${v.preset} ${fmt(last(v.entropy))}`).join(', ')}`,
+  };
 }

@@ -133,6 +133,7 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
     const evalEvery = evaluator && config.kind === 'gan' ? config.evalEvery : 0;
     const evalEverySeconds = evaluator && config.kind === 'gan' ? config.evalEverySeconds : 0;
     let lastEval = 0;
+    let lastEvalStep = -1;
     const histogramEvery = config.kind === 'gan' ? config.histogramEvery : 0;
     const measure = async () => {
       const started = performance.now();
@@ -143,6 +144,7 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
       o.emit({ type: 'eval', step, seconds, metrics: values });
       measuring += (performance.now() - started) / 1000;
       lastEval = session();
+      lastEvalStep = step;
     };
     const histograms = () => saveHistograms(db, run.pk, job!.iteration, (job as GanJob).weightHistograms());
     if (fromStep === 0 && (evalEvery > 0 || evalEverySeconds > 0)) await measure();
@@ -166,7 +168,7 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
     }
     // The run's last state is always shown and measured, whatever the cadence.
     if (sampleEvery > 0 && job.iteration % sampleEvery !== 0) await samples();
-    if ((evalEvery > 0 || evalEverySeconds > 0) && lastEval < session() - 1e-9 && (evalEvery === 0 || job.iteration % evalEvery !== 0)) await measure();
+    if ((evalEvery > 0 || evalEverySeconds > 0) && lastEvalStep !== job.iteration) await measure();
     if (histogramEvery > 0 && job.iteration % histogramEvery !== 0) histograms();
     if (job.iteration !== lastCheckpoint) checkpoint();
     else flush();
