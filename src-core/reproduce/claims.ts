@@ -42,6 +42,8 @@ export function fasterToQuality(claim: string, thesis: string, a: Experiment, b:
     `${a.preset} reached it at ${ta === null ? '—' : `${ta.toFixed(0)} s`}, ${b.preset} at ${tb === null ? 'never' : `${tb.toFixed(0)} s`}` +
     (faces ? '' : `; final legibility ${fmt(last(a.legibility))} vs ${fmt(last(b.legibility))}`);
   if (!faces && legible < MIN_LEGIBILITY) return { claim, thesis, verdict: 'inconclusive', evidence: `${evidence}; neither produced legible characters within the budget` };
+  const improved = (e: Experiment) => e.frechet.length > 1 && last(e.frechet) < 0.9 * e.frechet[0]!.value;
+  if (faces && !improved(a) && !improved(b)) return { claim, thesis, verdict: 'inconclusive', evidence: `${evidence}; neither improved its ${metric} by 10% within the budget` };
   if (tb === null) return { claim, thesis, verdict: 'refuted', evidence };
   return { claim, thesis, verdict: ta !== null && tb < ta ? 'confirmed' : 'refuted', evidence };
 }
@@ -69,11 +71,15 @@ export function gpClaim(wgan: Experiment, gp: Experiment): ClaimResult {
   return { claim: 'Gradient penalty converges faster on the fully-connected nets and then stalls', thesis: '6: FC WGAN-GP, 4,500 iterations in 101 s, then no further improvement', verdict, evidence };
 }
 
+/** Mean pairwise MS-SSIM above which a set of samples has not yet diverged from its near-identical start. */
+const DIVERGED = 0.9;
+
 /** Faces: a higher mean pairwise MS-SSIM than the DCGAN's means less diverse ("average faces"). */
 export function averageFaceClaim(dcgan: Experiment, fc: Experiment): ClaimResult {
   const d = last(dcgan.entropy);
   const f = last(fc.entropy);
-  const verdict: Verdict = f >= d + 0.1 ? 'confirmed' : f <= d ? 'refuted' : 'inconclusive';
+  // Freshly initialised generators all draw near-identical images (MS-SSIM ≈ 1): judge only once the DCGAN's have diverged.
+  const verdict: Verdict = d > DIVERGED ? 'inconclusive' : f >= d + 0.1 ? 'confirmed' : f <= d ? 'refuted' : 'inconclusive';
   return {
     claim: 'The fully-connected WGAN makes near-identical "average faces"', thesis: '5.5: mode collapse with pixel noise', verdict,
     evidence: `final mean pairwise MS-SSIM (1 = identical): ${fc.preset} ${fmt(f)}, ${dcgan.preset} ${fmt(d)}`,
@@ -84,7 +90,8 @@ export function averageFaceClaim(dcgan: Experiment, fc: Experiment): ClaimResult
 export function moreDiverseClaim(fc: Experiment, variants: Experiment[]): ClaimResult {
   const base = last(fc.entropy);
   const lower = variants.filter((v) => last(v.entropy) < base).length;
-  const verdict: Verdict = lower === variants.length ? 'confirmed' : lower === 0 ? 'refuted' : 'inconclusive';
+  const diverged = [fc, ...variants].some((e) => last(e.entropy) <= DIVERGED);
+  const verdict: Verdict = !diverged ? 'inconclusive' : lower === variants.length ? 'confirmed' : lower === 0 ? 'refuted' : 'inconclusive';
   return {
     claim: 'The optimised FC generators (a, b) are more diverse than the plain FC WGAN', thesis: '5.6: slightly more diverse; (b) blurry', verdict,
     evidence: `final mean pairwise MS-SSIM: ${fc.preset} ${fmt(base)}; ${variants.map((v) => `${v.preset} ${fmt(last(v.entropy))}`).join(', ')}`,

@@ -6,6 +6,9 @@ import { betterDirection, timeToQuality } from '../../src-core/metrics/time-to-q
 import { histogramsAt } from '../../src-core/store/histograms.ts';
 import { rawSeries } from '../../src-core/store/metrics.ts';
 import { tempDir } from '../helpers.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { judgeCaptchaRuns } from '../../src-core/reproduce/captcha.ts';
 import { trainInProcess } from '../run-helpers.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/gan-workbench.mjs', import.meta.url));
@@ -59,6 +62,13 @@ describe('quality measured during training', () => {
     const second = evals[0]!;
     assert.equal(e.step, 0);
     assert.ok(second.type === 'eval' && Math.abs(e.metrics.frechet! - second.metrics.frechet!) < 1e-9 * second.metrics.frechet!);
+    // The reproduction's report writer on a real run: report, figures and CSV.
+    const reportDir = tempDir();
+    judgeCaptchaRuns(home, reportDir, [t.run.id], 4);
+    const report = readFileSync(join(reportDir, 'report.md'), 'utf8');
+    assert.match(report, new RegExp(`\\| captcha-wdcgan \\| ${t.run.id} \\| 3 \\|`));
+    assert.match(readFileSync(join(reportDir, 'frechet.svg'), 'utf8'), /<polyline/);
+    assert.equal(readFileSync(join(reportDir, 'metrics.csv'), 'utf8').split('\n')[0], 'run,key,step,seconds,value');
     t.db.close();
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { collapseClaim, fasterToQuality, gpClaim, type Experiment } from '../../src-core/reproduce/claims.ts';
+import { averageFaceClaim, collapseClaim, fasterToQuality, gpClaim, moreDiverseClaim, type Experiment } from '../../src-core/reproduce/claims.ts';
 import { lineChartSvg } from '../../src-core/reproduce/svg-plot.ts';
 
 /** An experiment whose Fréchet distance falls linearly from `from` to `to` over `seconds`. */
@@ -32,6 +32,16 @@ describe('thesis claim verdicts', () => {
     stalls.frechet = stalls.frechet.map((p, i) => ({ ...p, value: i <= 6 ? 100 - i * 10 : 40 - (i - 6) * 0.5 }));
     assert.equal(gpClaim(wgan, stalls).verdict, 'confirmed');
     assert.equal(gpClaim(wgan, experiment('fc-wgan-gp', 100, 20, 120)).verdict, 'refuted');
+  });
+
+  it('faces: no verdict before the samples diverge or the SWD improves', () => {
+    const swdFlat = experiment('celeba-dcgan', 770, 769, 6, { entropy: 1 });
+    assert.equal(fasterToQuality('c', 't', swdFlat, experiment('celeba-wdcgan', 771, 770, 6), 'SWD', true).verdict, 'inconclusive');
+    assert.equal(fasterToQuality('c', 't', experiment('a', 800, 500, 60), experiment('b', 800, 300, 60), 'SWD', true).verdict, 'confirmed');
+    assert.equal(averageFaceClaim(experiment('celeba-dcgan', 1, 1, 6, { entropy: 1 }), experiment('celeba-fc-wgan', 1, 1, 6, { entropy: 0.96 })).verdict, 'inconclusive');
+    assert.equal(averageFaceClaim(experiment('celeba-dcgan', 1, 1, 6, { entropy: 0.3 }), experiment('celeba-fc-wgan', 1, 1, 6, { entropy: 0.7 })).verdict, 'confirmed');
+    assert.equal(moreDiverseClaim(experiment('fc', 1, 1, 6, { entropy: 0.7 }), [experiment('a', 1, 1, 6, { entropy: 0.5 }), experiment('b', 1, 1, 6, { entropy: 0.6 })]).verdict, 'confirmed');
+    assert.equal(moreDiverseClaim(experiment('fc', 1, 1, 6, { entropy: 0.99 }), [experiment('a', 1, 1, 6, { entropy: 1 })]).verdict, 'inconclusive');
   });
 
   it('figures are well-formed SVG with a line and a legend entry per experiment', () => {
