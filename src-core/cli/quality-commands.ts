@@ -16,7 +16,7 @@ import { homePaths, resolveHome } from '../util/home.ts';
 import { Rng } from '../util/rng.ts';
 import { UsageError, intFlag, numberFlag, stringFlag, type ParsedArgs } from './args.ts';
 import type { Io } from './commands.ts';
-import { judgeCaptchaRuns, judgeCelebaRuns, reproduceCaptcha, reproduceCeleba } from '../reproduce/captcha.ts';
+import { judgeCaptchaRuns, judgeCelebaRuns, reproduceCaptcha, reproduceCeleba } from '../reproduce/experiments.ts';
 
 /** `eval RUN`: quality metrics of the run's latest checkpoint on its fixed evaluation batch. */
 export async function evalCommand(args: ParsedArgs, io: Io): Promise<number> {

@@ -32,33 +32,8 @@ export function withTensors<T extends Record<string, TensorInfo>>(
   }
 }
 
-/** The kernels this process replaced, so benchmarks can compare against them. */
-const replaced = new Map<string, KernelConfig | null>();
-
-/**
- * Registers `config`, replacing whatever the backend had for that kernel. The
- * previous kernel (if any) is kept and returned so an override can delegate to it.
- */
-export function overrideKernel(config: KernelConfig): KernelConfig | null {
-  const key = `${config.backendName}/${config.kernelName}`;
-  const existing = tf.getKernel(config.kernelName, config.backendName) ?? null;
-  if (!replaced.has(key)) replaced.set(key, existing);
-  if (existing) tf.unregisterKernel(config.kernelName, config.backendName);
+/** Registers `config`, replacing whatever the backend had for that kernel. */
+export function overrideKernel(config: KernelConfig): void {
+  if (tf.getKernel(config.kernelName, config.backendName)) tf.unregisterKernel(config.kernelName, config.backendName);
   tf.registerKernel(config);
-  return replaced.get(key) ?? null;
-}
-
-/** The kernel that was registered before `overrideKernel` replaced it (null if none). */
-export function originalKernel(kernelName: string, backendName: string): KernelConfig | null {
-  return replaced.get(`${backendName}/${kernelName}`) ?? null;
-}
-
-/** Restores the kernel that `overrideKernel` replaced (for A/B benchmarks). */
-export function restoreOriginalKernel(kernelName: string, backendName: string): void {
-  const key = `${backendName}/${kernelName}`;
-  if (!replaced.has(key)) return;
-  if (tf.getKernel(kernelName, backendName)) tf.unregisterKernel(kernelName, backendName);
-  const original = replaced.get(key);
-  if (original) tf.registerKernel(original);
-  replaced.delete(key);
 }

@@ -15,7 +15,7 @@ export function resolveHome(explicit?: string): string {
   return join(appData, 'gan-workbench');
 }
 
+/** Caches the workbench can rebuild (synthesised captchas, the reference recogniser); the store's paths are in store/open.ts. */
 export const homePaths = (home: string) => ({
-  runs: join(home, 'runs'),
   cache: join(home, 'cache'),
 });

@@ -8,7 +8,7 @@ import { rawSeries } from '../../src-core/store/metrics.ts';
 import { tempDir } from '../helpers.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { judgeCaptchaRuns } from '../../src-core/reproduce/captcha.ts';
+import { judgeCaptchaRuns } from '../../src-core/reproduce/experiments.ts';
 import { trainInProcess } from '../run-helpers.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/gan-workbench.mjs', import.meta.url));
