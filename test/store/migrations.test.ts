@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { LATEST_VERSION } from '../../src-core/store/migrations/index.ts';
 import { backup, migrate, openDatabase, StoreError, storePaths } from '../../src-core/store/open.ts';
 import { tempDir } from '../helpers.ts';
+import { openStore } from '../../src-core/store/index.ts';
 
 function schema(db: Database.Database): string[] {
   return (db.prepare("SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name").all() as { sql: string }[])
@@ -74,6 +75,13 @@ describe('schema migrations', () => {
     const before = hash(storePaths(home).db);
     assert.throws(() => openDatabase(home), (e: unknown) => e instanceof StoreError && e.message.includes(good) && /Nothing was changed/.test(e.message));
     assert.equal(hash(storePaths(home).db), before);
+  });
+
+  it('the store keeps a daily backup: one per day, not one per open', () => {
+    const home = tempDir();
+    openStore(home).close();
+    openStore(home).close();
+    assert.equal(readdirSync(storePaths(home).backups).filter((f) => f.endsWith('.db')).length, 1);
   });
 
   it('refuses a file that is not a database at all', () => {
