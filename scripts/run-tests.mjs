@@ -28,6 +28,7 @@ if (filters.length === 0) {
   for (const [name, args] of [
     ['typecheck', ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit']],
     ['typecheck (electron)', ['node_modules/typescript/bin/tsc', '-p', 'electron/tsconfig.json', '--noEmit']],
+    ['typecheck (renderer)', ['node_modules/svelte-check/bin/svelte-check', '--tsconfig', 'renderer/tsconfig.json', '--fail-on-warnings', '--output', 'human']],
     ['lint', ['node_modules/eslint/bin/eslint.js', '.']],
   ]) {
     const r = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root });
@@ -38,6 +39,7 @@ if (filters.length === 0) {
   }
 }
 const result = spawnSync(process.execPath, [
-  '--import', 'tsx', '--test', `--test-concurrency=${Math.max(1, availableParallelism())}`, '--test-reporter=spec', ...files,
+  // Renderer state classes (*.svelte.ts) are compiled by Svelte on import, as Vite would.
+  '--import', 'tsx', '--import', './test/support/svelte-register.mjs', '--test', `--test-concurrency=${Math.max(1, availableParallelism())}`, '--test-reporter=spec', ...files,
 ], { stdio: 'inherit', cwd: root });
 process.exit(result.status ?? 1);

@@ -1,24 +1,31 @@
 /**
- * Composition root of the desktop app: registers the app:// protocol, opens one
- * secure window, and blocks navigation, new windows and permission requests.
- * Training never runs here: the UI issue wires the API to runner processes.
+ * Composition root of the desktop app: registers the app:// protocol, starts the
+ * core (the same API the headless host serves; training runs in runner processes,
+ * never here), binds it to IPC, and opens one secure window that cannot navigate
+ * away, open windows or obtain permissions.
  */
-import { app, BrowserWindow, net, protocol, session } from 'electron';
+import { app, BrowserWindow, ipcMain, net, protocol, session } from 'electron';
 import { join, normalize } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
+import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL } from '../../src-core/api/channels.ts';
+// The core is TypeScript run through tsx, as the CLI runs it; only its type is imported here.
+import type * as CoreModule from '../../src-core/api/core.ts';
+import { handleIpcCall } from './ipc.ts';
 import {
   APP_ORIGIN, APP_SCHEME, CONTENT_SECURITY_POLICY, isAllowedNavigation, permissionDecision, resolveAppPath, secureWebPreferences,
-} from './security.js';
+} from './security.ts';
 
-const RENDERER_ROOT = join(import.meta.dirname, '..', '..', '..', 'renderer');
-// A sandboxed preload must be CommonJS: it is written as .cts and emitted as .cjs.
-const PRELOAD = join(import.meta.dirname, '..', 'preload', 'index.cjs');
+// Bundled to dist/electron/main/index.js; the project root is three levels up.
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+const RENDERER_ROOT = join(ROOT, 'renderer', 'dist');
+const PRELOAD = join(ROOT, 'dist', 'electron', 'preload', 'index.cjs');
 
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 
-function createWindow(): void {
+function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
-    width: 1280, height: 820, title: 'GAN Workbench', show: false, webPreferences: secureWebPreferences(PRELOAD),
+    width: 1360, height: 880, title: 'GAN Workbench', show: false, webPreferences: secureWebPreferences(PRELOAD),
   });
   win.webContents.on('will-navigate', (event, url) => {
     if (!isAllowedNavigation(url)) event.preventDefault();
@@ -26,9 +33,21 @@ function createWindow(): void {
   win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
   win.once('ready-to-show', () => win.show());
   void win.loadURL(`${APP_ORIGIN}/index.html`);
+  return win;
 }
 
-app.whenReady().then(() => {
+async function main(): Promise<void> {
+  await app.whenReady();
+  const { startCore } = (await tsImport(pathToFileURL(join(ROOT, 'src-core', 'api', 'core.ts')).href, import.meta.url)) as typeof CoreModule;
+  const home = process.env.GAN_WORKBENCH_HOME || app.getPath('userData');
+  const core = startCore({ home, shell: 'electron', log: (line) => console.error(line) });
+
+  ipcMain.handle(IPC_CALL_CHANNEL, (event, method: unknown, payload: unknown) =>
+    handleIpcCall(event.senderFrame?.url, event.senderFrame === event.sender.mainFrame, method, payload, core.dispatch));
+  core.subscribe((e) => {
+    for (const w of BrowserWindow.getAllWindows()) w.webContents.send(IPC_EVENT_CHANNEL, e);
+  });
+
   protocol.handle(APP_SCHEME, async (request) => {
     const file = resolveAppPath(request.url, RENDERER_ROOT, join, normalize);
     if (!file) return new Response('not found', { status: 404 });
@@ -46,9 +65,20 @@ app.whenReady().then(() => {
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();
   });
-}).catch((err: unknown) => {
+
+  // Quitting waits for the runners to checkpoint, so a closed window loses no training.
+  let closing = false;
+  app.on('before-quit', (event) => {
+    if (closing) return;
+    closing = true;
+    event.preventDefault();
+    core.close().finally(() => app.exit(0));
+  });
+}
+
+main().catch((err: unknown) => {
   console.error(err);
-  app.quit();
+  app.exit(1);
 });
 
 app.on('window-all-closed', () => {

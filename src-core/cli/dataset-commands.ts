@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import sharp from 'sharp';
-import { cutCaptcha, defaultCaptchaSettings, type CaptchaSettings } from '../data/captcha-image.ts';
+import { defaultCaptchaSettings, type CaptchaSettings } from '../data/captcha-image.ts';
+import { cutPreviewPng } from '../data/captcha-preview.ts';
 import { importCaptchaFolder, importSynthCaptchas, type ImportReport } from '../data/import-captchas.ts';
 import { importFaces } from '../data/face-shards.ts';
 import { exportLabelsCsv, importLabelsCsv } from '../data/labels.ts';
@@ -169,25 +169,6 @@ export async function datasetCommand(args: ParsedArgs, io: Io): Promise<number> 
     default:
       throw new UsageError('dataset takes synth-captchas, import-captchas, import-celeba, list, show or preview');
   }
-}
-
-/** The captcha at 4× with its binarised ink and the cut lines in red: what the importer will train on. */
-export async function cutPreviewPng(gray: Uint8Array, s: CaptchaSettings): Promise<Buffer> {
-  const { ink, cuts } = cutCaptcha(gray, s);
-  const rgb = Buffer.alloc(s.width * s.height * 2 * 3);
-  for (let y = 0; y < s.height; y++) {
-    for (let x = 0; x < s.width; x++) {
-      const g = gray[y * s.width + x]!;
-      const b = ink[y * s.width + x] ? 0 : 255;
-      rgb.fill(g, (y * s.width + x) * 3, (y * s.width + x) * 3 + 3);
-      rgb.fill(b, ((s.height + y) * s.width + x) * 3, ((s.height + y) * s.width + x) * 3 + 3);
-    }
-  }
-  for (const x of cuts.map((c) => Math.min(c, s.width - 1))) {
-    for (let y = 0; y < s.height * 2; y++) rgb.set([220, 30, 30], (y * s.width + x) * 3);
-  }
-  return sharp(rgb, { raw: { width: s.width, height: s.height * 2, channels: 3 } })
-    .resize(s.width * 4, s.height * 8, { kernel: 'nearest' }).png().toBuffer();
 }
 
 export async function labelsCommand(args: ParsedArgs, io: Io): Promise<number> {

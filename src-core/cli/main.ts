@@ -9,6 +9,7 @@ import { UnknownDatasetError } from '../store/datasets.ts';
 import { LabelError } from '../data/labels.ts';
 import { CelebaLayoutError } from '../data/celeba-layout.ts';
 import { evalCommand, histogramsCommand, reproduceCommand, ttqCommand } from './quality-commands.ts';
+import { serveCommand } from './serve-command.ts';
 import { deleteCommand, exportMetricsCommand, noteCommand, runsCommand, showCommand, tagCommand } from './run-commands.ts';
 
 const USAGE = `gan-workbench — train and compare the thesis's GANs
@@ -38,6 +39,7 @@ Usage:
   gan-workbench recognizer train --dataset ID [--steps N] [--json]
   gan-workbench recognizer prelabel --dataset ID [--recognizer R]
   gan-workbench recognizer mislabels --dataset ID [--folds K] [--steps N] [--json]
+  gan-workbench serve [--port P (default 5757; 0 = any)] [--host 127.0.0.1]   the app in a browser (URL with a token)
 
 Every command takes --home DIR (default: $GAN_WORKBENCH_HOME, else the app-data folder).
 RUN is a run id or a unique prefix of one.
@@ -63,6 +65,7 @@ const COMMANDS: Record<string, { options: string[]; run: (args: ReturnType<typeo
     run: datasetCommand,
   },
   labels: { options: ['out', 'home'], run: labelsCommand },
+  serve: { options: ['port', 'host', 'home'], run: serveCommand },
   recognizer: { options: ['dataset', 'steps', 'recognizer', 'folds', 'seed', 'set', 'json', 'home'], run: recognizerCommand },
 };
 

@@ -10,7 +10,7 @@ export class ConfigError extends Error {
 }
 
 /** Choices of the string fields that take one of a fixed set. */
-const CHOICES: Record<string, readonly string[]> = {
+export const CHOICES: Record<string, readonly string[]> = {
   architecture: GAN_ARCHITECTURES,
   loss: GAN_LOSSES,
   'clip.policy': CLIP_POLICIES,

@@ -1,10 +1,11 @@
+import { SERIES_COLOURS as COLOURS } from '../api/palette.ts';
+
 /** A minimal line chart as SVG (axes, ticks, legend): the report's figures need no browser. */
 export interface Line {
   name: string;
   points: { x: number; y: number }[];
 }
 
-const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
 
 function ticks(lo: number, hi: number, n = 5): number[] {
   const span = hi - lo || 1;
@@ -15,8 +16,17 @@ function ticks(lo: number, hi: number, n = 5): number[] {
   return out;
 }
 
+/**
+ * A line chart: axes with ticks, axis labels, a legend sized to the longest name.
+ * Fonts and margins scale with the figure (1 at 720×420), so a large export keeps
+ * its proportions instead of shrinking its text.
+ */
 export function lineChartSvg(title: string, xLabel: string, yLabel: string, lines: Line[], width = 720, height = 420): string {
-  const m = { left: 70, right: 190, top: 40, bottom: 55 };
+  const k = Math.max(1, Math.min(width / 720, height / 420));
+  const font = 12 * k;
+  const longest = Math.max(0, ...lines.map((l) => l.name.length));
+  const legend = Math.min(width * 0.45, (45 + longest * 7) * k);
+  const m = { left: 70 * k, right: legend, top: 40 * k, bottom: 55 * k };
   const all = lines.flatMap((l) => l.points);
   const xs = all.map((p) => p.x);
   const ys = all.map((p) => p.y);
@@ -24,23 +34,25 @@ export function lineChartSvg(title: string, xLabel: string, yLabel: string, line
   const [y0, y1] = [Math.min(...ys, 0), Math.max(...ys, 1e-9)];
   const px = (x: number) => m.left + ((x - x0) / (x1 - x0 || 1)) * (width - m.left - m.right);
   const py = (y: number) => height - m.bottom - ((y - y0) / (y1 - y0 || 1)) * (height - m.top - m.bottom);
-  const esc = (s: string) => s.replace(/[<&>]/g, (c) => ({ '<': '&lt;', '&': '&amp;', '>': '&gt;' })[c]!);
+  const esc = (t: string) => t.replace(/[<&>"]/g, (c) => ({ '<': '&lt;', '&': '&amp;', '>': '&gt;', '"': '&quot;' })[c]!);
+  const f = (v: number) => Number(v.toFixed(1));
   const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="${f(font)}">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
-    `<text x="${width / 2}" y="22" text-anchor="middle" font-size="15">${esc(title)}</text>`,
-    `<line x1="${m.left}" y1="${height - m.bottom}" x2="${width - m.right}" y2="${height - m.bottom}" stroke="#333"/>`,
-    `<line x1="${m.left}" y1="${m.top}" x2="${m.left}" y2="${height - m.bottom}" stroke="#333"/>`,
-    ...ticks(x0, x1).map((t) => `<line x1="${px(t)}" y1="${height - m.bottom}" x2="${px(t)}" y2="${height - m.bottom + 5}" stroke="#333"/><text x="${px(t)}" y="${height - m.bottom + 18}" text-anchor="middle">${t}</text>`),
-    ...ticks(y0, y1).map((t) => `<line x1="${m.left - 5}" y1="${py(t)}" x2="${width - m.right}" y2="${py(t)}" stroke="#eee"/><text x="${m.left - 8}" y="${py(t) + 4}" text-anchor="end">${t}</text>`),
-    `<text x="${(m.left + width - m.right) / 2}" y="${height - 12}" text-anchor="middle">${esc(xLabel)}</text>`,
-    `<text transform="translate(18 ${(m.top + height - m.bottom) / 2}) rotate(-90)" text-anchor="middle">${esc(yLabel)}</text>`,
+    `<text x="${width / 2}" y="${f(24 * k)}" text-anchor="middle" font-size="${f(font * 1.25)}">${esc(title)}</text>`,
+    `<line x1="${f(m.left)}" y1="${f(height - m.bottom)}" x2="${f(width - m.right)}" y2="${f(height - m.bottom)}" stroke="#333"/>`,
+    `<line x1="${f(m.left)}" y1="${f(m.top)}" x2="${f(m.left)}" y2="${f(height - m.bottom)}" stroke="#333"/>`,
+    ...ticks(x0, x1).map((t) => `<line x1="${f(px(t))}" y1="${f(height - m.bottom)}" x2="${f(px(t))}" y2="${f(height - m.bottom + 5 * k)}" stroke="#333"/><text x="${f(px(t))}" y="${f(height - m.bottom + 18 * k)}" text-anchor="middle">${t}</text>`),
+    ...ticks(y0, y1).map((t) => `<line x1="${f(m.left - 5 * k)}" y1="${f(py(t))}" x2="${f(width - m.right)}" y2="${f(py(t))}" stroke="#eee"/><text x="${f(m.left - 8 * k)}" y="${f(py(t) + 4 * k)}" text-anchor="end">${t}</text>`),
+    `<text x="${f((m.left + width - m.right) / 2)}" y="${f(height - 12 * k)}" text-anchor="middle">${esc(xLabel)}</text>`,
+    `<text transform="translate(${f(18 * k)} ${f((m.top + height - m.bottom) / 2)}) rotate(-90)" text-anchor="middle">${esc(yLabel)}</text>`,
   ];
   lines.forEach((l, i) => {
     const c = COLOURS[i % COLOURS.length];
-    if (l.points.length) parts.push(`<polyline fill="none" stroke="${c}" stroke-width="2" points="${l.points.map((p) => `${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(' ')}"/>`);
-    parts.push(`<line x1="${width - m.right + 15}" y1="${m.top + 10 + i * 18}" x2="${width - m.right + 35}" y2="${m.top + 10 + i * 18}" stroke="${c}" stroke-width="3"/>`,
-      `<text x="${width - m.right + 40}" y="${m.top + 14 + i * 18}">${esc(l.name)}</text>`);
+    const y = m.top + (10 + i * 18) * k;
+    if (l.points.length) parts.push(`<polyline fill="none" stroke="${c}" stroke-width="${f(2 * k)}" stroke-linejoin="round" points="${l.points.map((p) => `${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(' ')}"/>`);
+    parts.push(`<line x1="${f(width - m.right + 15 * k)}" y1="${f(y)}" x2="${f(width - m.right + 35 * k)}" y2="${f(y)}" stroke="${c}" stroke-width="${f(3 * k)}"/>`,
+      `<text x="${f(width - m.right + 40 * k)}" y="${f(y + 4 * k)}">${esc(l.name)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('\n');

@@ -19,19 +19,38 @@ export interface RunnerHandle {
   stop(): void;
   /** Resolves with the exit code once the process has ended. */
   exited: Promise<number>;
+  /** The last few KB the process wrote to stderr. */
+  stderrTail(): string;
 }
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
-// The worker is TypeScript: load it through tsx, resolved from this package (not the caller's cwd).
+// Workers are TypeScript: load them through tsx, resolved from this package (not the caller's cwd).
 const TSX = import.meta.resolve('tsx');
+/** Kept from a child's stderr, so a crash can be reported with its last words. */
+const STDERR_TAIL = 4000;
+
+/**
+ * Forks a TypeScript entry point with its request in the environment. Its stderr is
+ * passed through and its tail kept (`stderrTail()`), for crash reports.
+ */
+export function forkWorker(file: string, envName: string, request: unknown): { child: ChildProcess; stderrTail: () => string } {
+  const child = fork(file, [], {
+    execArgv: ['--import', TSX],
+    // Inside Electron, process.execPath is the Electron binary: run it as plain Node.
+    env: { ...process.env, ...(process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {}), [envName]: JSON.stringify(request) },
+    stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+  });
+  let tail = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    process.stderr.write(chunk);
+    tail = (tail + chunk.toString('utf8')).slice(-STDERR_TAIL);
+  });
+  return { child, stderrTail: () => tail };
+}
 
 /** Starts a training job in its own process; `onEvent` receives its events in order. */
 export function startRunner(request: RunnerRequest, onEvent: (e: RunEvent) => void): RunnerHandle {
-  const child = fork(WORKER, [], {
-    execArgv: ['--import', TSX],
-    env: { ...process.env, GAN_WORKBENCH_RUNNER_REQUEST: JSON.stringify(request) },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const { child, stderrTail } = forkWorker(WORKER, 'GAN_WORKBENCH_RUNNER_REQUEST', request);
   child.on('message', (m) => onEvent(m as RunEvent));
   const exited = new Promise<number>((resolve) => {
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
@@ -43,5 +62,6 @@ export function startRunner(request: RunnerRequest, onEvent: (e: RunEvent) => vo
       else child.kill('SIGTERM');
     },
     exited,
+    stderrTail,
   };
 }

@@ -43,7 +43,11 @@ export function openDatabase(home: string, opts: { readonly?: boolean } = {}): D
   const existed = existsSync(paths.db) && statSync(paths.db).size > 0;
   let db: Db;
   try {
-    db = new Database(paths.db, { readonly: Boolean(opts.readonly) && existed, fileMustExist: Boolean(opts.readonly) && existed });
+    db = new Database(paths.db, {
+      readonly: Boolean(opts.readonly) && existed, fileMustExist: Boolean(opts.readonly) && existed,
+      // `npm start` runs Electron (another ABI) beside Node's build: scripts/start-electron.mjs points here.
+      nativeBinding: process.env.GAN_WORKBENCH_SQLITE_BINDING || undefined,
+    });
   } catch (err) {
     throw new StoreError(`cannot open ${paths.db}: ${(err as Error).message}; ${lastGoodBackup(home)}`);
   }

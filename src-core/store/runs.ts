@@ -154,8 +154,8 @@ const SORT_COLUMNS: Record<NonNullable<RunFilter['sort']>, string> = {
   created: 'r.created_at', preset: 'r.preset', status: 'r.status', steps: 'r.steps_done', best: 'best', last: 'last',
 };
 
-/** Runs matching a filter, with the best (lowest) and last value of `metric` when given. */
-export function listRuns(db: Db, f: RunFilter = {}): RunListItem[] {
+/** The WHERE clause of a filter, with its bound parameters. */
+function filterClause(f: RunFilter): { sql: string; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
   const add = (clause: string, ...values: unknown[]) => {
@@ -171,6 +171,12 @@ export function listRuns(db: Db, f: RunFilter = {}): RunListItem[] {
   }
   if (f.since) add('r.created_at >= ?', f.since);
   if (f.until) add('r.created_at <= ?', f.until);
+  return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
+}
+
+/** Runs matching a filter, with the best (lowest) and last value of `metric` when given. */
+export function listRuns(db: Db, f: RunFilter = {}): RunListItem[] {
+  const where = filterClause(f);
   const sort = SORT_COLUMNS[f.sort ?? 'created'];
   // Newest first by default; lowest first for metric values (losses: lower is better).
   const direction = (f.descending ?? !(f.sort === 'best' || f.sort === 'last')) ? 'DESC' : 'ASC';
@@ -178,11 +184,22 @@ export function listRuns(db: Db, f: RunFilter = {}): RunListItem[] {
     SELECT r.*, (SELECT group_concat(tag, char(31)) FROM run_tags t WHERE t.run = r.pk) AS tags,
       s.min_value AS best, s.last_value AS last
     FROM runs r LEFT JOIN metric_series s ON s.run = r.pk AND s.key = ?
-    ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    ${where.sql}
     ORDER BY ${sort} IS NULL, ${sort} ${direction}, r.pk DESC
     LIMIT ? OFFSET ?`;
-  const rows = db.prepare(sql).all(f.metric ?? null, ...params, f.limit ?? -1, f.offset ?? 0) as (RawRun & { best: number | null; last: number | null })[];
+  const rows = db.prepare(sql).all(f.metric ?? null, ...where.params, f.limit ?? -1, f.offset ?? 0) as (RawRun & { best: number | null; last: number | null })[];
   return rows.map((r) => ({ ...toRow(r), best: r.best, last: r.last }));
+}
+
+/** How many runs match a filter (limit and offset aside). */
+export function countRuns(db: Db, f: RunFilter = {}): number {
+  const where = filterClause(f);
+  return (db.prepare(`SELECT count(*) AS n FROM runs r ${where.sql}`).get(...where.params) as { n: number }).n;
+}
+
+/** The tags in use, most used first. */
+export function allTags(db: Db): string[] {
+  return (db.prepare('SELECT tag FROM run_tags GROUP BY tag ORDER BY count(*) DESC, tag').all() as { tag: string }[]).map((r) => r.tag);
 }
 
 export function addTag(db: Db, pk: number, tag: string): void {

@@ -1,0 +1,118 @@
+import type { FieldError, PresetCatalog, PresetInfo, RunSummaryRow } from '../../../src-core/api/types.ts';
+import { ApiCallError, type ApiClient } from '../lib/api.ts';
+
+export interface Field {
+  key: string;
+  kind: 'number' | 'boolean' | 'text' | 'choice';
+  default: string;
+  choices?: readonly string[];
+}
+
+/** Keys that name the preset or pick a union's variant: shown, not edited (the CLI's --set refuses them too). */
+const FIXED = new Set(['kind', 'preset', 'section', 'title']);
+const isFixed = (key: string) => FIXED.has(key) || key.endsWith('.kind') || key.startsWith('data');
+
+function leaves(value: unknown, prefix = ''): [string, unknown][] {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    return Object.entries(value).flatMap(([k, v]) => leaves(v, prefix ? `${prefix}.${k}` : k));
+  }
+  return [[prefix, value]];
+}
+
+/** The editable settings of a preset, typed from their default values. */
+export function fieldsOf(preset: PresetInfo, choices: PresetCatalog['choices']): Field[] {
+  return leaves(preset.config).filter(([key]) => !isFixed(key)).map(([key, v]) => {
+    const c = choices[key];
+    if (c) return { key, kind: 'choice', default: String(v), choices: c };
+    return { key, kind: typeof v === 'number' ? 'number' : typeof v === 'boolean' ? 'boolean' : 'text', default: String(v) };
+  });
+}
+
+/**
+ * The experiment form: a preset, edited settings as strings (what the user typed),
+ * the overrides that differ from the preset, the host's inline errors, and start.
+ * A run cannot start while any field is invalid.
+ */
+export class ExperimentForm {
+  catalog = $state<PresetCatalog>({ presets: [], choices: {} });
+  presetId = $state('');
+  values = $state<Record<string, string>>({});
+  /** An imported dataset to train on instead of the preset's default data. */
+  dataset = $state<number | null>(null);
+  errors = $state<FieldError[]>([]);
+  validating = $state(false);
+  starting = $state(false);
+  startError = $state<string | null>(null);
+  private generation = 0;
+
+  preset = $derived(this.catalog.presets.find((p) => p.preset === this.presetId) ?? null);
+  fields = $derived(this.preset ? fieldsOf(this.preset, this.catalog.choices) : []);
+  overrides = $derived.by(() => {
+    const out: Record<string, string> = {};
+    for (const f of this.fields) {
+      const v = this.values[f.key];
+      if (v !== undefined && v !== f.default) out[f.key] = v.trim();
+    }
+    if (this.dataset !== null) out.data = JSON.stringify({ source: 'dataset', id: this.dataset });
+    return out;
+  });
+  errorFor = $derived((key: string) => this.errors.find((e) => e.key === key)?.message ?? null);
+  canStart = $derived(this.preset !== null && this.errors.length === 0 && !this.validating && !this.starting);
+  /** Presets grouped by thesis chapter (in chapter order), in catalog order within one. */
+  chapters = $derived.by(() => {
+    const groups = new Map<string, PresetInfo[]>();
+    for (const p of this.catalog.presets) groups.set(p.chapter, [...(groups.get(p.chapter) ?? []), p]);
+    return [...groups.entries()].sort(([a], [b]) => Number(a) - Number(b)).map(([chapter, presets]) => ({ chapter, presets }));
+  });
+
+  constructor(private readonly api: ApiClient) {}
+
+  async load(): Promise<void> {
+    this.catalog = await this.api.call('presets.list', {});
+    if (!this.presetId && this.catalog.presets.length) this.choose(this.catalog.presets.find((p) => p.kind === 'gan')?.preset ?? this.catalog.presets[0]!.preset);
+  }
+
+  choose(presetId: string): void {
+    this.presetId = presetId;
+    this.values = {};
+    this.dataset = null;
+    this.errors = [];
+    this.startError = null;
+  }
+
+  set(key: string, value: string): void {
+    this.values[key] = value;
+  }
+
+  reset(key: string): void {
+    delete this.values[key];
+  }
+
+  /** Asks the host to resolve the overrides; only the latest answer counts. */
+  async validate(): Promise<void> {
+    if (!this.preset) return;
+    const generation = ++this.generation;
+    this.validating = true;
+    try {
+      const r = await this.api.call('presets.validate', { preset: this.presetId, overrides: this.overrides });
+      if (generation === this.generation) this.errors = r.errors;
+    } finally {
+      if (generation === this.generation) this.validating = false;
+    }
+  }
+
+  async start(): Promise<RunSummaryRow | null> {
+    if (!this.canStart) return null;
+    this.starting = true;
+    this.startError = null;
+    try {
+      return await this.api.call('runs.start', { preset: this.presetId, overrides: this.overrides });
+    } catch (err) {
+      if (err instanceof ApiCallError && err.fields.length) this.errors = err.fields;
+      this.startError = err instanceof Error ? err.message : String(err);
+      return null;
+    } finally {
+      this.starting = false;
+    }
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * The API contract: every call the UI makes, with its payload schema (validated at
+ * the boundary by zod) and its result type. The Electron IPC binding, the headless
+ * host and the renderer's client are all generic over this one object; a method
+ * name is written here and nowhere else.
+ */
+import { z } from 'zod';
+import type {
+  CaptchaItem, ConfigDifference, Crossing, DatasetInfo, FieldError, FigureExport, LabelProgress, MislabelEntry, PresetCatalog,
+  RunDetail, RunSummaryRow, Series, SystemInfo, TaskInfo,
+} from './types.ts';
+
+/** A method: its payload schema and (as a type only) its result. */
+interface Method<I extends z.ZodType, O> {
+  input: I;
+  /** Never read: carries the result type. */
+  output?: O;
+}
+const method = <O>() => <I extends z.ZodType>(input: I): Method<I, O> => ({ input });
+
+const runId = z.string().min(1).max(200);
+const runIds = z.array(runId).min(1).max(20);
+const datasetId = z.number().int().positive();
+const captchaId = z.number().int().positive();
+const overrides = z.record(z.string().max(100), z.string().max(10_000));
+const metricKey = z.string().min(1).max(100);
+const xAxis = z.enum(['step', 'seconds']);
+const folder = z.string().min(1).max(4096);
+
+export const captchaSettingsSchema = z.object({
+  width: z.number().int().min(4).max(4000),
+  height: z.number().int().min(4).max(1000),
+  length: z.number().int().min(1).max(16),
+  alphabet: z.string().min(2).max(200),
+  threshold: z.union([z.literal('otsu'), z.number().int().min(0).max(255)]),
+  segmentation: z.enum(['equal', 'projection']),
+}).refine((s) => s.width * s.height <= 1_000_000, { message: 'width × height must be at most 1,000,000 pixels', path: ['width'] })
+  .refine((s) => new Set(s.alphabet).size === s.alphabet.length, { message: 'the alphabet has repeated characters', path: ['alphabet'] });
+
+export const API = {
+  'system.info': method<SystemInfo>()(z.object({})),
+
+  'presets.list': method<PresetCatalog>()(z.object({})),
+  /** Resolves a preset with overrides; field errors instead of a config when invalid. */
+  'presets.validate': method<{ config: Record<string, unknown> | null; errors: FieldError[] }>()(
+    z.object({ preset: z.string().min(1), overrides }),
+  ),
+
+  'runs.start': method<RunSummaryRow>()(z.object({
+    preset: z.string().min(1), overrides, backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).optional(),
+  })),
+  'runs.stop': method<{ stopping: boolean }>()(z.object({ run: runId })),
+  'runs.resume': method<RunSummaryRow>()(z.object({ run: runId, steps: z.number().int().positive().max(10_000_000).optional() })),
+  'runs.list': method<{ runs: RunSummaryRow[]; total: number }>()(z.object({
+    preset: z.string().optional(),
+    status: z.enum(['queued', 'running', 'completed', 'stopped', 'failed', 'interrupted']).optional(),
+    tag: z.string().optional(),
+    text: z.string().max(200).optional(),
+    since: z.string().optional(),
+    until: z.string().optional(),
+    metric: metricKey.optional(),
+    sort: z.enum(['created', 'preset', 'status', 'steps', 'best', 'last']).optional(),
+    descending: z.boolean().optional(),
+    limit: z.number().int().min(1).max(1000).default(200),
+    offset: z.number().int().min(0).default(0),
+  })),
+  'runs.get': method<RunDetail>()(z.object({ run: runId })),
+  'runs.update': method<RunSummaryRow>()(z.object({
+    run: runId, notes: z.string().max(100_000).optional(),
+    addTags: z.array(z.string().trim().min(1).max(100)).max(50).optional(),
+    removeTags: z.array(z.string().max(100)).max(50).optional(),
+  })),
+  'runs.delete': method<{ deleted: string }>()(z.object({ run: runId })),
+  /** Display series (≤ maxPoints per run and key, shape-preserving downsampling). */
+  'runs.series': method<Series[]>()(z.object({
+    runs: runIds, keys: z.array(metricKey).min(1).max(20), x: xAxis.default('step'),
+    maxPoints: z.number().int().min(10).max(20_000).default(2000),
+  })),
+  'runs.sample': method<{ step: number; seconds: number; png: string } | null>()(z.object({
+    run: runId, step: z.number().int().min(0).optional(),
+  })),
+  'runs.configDiff': method<ConfigDifference[]>()(z.object({ runs: runIds })),
+  'runs.timeToQuality': method<(Crossing | null)[]>()(z.object({
+    runs: runIds, metric: metricKey, threshold: z.number().finite(), window: z.number().int().min(1).max(100).default(3),
+  })),
+
+  'datasets.list': method<DatasetInfo[]>()(z.object({})),
+  'datasets.get': method<DatasetInfo>()(z.object({ dataset: datasetId })),
+  /** The first image of a folder cut as the import would cut it (PNG base64), before importing. */
+  'datasets.previewCaptchaFolder': method<{ file: string; index: number; png: string; files: number; unreadable: string[] }>()(z.object({
+    folder, settings: captchaSettingsSchema, index: z.number().int().min(0).default(0),
+  })),
+  'datasets.importCaptchas': method<TaskInfo>()(z.object({
+    folder, settings: captchaSettingsSchema, labelsFromFilenames: z.boolean().default(false),
+    labelsFile: z.string().max(4096).optional(), name: z.string().max(200).optional(),
+  })),
+  'datasets.synthCaptchas': method<TaskInfo>()(z.object({ count: z.number().int().min(1).max(100_000), seed: z.number().int().min(0).default(1) })),
+  'datasets.importCeleba': method<TaskInfo>()(z.object({ folder, size: z.union([z.literal(64), z.literal(128)]).default(64) })),
+  'tasks.cancel': method<{ cancelled: boolean }>()(z.object({ task: z.string().min(1) })),
+
+  'labels.item': method<CaptchaItem | null>()(z.object({
+    dataset: datasetId,
+    /** A specific captcha, or the next one in `queue` after `after` (ordinal). */
+    captcha: captchaId.optional(),
+    queue: z.enum(['unlabelled', 'flagged', 'skipped', 'all']).default('unlabelled'),
+    after: z.number().int().min(-1).default(-1),
+  })),
+  'labels.save': method<{ item: CaptchaItem; progress: LabelProgress }>()(z.object({ captcha: captchaId, label: z.string().min(1).max(64) })),
+  'labels.mark': method<{ item: CaptchaItem; progress: LabelProgress }>()(z.object({
+    captcha: captchaId, status: z.enum(['skipped', 'flagged', 'unlabelled']),
+  })),
+  'labels.undo': method<{ item: CaptchaItem | null; progress: LabelProgress }>()(z.object({ dataset: datasetId })),
+  'labels.redo': method<{ item: CaptchaItem | null; progress: LabelProgress }>()(z.object({ dataset: datasetId })),
+  'labels.progress': method<LabelProgress>()(z.object({ dataset: datasetId })),
+  'labels.mislabels': method<MislabelEntry[]>()(z.object({ dataset: datasetId, limit: z.number().int().min(1).max(500).default(50) })),
+
+  'recognizer.train': method<RunSummaryRow>()(z.object({ dataset: datasetId, overrides: overrides.default({}) })),
+  'recognizer.prelabel': method<TaskInfo>()(z.object({ dataset: datasetId })),
+  'recognizer.findMislabels': method<TaskInfo>()(z.object({
+    dataset: datasetId, folds: z.number().int().min(2).max(10).default(4), steps: z.number().int().min(10).max(100_000).default(600),
+  })),
+
+  /** A publication figure of metric curves: SVG (the renderer rasterises PNG from it) and the plotted data as CSV. */
+  'export.figure': method<FigureExport>()(z.object({
+    runs: runIds, keys: z.array(metricKey).min(1).max(10), x: xAxis.default('step'),
+    /** Exponential moving average weight in [0, 1): 0 = raw. */
+    smoothing: z.number().min(0).max(0.999).default(0),
+    title: z.string().max(200).default(''),
+    width: z.number().int().min(200).max(4000).default(1200),
+    height: z.number().int().min(150).max(3000).default(750),
+    /** Sample grids of these runs at the step nearest `sampleStep`, beside the plot. */
+    sampleStep: z.number().int().min(0).optional(),
+  })),
+} as const;
+
+export type Api = typeof API;
+export type MethodName = keyof Api;
+export const METHOD_NAMES = Object.keys(API) as MethodName[];
+/** What the caller passes (defaults optional). */
+export type MethodInput<M extends MethodName> = z.input<Api[M]['input']>;
+/** What the handler receives (validated, defaults applied). */
+export type MethodParams<M extends MethodName> = z.output<Api[M]['input']>;
+export type MethodOutput<M extends MethodName> = Exclude<Api[M]['output'], undefined>;
+
+/** The service implements every method. */
+export type ApiHandlers = { [M in MethodName]: (params: MethodParams<M>) => Promise<MethodOutput<M>> | MethodOutput<M> };
+
+export const isMethodName = (name: unknown): name is MethodName => typeof name === 'string' && Object.hasOwn(API, name);

@@ -1,0 +1,20 @@
+/**
+ * The API as a host process runs it: the service over a home, its dispatcher, and
+ * its event stream. The headless host and the Electron main process both start it.
+ */
+import { createDispatcher, type Dispatch } from './dispatcher.ts';
+import type { ApiEvent } from './events.ts';
+import { createService } from './service/index.ts';
+
+export interface Core {
+  dispatch: Dispatch;
+  subscribe(listener: (e: ApiEvent) => void): () => void;
+  /** Stops runners (they checkpoint first) and tasks, and closes the store. */
+  close(): Promise<void>;
+}
+
+export function startCore(o: { home: string; shell: 'electron' | 'browser'; log: (line: string) => void }): Core {
+  const service = createService({ home: o.home, shell: o.shell });
+  const dispatch = createDispatcher(service.handlers, (method, err) => o.log(`error in ${method}: ${err instanceof Error ? err.stack : String(err)}`));
+  return { dispatch, subscribe: service.subscribe, close: () => service.close() };
+}

@@ -1,0 +1,13 @@
+import type { Db } from '../../store/open.ts';
+import type { ApiEvent } from '../events.ts';
+import type { RunManager } from './run-manager.ts';
+import type { TaskManager } from './task-manager.ts';
+
+/** What every group of handlers shares: the home, one store connection, the event stream, the process managers. */
+export interface ServiceContext {
+  home: string;
+  db: Db;
+  emit: (e: ApiEvent) => void;
+  runs: RunManager;
+  tasks: TaskManager;
+}

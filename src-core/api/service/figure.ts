@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
+import { lineChartSvg } from '../../reproduce/svg-plot.ts';
+import { displaySeries } from '../../store/metrics.ts';
+import type { Db } from '../../store/open.ts';
+import { getRun } from '../../store/runs.ts';
+import { nearestSample } from '../../store/samples.ts';
+import type { MethodParams } from '../contract.ts';
+import { smooth } from '../smoothing.ts';
+import type { FigureExport } from '../types.ts';
+
+const csvCell = (v: string | number) => (typeof v === 'string' && /[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : String(v));
+
+/**
+ * A publication figure: the chosen curves of the chosen runs (legend = run id and
+ * metric), optionally the runs' sample grids at one step beneath, and the plotted
+ * data as CSV (raw and smoothed), so the figure can be redrawn elsewhere.
+ */
+export async function exportFigure(db: Db, p: MethodParams<'export.figure'>): Promise<FigureExport> {
+  const runs = p.runs.map((id) => getRun(db, id));
+  const rows: (string | number)[][] = [['run', 'metric', 'step', 'seconds', 'value', 'smoothed']];
+  const lines = runs.flatMap((r) => p.keys.map((key) => {
+    const points = displaySeries(db, r.pk, key, 5000, p.x);
+    const smoothed = smooth(points.map((q) => q.value), p.smoothing);
+    points.forEach((q, i) => rows.push([r.id, key, q.step, q.seconds, q.value, smoothed[i]!]));
+    const name = runs.length > 1 ? (p.keys.length > 1 ? `${r.id} · ${key}` : r.id) : key;
+    return { name, points: points.map((q, i) => ({ x: p.x === 'step' ? q.step : q.seconds, y: smoothed[i]! })) };
+  })).filter((l) => l.points.length > 0);
+  const xLabel = p.x === 'step' ? 'iteration' : 'training time (s)';
+  const yLabel = p.keys.length === 1 ? p.keys[0]! : 'value';
+  const title = p.title || (runs.length === 1 ? runs[0]!.id : `${p.keys.join(', ')} of ${runs.length} runs`);
+  const chart = lineChartSvg(title, xLabel, yLabel, lines, p.width, p.height);
+  let svg = chart;
+  let height = p.height;
+  if (p.sampleStep !== undefined) {
+    const grids = [];
+    for (const r of runs) {
+      const s = nearestSample(db, r.pk, p.sampleStep);
+      if (!s) continue;
+      const png = readFileSync(s.path);
+      const meta = await sharp(png).metadata();
+      grids.push({ run: r.id, step: s.step, png, w: meta.width ?? 1, h: meta.height ?? 1 });
+    }
+    if (grids.length) {
+      const k = Math.max(1, p.width / 720);
+      const cell = Math.min(p.width / grids.length - 20 * k, 360 * k);
+      const rowHeight = cell + 40 * k;
+      const parts = grids.map((g, i) => {
+        const x = 10 * k + i * (cell + 20 * k);
+        const scale = cell / Math.max(g.w, g.h);
+        return `<image x="${x.toFixed(1)}" y="${(p.height + 8 * k).toFixed(1)}" width="${(g.w * scale).toFixed(1)}" height="${(g.h * scale).toFixed(1)}" image-rendering="pixelated" href="data:image/png;base64,${g.png.toString('base64')}"/>`
+          + `<text x="${(x + cell / 2).toFixed(1)}" y="${(p.height + cell + 28 * k).toFixed(1)}" text-anchor="middle">${g.run.replace(/[<&>]/g, '')} · step ${g.step}</text>`;
+      });
+      height = p.height + rowHeight;
+      svg = [
+        `<svg xmlns="http://www.w3.org/2000/svg" width="${p.width}" height="${height}" viewBox="0 0 ${p.width} ${height}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="${(12 * k).toFixed(1)}">`,
+        `<rect width="100%" height="100%" fill="#fff"/>`,
+        chart.replace('<svg ', '<svg x="0" y="0" '),
+        ...parts,
+        '</svg>',
+      ].join('\n');
+    }
+  }
+  const name = `${runs.length === 1 ? runs[0]!.id : `${runs.length}-runs`}-${p.keys.join('-')}`.replace(/[^\w.-]+/g, '_');
+  return { svg, csv: `${rows.map((r) => r.map(csvCell).join(',')).join('\n')}\n`, name, width: p.width, height };
+}

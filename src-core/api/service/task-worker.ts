@@ -1,0 +1,66 @@
+/**
+ * Entry point of a task process (dataset import, pre-labelling, mislabel search):
+ * reports TaskEvents to the parent; 'cancel' aborts where the task can resume
+ * (the CelebA import); other tasks finish what they started.
+ */
+import type { TaskEvent, TaskResult } from '../events.ts';
+import { defaultCaptchaSettings } from '../../data/captcha-image.ts';
+import { importCaptchaFolder, importSynthCaptchas } from '../../data/import-captchas.ts';
+import { importFaces } from '../../data/face-shards.ts';
+import { initBackend } from '../../engine/backend.ts';
+import { openStore } from '../../store/index.ts';
+import { latestRecognizer } from '../../store/recognizers.ts';
+import { findMislabels, prelabel } from '../../training/assist.ts';
+import { LabelError } from '../../data/labels.ts';
+import { toErrorBody } from '../dispatcher.ts';
+import type { TaskCommand, TaskRequest } from './task-types.ts';
+
+const abort = new AbortController();
+process.on('message', (m: TaskCommand) => {
+  if (m.type === 'cancel') abort.abort();
+});
+const send = (e: TaskEvent) => process.send?.(e);
+const onProgress = (done: number, total: number) => send({ type: 'progress', done, total });
+
+const { home, task } = JSON.parse(process.env.GAN_WORKBENCH_TASK_REQUEST ?? 'null') as { home: string; task: TaskRequest };
+const db = openStore(home);
+
+async function run(t: TaskRequest): Promise<TaskResult> {
+  switch (t.kind) {
+    case 'import-captchas': {
+      const r = await importCaptchaFolder(db, t.folder, { ...t, onProgress });
+      return { dataset: r.dataset.id, count: r.imported, skipped: [...r.skipped, ...r.refusedLabels], cancelled: false };
+    }
+    case 'synth-captchas': {
+      const r = await importSynthCaptchas(db, t.count, t.seed, defaultCaptchaSettings());
+      return { dataset: r.dataset.id, count: r.imported, skipped: r.skipped, cancelled: false };
+    }
+    case 'import-celeba': {
+      const r = await importFaces(db, home, t.folder, { size: t.size, signal: abort.signal, onProgress });
+      return { dataset: r.dataset.id, count: r.records, skipped: r.skipped, cancelled: r.cancelled };
+    }
+    case 'prelabel': {
+      const recognizer = latestRecognizer(db, t.dataset);
+      if (!recognizer) throw new LabelError(`dataset ${t.dataset} has no recogniser yet: train one first`);
+      await initBackend('auto');
+      return { dataset: t.dataset, count: prelabel(db, t.dataset, recognizer.id), skipped: [], cancelled: false };
+    }
+    case 'mislabels': {
+      await initBackend('auto');
+      const results = await findMislabels(db, t.dataset, {
+        folds: t.folds, steps: t.steps, seed: 0, onFold: (f) => onProgress(f, t.folds),
+      });
+      return { dataset: t.dataset, count: results.length, skipped: [], cancelled: false };
+    }
+  }
+}
+
+try {
+  send({ type: 'done', result: await run(task) });
+} catch (err) {
+  send({ type: 'failed', message: toErrorBody(err).message });
+  process.exitCode = 1;
+} finally {
+  db.close();
+  process.disconnect?.();
+}

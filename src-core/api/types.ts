@@ -1,0 +1,150 @@
+/**
+ * The API's data shapes: plain JSON, no Node or DOM types, so the renderer can
+ * import them. The service maps store rows onto these (TypeScript checks the fit).
+ */
+export type RunStatus = 'queued' | 'running' | 'completed' | 'stopped' | 'failed' | 'interrupted';
+export type LabelStatus = 'unlabelled' | 'labelled' | 'skipped' | 'flagged';
+
+export interface PresetInfo {
+  preset: string;
+  section: string;
+  title: string;
+  kind: 'gan' | 'recognizer';
+  /** Chapter of the thesis ("4", "5", …), for grouping. */
+  chapter: string;
+  config: Record<string, unknown>;
+}
+
+export interface PresetCatalog {
+  presets: PresetInfo[];
+  /** The allowed values of the settings that take one of a fixed set, by dotted key. */
+  choices: Record<string, readonly string[]>;
+}
+
+export interface FieldError {
+  key: string;
+  message: string;
+}
+
+export interface RunSummaryRow {
+  id: string;
+  preset: string;
+  status: RunStatus;
+  seed: number;
+  backend: string | null;
+  dataset: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  stepsDone: number;
+  targetSteps: number;
+  wallSeconds: number;
+  error: string | null;
+  notes: string;
+  tags: string[];
+  best: number | null;
+  last: number | null;
+}
+
+export interface RunDetail extends RunSummaryRow {
+  config: Record<string, unknown>;
+  metrics: { key: string; count: number; last: number; min: number; max: number }[];
+  samples: { step: number; seconds: number }[];
+  /** True while a runner process of this app drives it. */
+  active: boolean;
+}
+
+export interface Point {
+  step: number;
+  seconds: number;
+  value: number;
+}
+
+export interface Series {
+  run: string;
+  key: string;
+  points: Point[];
+}
+
+export interface ConfigDifference {
+  key: string;
+  values: unknown[];
+}
+
+export interface Crossing {
+  run: string;
+  step: number;
+  seconds: number;
+  value: number;
+}
+
+export interface DatasetInfo {
+  id: number;
+  kind: 'captcha' | 'faces' | 'images';
+  name: string;
+  sourcePath: string;
+  createdAt: string;
+  counts: Record<string, number>;
+  settings: Record<string, unknown>;
+  errors: { file: string; reason: string }[];
+  labels: Record<LabelStatus | 'total', number> | null;
+  recognizer: { id: number; characterAccuracy: number; captchaAccuracy: number; validationCaptchas: number } | null;
+}
+
+export interface CaptchaSettingsInput {
+  width: number;
+  height: number;
+  length: number;
+  alphabet: string;
+  threshold: 'otsu' | number;
+  segmentation: 'equal' | 'projection';
+}
+
+export interface CaptchaItem {
+  id: number;
+  dataset: number;
+  ordinal: number;
+  file: string;
+  label: string | null;
+  status: LabelStatus;
+  /** The captcha as imported (normalised), PNG, base64. */
+  image: string;
+  /** The captcha at 4× with its ink and the cut lines, PNG, base64. */
+  cut: string;
+  suggestion: { label: string; confidence: number } | null;
+  length: number;
+  alphabet: string;
+}
+
+export interface LabelProgress {
+  counts: Record<LabelStatus | 'total', number>;
+}
+
+export interface MislabelEntry {
+  captcha: number;
+  file: string;
+  label: string | null;
+  suggested: string;
+  score: number;
+}
+
+export interface TaskInfo {
+  task: string;
+  kind: 'import-captchas' | 'import-celeba' | 'prelabel' | 'mislabels';
+}
+
+export interface FigureExport {
+  svg: string;
+  csv: string;
+  /** Suggested file name without extension. */
+  name: string;
+  width: number;
+  height: number;
+}
+
+export interface SystemInfo {
+  version: string;
+  home: string;
+  shell: 'electron' | 'browser';
+  cpus: number;
+}
