@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { tf } from './tf.ts';
 import { registerWasmTrainingKernels } from './wasm-kernels/index.ts';
 import { registerMissingGradients } from './gradients.ts';
+import { initThreadedWasm, wantedThreads } from './wasm-threads.ts';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -42,8 +43,20 @@ async function tryTensorflow(): Promise<string> {
   return gpu ? 'cuda' : 'cpu (libtensorflow)';
 }
 
+/** Why the threaded wasm backend could not start, if it could not (reported as a warning). */
+let threadWarning: string | null = null;
+
 async function tryWasm(): Promise<string> {
   registerWasmTrainingKernels();
+  const threads = wantedThreads();
+  if (threads > 1) {
+    try {
+      const n = await initThreadedWasm(threads);
+      return `simd, ${n} thread${n > 1 ? 's' : ''}`;
+    } catch (err) {
+      threadWarning = `wasm threads unavailable (${err instanceof Error ? err.message : String(err)}); running on 1 thread`;
+    }
+  }
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not initialise');
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   return `${simd ? 'simd' : 'no simd'}, 1 thread`;
@@ -74,6 +87,7 @@ export async function initBackend(choice: BackendChoice = 'auto'): Promise<Backe
     try {
       const detail = await RUNGS[name].init();
       await tf.ready();
+      if (name === 'wasm' && threadWarning) warnings.push(threadWarning);
       return { name, version: packageVersion(RUNGS[name].pkg), detail, warnings };
     } catch (err) {
       const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);

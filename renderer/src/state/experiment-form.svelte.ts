@@ -19,6 +19,38 @@ function leaves(value: unknown, prefix = ''): [string, unknown][] {
   return [[prefix, value]];
 }
 
+/** Where a setting is shown: groups in reading order, each key in the first group whose test matches. */
+const GROUPS: { title: string; test: (key: string) => boolean }[] = [
+  { title: 'Training', test: (k) => ['steps', 'seconds', 'batchSize', 'seed', 'checkpointEvery', 'progressEvery', 'validationSplit'].includes(k) },
+  { title: 'Model and loss', test: (k) => ['architecture', 'imageSize', 'loss', 'gpWeight', 'discriminatorBatchNorm', 'labelConditioned', 'noise'].includes(k) },
+  { title: 'Discriminator optimiser', test: (k) => k.startsWith('discriminatorOptimizer.') },
+  { title: 'Generator optimiser', test: (k) => k.startsWith('generatorOptimizer.') },
+  { title: 'Optimiser', test: (k) => k.startsWith('optimizer.') },
+  { title: 'Critic clipping', test: (k) => k.startsWith('clip.') },
+  { title: 'Update schedule', test: (k) => k.startsWith('schedule.') },
+  { title: 'Samples and evaluation', test: () => true },
+];
+
+export interface FieldGroup {
+  title: string;
+  /** The variant the group's fields belong to (e.g. "adam", "fixed"), which the form does not change. */
+  variant: string | null;
+  fields: Field[];
+}
+
+/** Fields in their groups, with each group's fixed variant (optimizer kind, schedule kind). */
+export function groupFields(fields: Field[], config: Record<string, unknown>): FieldGroup[] {
+  const variant = (prefix: string) => {
+    const v = (config[prefix] as { kind?: unknown } | undefined)?.kind;
+    return typeof v === 'string' ? v : null;
+  };
+  return GROUPS.map((g) => {
+    const inGroup = fields.filter((f) => GROUPS.find((x) => x.test(f.key)) === g);
+    const prefix = inGroup[0]?.key.includes('.') ? inGroup[0].key.split('.')[0]! : '';
+    return { title: g.title, variant: prefix ? variant(prefix) : null, fields: inGroup };
+  }).filter((g) => g.fields.length > 0);
+}
+
 /** The editable settings of a preset, typed from their default values. */
 export function fieldsOf(preset: PresetInfo, choices: PresetCatalog['choices']): Field[] {
   return leaves(preset.config).filter(([key]) => !isFixed(key)).map(([key, v]) => {
@@ -47,6 +79,7 @@ export class ExperimentForm {
 
   preset = $derived(this.catalog.presets.find((p) => p.preset === this.presetId) ?? null);
   fields = $derived(this.preset ? fieldsOf(this.preset, this.catalog.choices) : []);
+  groups = $derived(this.preset ? groupFields(this.fields, this.preset.config) : []);
   overrides = $derived.by(() => {
     const out: Record<string, string> = {};
     for (const f of this.fields) {
