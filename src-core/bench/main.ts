@@ -8,9 +8,10 @@ import { parseArgs, intFlag, stringFlag } from '../cli/args.ts';
 import { benchTrain } from './train-bench.ts';
 import { benchStore } from './store-bench.ts';
 import { benchImport } from './import-bench.ts';
+import { benchOps } from './ops-bench.ts';
 import { cpus } from 'node:os';
 
-const SUITES = ['train', 'store', 'import'] as const;
+const SUITES = ['train', 'ops', 'store', 'import'] as const;
 
 const [suite, ...rest] = process.argv.slice(2);
 if (!suite || !(SUITES as readonly string[]).includes(suite)) {
@@ -30,6 +31,9 @@ if (suite === 'store') {
 }
 const backend = await initBackend((stringFlag(args, 'backend') ?? 'auto') as BackendChoice);
 for (const w of backend.warnings) console.error(`warning: ${w}`);
+if (suite === 'ops') {
+  await benchOps(backend, { batch: intFlag(args, 'batch', 1) ?? 64, iterations: intFlag(args, 'iterations', 1) ?? 10, filter: args.positionals });
+}
 if (suite === 'train') {
   await benchTrain(backend, { batch: intFlag(args, 'batch', 1) ?? 64, iterations: intFlag(args, 'iterations', 1) ?? 10, filter: args.positionals });
 }

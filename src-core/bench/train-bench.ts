@@ -13,7 +13,7 @@ import { machineLine, median } from './machine.ts';
  * (../shared/bench/pytorch_captcha_dcgan.py): one D update on real + fake and one G
  * update; for WGAN-GP, five critic updates and one G update.
  */
-const CASES: { name: string; preset: string; overrides: Record<string, string> }[] = [
+export const CASES: { name: string; preset: string; overrides: Record<string, string> }[] = [
   { name: 'captcha-dcgan (1 D + 1 G)', preset: 'captcha-dcgan', overrides: { schedule: '{"kind":"fixed","ratio":{"d":1,"g":1}}' } },
   { name: 'captcha-wdcgan-update (1 D + 1 G)', preset: 'captcha-wdcgan-update', overrides: { schedule: '{"kind":"fixed","ratio":{"d":1,"g":1}}' } },
   { name: 'captcha-wdcgan-gp (5 D + 1 G)', preset: 'captcha-wdcgan-gp', overrides: {} },
@@ -22,7 +22,7 @@ const CASES: { name: string; preset: string; overrides: Record<string, string> }
 ];
 
 /** Random images of the right shape: timing does not depend on what the pixels show. */
-function randomImages(config: GanJobConfig, count: number): ImageSet {
+export function randomImages(config: GanJobConfig, count: number): ImageSet {
   const captcha = config.architecture.startsWith('captcha');
   const [h, w, c] = captcha ? [20, 20, 1] : [config.imageSize, config.imageSize, 3];
   return {
@@ -31,16 +31,21 @@ function randomImages(config: GanJobConfig, count: number): ImageSet {
   };
 }
 
+/** A benchmark case's GAN job on random images of its shape. */
+export function caseJob(c: (typeof CASES)[number], batch: number) {
+  const config = resolveConfig(c.preset, {
+    ...c.overrides, batchSize: String(batch),
+    ...(c.preset.startsWith('celeba') ? { data: '{"source":"face-folder","path":"(random)"}' } : {}),
+  }) as GanJobConfig;
+  const data = randomImages(config, Math.max(batch * 4, 256));
+  return { config, job: createGanJob(config, data, new BatchSampler(data, batch, 1)) };
+}
+
 export async function benchTrain(backend: BackendInfo, opts: { batch: number; iterations: number; filter: string[] }): Promise<void> {
   console.log(`bench train · batch ${opts.batch} · ${machineLine(backend)}`);
   for (const c of CASES) {
     if (opts.filter.length && !opts.filter.some((f) => c.name.includes(f))) continue;
-    const config = resolveConfig(c.preset, {
-      ...c.overrides, batchSize: String(opts.batch),
-      ...(c.preset.startsWith('celeba') ? { data: '{"source":"face-folder","path":"(random)"}' } : {}),
-    }) as GanJobConfig;
-    const data = randomImages(config, Math.max(opts.batch * 4, 256));
-    const job = createGanJob(config, data, new BatchSampler(data, opts.batch, 1));
+    const { config, job } = caseJob(c, opts.batch);
     const iterations = c.preset.includes('128') || config.imageSize === 128 ? Math.max(3, Math.ceil(opts.iterations / 3)) : opts.iterations;
     for (let i = 0; i < 2; i++) await job.runIteration();
     const times: number[] = [];

@@ -2,9 +2,20 @@ import { tf, type Tensor, type Tensor4D } from '../tf.ts';
 import { withTensors } from '../kernel-util.ts';
 import { convGeometry, type ConvAttrs } from './conv-geometry.ts';
 
+/** Above this many column floats (×4 bytes) the stride-phase path is used instead of GEMM + col2im. */
+const MAX_COLUMNS = 32 * 1024 * 1024;
+
 /**
  * dx of a NHWC convolution (also the forward pass of a transposed convolution)
- * without the wasm backend's scalar loop. A stride-s transposed convolution is s²
+ * without the wasm backend's scalar loop. Two paths:
+ *
+ * GEMM + col2im (the usual one): one matmul, run by XNNPACK on every thread,
+ * gives each dy position's contribution to every tap, cols[p, (ky, kx, ci)] =
+ * Σ_co dy[p, co] · W[ky, kx, ci, co]; a JavaScript pass adds each into dx at
+ * (y·s − padTop + ky, x·s − padLeft + kx). The FLOPs are exactly the transposed
+ * convolution's, all in one large, well-shaped GEMM.
+ *
+ * Stride phases (when the columns would not fit in MAX_COLUMNS): a stride-s transposed convolution is s²
  * stride-1 convolutions of dy with the sub-kernels W[p::s, q::s] (flipped, in/out
  * swapped), one per output phase (p, q); XNNPACK runs each, depth-to-space
  * interleaves the phases, and a slice removes the forward pass's padding.
@@ -26,6 +37,8 @@ function conv2dBackpropInput(
   return withTensors({ dy, filter }, (t) => {
     const grad = t.dy as Tensor4D;
     const weights = t.filter as Tensor4D;
+    const [kh, kw, ci] = weights.shape;
+    if (grad.shape[0] * grad.shape[1] * grad.shape[2] * kh * kw * ci <= MAX_COLUMNS) return gemmCol2im(grad, weights, info, inShape);
     const [batch, height, width, inChannels] = inShape;
     const [, outHeight, outWidth] = grad.shape;
     const stride = info.strideHeight;
@@ -45,6 +58,38 @@ function conv2dBackpropInput(
     const interleaved = stride === 1 ? phases[0]! : tf.depthToSpace(tf.concat(phases, 3) as Tensor4D, stride, 'NHWC');
     return tf.slice(interleaved, [0, top, left, 0], [batch, height, width, inChannels]);
   });
+}
+
+/** dx by one GEMM into columns and a col2im scatter-add (see conv2dBackpropInput). */
+function gemmCol2im(grad: Tensor4D, weights: Tensor4D, info: tf.backend_util.Conv2DInfo, inShape: [number, number, number, number]): Tensor {
+  const [batch, height, width, ci] = inShape;
+  const [, outHeight, outWidth, co] = grad.shape;
+  const [kh, kw] = weights.shape;
+  const taps = kh * kw * ci;
+  const cols = tf.matMul(tf.reshape(grad, [batch * outHeight * outWidth, co]), tf.reshape(weights, [taps, co]), false, true);
+  const c = cols.dataSync() as Float32Array;
+  const dx = new Float32Array(batch * height * width * ci);
+  const { strideHeight: sh, strideWidth: sw } = info;
+  const { top, left } = info.padInfo;
+  for (let n = 0; n < batch; n++) {
+    for (let y = 0; y < outHeight; y++) {
+      for (let x = 0; x < outWidth; x++) {
+        const base = ((n * outHeight + y) * outWidth + x) * taps;
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = y * sh - top + ky;
+          if (iy < 0 || iy >= height) continue;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = x * sw - left + kx;
+            if (ix < 0 || ix >= width) continue;
+            const src = base + (ky * kw + kx) * ci;
+            const dst = ((n * height + iy) * width + ix) * ci;
+            for (let k = 0; k < ci; k++) dx[dst + k]! += c[src + k]!;
+          }
+        }
+      }
+    }
+  }
+  return tf.tensor4d(dx, inShape);
 }
 
 /**

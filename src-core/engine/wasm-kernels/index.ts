@@ -3,6 +3,7 @@ import { overrideKernel } from '../kernel-util.ts';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.ts';
 import { batchMatMulConfig } from './batch-matmul.ts';
+import { tileConfig } from './tile.ts';
 
 let registered = false;
 
@@ -18,4 +19,6 @@ export function registerWasmTrainingKernels(): void {
   overrideKernel(conv2dBackpropInputConfig(naiveInput));
   const matmul = tf.getKernel('BatchMatMul', 'wasm');
   if (matmul) overrideKernel(batchMatMulConfig(matmul));
+  const tile = tf.getKernel('Tile', 'wasm');
+  if (tile) overrideKernel(tileConfig(tile));
 }
