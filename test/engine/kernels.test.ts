@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { tf, type Tensor4D } from '../../src-core/engine/tf.ts';
 import { Rng } from '../../src-core/util/rng.ts';
 import { relativeError, seeded, valuesOn } from '../helpers.ts';
+import { setColumnLimit } from '../../src-core/engine/wasm-kernels/conv2d-backprop-input.ts';
 import { THESIS_CONVS, THESIS_DENSES, type ConvShape } from './thesis-shapes.ts';
 
 /** SPEC/issue bound: every op and gradient on wasm equals the cpu backend within 1e-4 relative. */
@@ -112,6 +113,44 @@ describe('wasm training kernels on random shapes, strides and paddings', () => {
     }));
 });
 
+describe('wasm kernel paths beside the default', () => {
+  it('the stride-phase transposed convolution (used when the GEMM columns would be too large)', async () => {
+    const previous = setColumnLimit(0);
+    try {
+      for (const c of THESIS_CONVS.filter((x) => x.name.startsWith('captcha') || x.name.includes('face64 G deconv'))) {
+        await agree(`phases: ${c.name}`, convAndGradients(c));
+      }
+    } finally {
+      setColumnLimit(previous);
+    }
+  });
+
+  it('Tile as block copies: random shapes and repetitions, float32 and int32, and the batch-norm gradient that uses it', async () => {
+    const rng = new Rng(21);
+    for (let trial = 0; trial < 12; trial++) {
+      const rank = 1 + Math.floor(rng.uniform() * 4);
+      const shape = Array.from({ length: rank }, () => 1 + Math.floor(rng.uniform() * 4));
+      const reps = Array.from({ length: rank }, () => 1 + Math.floor(rng.uniform() * 3));
+      await agree(`tile ${shape} × ${reps}`, () => [
+        tf.tile(tf.tensor(seeded(shape, trial), shape), reps),
+        tf.tile(tf.tensor(Int32Array.from(seeded(shape, trial + 50), (v) => Math.round(v * 100)), shape, 'int32'), reps).toFloat(),
+      ]);
+    }
+    await agree('batch-norm gradient', () => {
+      const x = tf.tensor4d(seeded([4, 3, 3, 8], 31), [4, 3, 3, 8]);
+      const scale = tf.tensor1d(seeded([8], 32));
+      const offset = tf.tensor1d(seeded([8], 33));
+      // A random cotangent: Σ(normalised x)² would be constant, its gradient ≈ 0 and pure rounding.
+      const dy = tf.tensor4d(seeded([4, 3, 3, 8], 34), [4, 3, 3, 8]);
+      const f = (a: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => {
+        const { mean, variance } = tf.moments(a, [0, 1, 2]);
+        return tf.sum(tf.mul(tf.batchNorm(a, mean, variance, o, s, 1e-3), dy));
+      };
+      return tf.grads(f as (...t: tf.Tensor[]) => tf.Tensor)([x, scale, offset]);
+    });
+  });
+});
+
 describe('wasm kernels do not leak tensors', () => {
   it('conv gradients, deconv and transposed matmul leave tf.memory() unchanged', async () => {
     await valuesOn('wasm', convAndGradients(THESIS_CONVS[3]!));
@@ -120,6 +159,7 @@ describe('wasm kernels do not leak tensors', () => {
     await valuesOn('wasm', convAndGradients(THESIS_CONVS[3]!));
     await valuesOn('wasm', deconvAndGradients(THESIS_CONVS[4]!));
     await valuesOn('wasm', () => tf.matMul(tf.ones([4, 8]), tf.ones([6, 8]), false, true));
+    await valuesOn('wasm', () => tf.tile(tf.ones([1, 3]), [4, 2]));
     assert.equal(tf.memory().numTensors, before);
     assert.equal(tf.memory().numBytes, beforeBytes);
   });

@@ -3,7 +3,14 @@ import { withTensors } from '../kernel-util.ts';
 import { convGeometry, type ConvAttrs } from './conv-geometry.ts';
 
 /** Above this many column floats (×4 bytes) the stride-phase path is used instead of GEMM + col2im. */
-const MAX_COLUMNS = 32 * 1024 * 1024;
+let maxColumns = 32 * 1024 * 1024;
+
+/** For tests: sets the column limit (0 forces the stride-phase path); returns the previous one. */
+export function setColumnLimit(floats: number): number {
+  const previous = maxColumns;
+  maxColumns = floats;
+  return previous;
+}
 
 /**
  * dx of a NHWC convolution (also the forward pass of a transposed convolution)
@@ -15,7 +22,7 @@ const MAX_COLUMNS = 32 * 1024 * 1024;
  * (y·s − padTop + ky, x·s − padLeft + kx). The FLOPs are exactly the transposed
  * convolution's, all in one large, well-shaped GEMM.
  *
- * Stride phases (when the columns would not fit in MAX_COLUMNS): a stride-s transposed convolution is s²
+ * Stride phases (when the columns would exceed maxColumns): a stride-s transposed convolution is s²
  * stride-1 convolutions of dy with the sub-kernels W[p::s, q::s] (flipped, in/out
  * swapped), one per output phase (p, q); XNNPACK runs each, depth-to-space
  * interleaves the phases, and a slice removes the forward pass's padding.
@@ -38,7 +45,7 @@ function conv2dBackpropInput(
     const grad = t.dy as Tensor4D;
     const weights = t.filter as Tensor4D;
     const [kh, kw, ci] = weights.shape;
-    if (grad.shape[0] * grad.shape[1] * grad.shape[2] * kh * kw * ci <= MAX_COLUMNS) return gemmCol2im(grad, weights, info, inShape);
+    if (grad.shape[0] * grad.shape[1] * grad.shape[2] * kh * kw * ci <= maxColumns) return gemmCol2im(grad, weights, info, inShape);
     const [batch, height, width, inChannels] = inShape;
     const [, outHeight, outWidth] = grad.shape;
     const stride = info.strideHeight;
