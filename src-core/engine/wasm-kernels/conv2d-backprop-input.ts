@@ -1,5 +1,5 @@
 import { tf, type Tensor, type Tensor4D } from '../tf.ts';
-import { withTensors } from '../kernel-util.ts';
+import { valuesOf, withTensors } from '../kernel-util.ts';
 import { convGeometry, type ConvAttrs } from './conv-geometry.ts';
 
 /** Above this many column floats (×4 bytes) the stride-phase path is used instead of GEMM + col2im. */
@@ -74,8 +74,8 @@ function gemmCol2im(grad: Tensor4D, weights: Tensor4D, info: tf.backend_util.Con
   const [kh, kw] = weights.shape;
   const taps = kh * kw * ci;
   const cols = tf.matMul(tf.reshape(grad, [batch * outHeight * outWidth, co]), tf.reshape(weights, [taps, co]), false, true);
-  const c = cols.dataSync() as Float32Array;
   const dx = new Float32Array(batch * height * width * ci);
+  const c = valuesOf(cols) as Float32Array; // a view of the heap: nothing is allocated while it is read
   const { strideHeight: sh, strideWidth: sw } = info;
   const { top, left } = info.padInfo;
   for (let n = 0; n < batch; n++) {

@@ -4,6 +4,7 @@ import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.ts';
 import { batchMatMulConfig } from './batch-matmul.ts';
 import { tileConfig } from './tile.ts';
+import { identityConfig } from './identity.ts';
 
 let registered = false;
 
@@ -21,4 +22,6 @@ export function registerWasmTrainingKernels(): void {
   if (matmul) overrideKernel(batchMatMulConfig(matmul));
   const tile = tf.getKernel('Tile', 'wasm');
   if (tile) overrideKernel(tileConfig(tile));
+  const identity = tf.getKernel('Identity', 'wasm');
+  if (identity) overrideKernel(identityConfig(identity));
 }

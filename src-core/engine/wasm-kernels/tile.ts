@@ -1,5 +1,5 @@
 import { tf } from '../tf.ts';
-import { withTensors } from '../kernel-util.ts';
+import { valuesOf, withTensors } from '../kernel-util.ts';
 
 type Typed = Float32Array | Int32Array | Uint8Array;
 
@@ -11,7 +11,8 @@ type Typed = Float32Array | Int32Array | Uint8Array;
  * TypedArray.set, which is memcpy.
  */
 export function tileValues(values: Typed, shape: number[], reps: number[]): Typed {
-  let data = values;
+  // Always a fresh array: `values` may be a view of the wasm heap.
+  let data = reps.every((r) => r === 1) ? values.slice() : values;
   const current = shape.slice();
   for (let axis = shape.length - 1; axis >= 0; axis--) {
     const r = reps[axis]!;
@@ -35,7 +36,8 @@ export function tileConfig(original: tf.KernelConfig): tf.KernelConfig {
     const reps = (args.attrs as { reps: number[] }).reps;
     if (x.dtype === 'string' || x.dtype === 'complex64') return original.kernelFunc(args);
     return withTensors({ x }, (t) => {
-      const values = t.x!.dataSync() as Typed;
+      // tileValues copies out of the heap view before anything new is allocated on the heap.
+      const values = valuesOf(t.x!) as Typed;
       return tf.tensor(tileValues(values, t.x!.shape, reps), t.x!.shape.map((d, i) => d * reps[i]!), t.x!.dtype);
     });
   };
