@@ -1,10 +1,10 @@
-import { tf, type Tensor4D } from '../tf.ts';
-import { withTensors } from '../kernel-util.ts';
+import { tf, type Tensor, type Tensor4D } from '../tf.ts';
+import { valuesOf, withTensors } from '../kernel-util.ts';
 import { convGeometry, type ConvAttrs } from './conv-geometry.ts';
 
 /**
- * dW of a NHWC convolution, which the wasm backend lacks, computed as one forward
- * convolution that XNNPACK runs:
+ * dW of a NHWC convolution, which the wasm backend lacks, computed (unless the
+ * input is thin, see thinFilterGradient) as one forward convolution that XNNPACK runs:
  *   dW[kh, kw, ci, co] = Σ_{b, oh, ow} x[b, oh·s + kh − pad, ow·s + kw − pad, ci] · dy[b, oh, ow, co]
  * is a stride-1 convolution, dilated by the stride, of x seen as [CI, H', W', B]
  * (batch and channels swapped) with dy seen as a filter [OH, OW, B, CO]; its output
@@ -17,6 +17,7 @@ function conv2dBackpropFilter(args: tf.NamedAttrMap & { inputs: tf.NamedTensorIn
     const input = t.x as Tensor4D;
     const grad = t.dy as Tensor4D;
     const info = convGeometry(input.shape, attrs.filterShape, attrs);
+    if (info.inChannels * info.filterHeight * info.filterWidth <= THIN_TAPS) return thinFilterGradient(input, grad, info);
     const [batch, height, width, inChannels] = input.shape;
     const { filterHeight, filterWidth, strideHeight, strideWidth, outHeight, outWidth } = info;
     const { top, left } = info.padInfo;
@@ -32,6 +33,43 @@ function conv2dBackpropFilter(args: tf.NamedAttrMap & { inputs: tf.NamedTensorIn
     const out = tf.conv2d(swapped as Tensor4D, gradFilter, 1, 'valid', 'NHWC', [strideHeight, strideWidth]);
     return tf.transpose(out, [1, 2, 0, 3]); // [KH, KW, CI, CO]
   });
+}
+
+/** Up to this many taps (KH·KW·CI) the im2col path is used: the dilated convolution is slow on thin inputs. */
+const THIN_TAPS = 64;
+
+/**
+ * dW for a thin input (the first layer, one channel): the transposed patch matrix
+ * colsᵀ [KH·KW·CI, P] built in JavaScript, then one GEMM colsᵀ · dy [P, CO]; dy is
+ * the small operand XNNPACK packs. P = B·OH·OW positions; padding reads as 0.
+ */
+function thinFilterGradient(input: Tensor4D, grad: Tensor4D, info: tf.backend_util.Conv2DInfo): Tensor {
+  const [batch, height, width, ci] = input.shape;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight, outWidth, outChannels } = info;
+  const { top, left } = info.padInfo;
+  const positions = batch * outHeight * outWidth;
+  const colsT = new Float32Array(kh * kw * ci * positions);
+  const xv = valuesOf(input) as Float32Array; // a heap view, read before anything is allocated
+  for (let n = 0; n < batch; n++) {
+    for (let y = 0; y < outHeight; y++) {
+      for (let x = 0; x < outWidth; x++) {
+        const p = (n * outHeight + y) * outWidth + x;
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = y * sh - top + ky;
+          if (iy < 0 || iy >= height) continue;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = x * sw - left + kx;
+            if (ix < 0 || ix >= width) continue;
+            const src = ((n * height + iy) * width + ix) * ci;
+            const tap = (ky * kw + kx) * ci;
+            for (let c = 0; c < ci; c++) colsT[(tap + c) * positions + p] = xv[src + c]!;
+          }
+        }
+      }
+    }
+  }
+  const dw = tf.matMul(tf.tensor2d(colsT, [kh * kw * ci, positions]), tf.reshape(grad, [positions, outChannels]));
+  return tf.reshape(dw, [kh, kw, ci, outChannels]);
 }
 
 export const conv2dBackpropFilterConfig: tf.KernelConfig = {
