@@ -1,7 +1,18 @@
 /** Everything the host pushes to the UI, on one event stream. */
 import type { RunStatus } from './types.ts';
 
-/** What a runner reports (the shape of src-core/runner/events.ts's RunEvent, as JSON). */
+/** The run's final line: what `train --json` prints last. */
+export interface RunSummary {
+  run: string;
+  preset: string;
+  steps: number;
+  seconds: number;
+  backend: string;
+  losses: Record<string, number>;
+  status: 'completed' | 'stopped';
+}
+
+/** What a training job reports from its runner process, in order (the runner's RunEvent). */
 export type RunProgressEvent =
   | { type: 'started'; run: string; preset: string; backend: { name: string; version: string; detail: string }; data: string; skipped: number; fromStep: number; toStep: number }
   | { type: 'progress'; step: number; seconds: number; losses: Record<string, number>; itPerSec: number; etaSeconds: number | null }
@@ -10,7 +21,7 @@ export type RunProgressEvent =
   | { type: 'checkpoint'; step: number; path: string }
   | { type: 'note'; step: number; text: string }
   | { type: 'warning'; text: string }
-  | { type: 'done'; summary: { run: string; steps: number; seconds: number; status: 'completed' | 'stopped'; losses: Record<string, number> } }
+  | { type: 'done'; summary: RunSummary }
   | { type: 'error'; message: string; userError: boolean };
 
 export type TaskEvent =
