@@ -21,7 +21,7 @@ const ROOT = join(import.meta.dirname, '..', '..', '..');
 const RENDERER_ROOT = join(ROOT, 'renderer', 'dist');
 const PRELOAD = join(ROOT, 'dist', 'electron', 'preload', 'index.cjs');
 
-protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } }]);
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({

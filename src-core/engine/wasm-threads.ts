@@ -18,8 +18,7 @@
  * ends the idle ones. XNNPACK splits work by output tiles, never a reduction, so
  * results are bit-identical to one thread (tested).
  */
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os, { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,7 +40,11 @@ export function wantedThreads(): number {
   return Math.min(8, Math.max(1, n));
 }
 
-/** tfjs's pthread worker script, adapted to Node, in a file named by its content (written once, atomically). */
+/**
+ * tfjs's pthread worker script, adapted to Node, in a fresh private folder of this
+ * process (mkdtemp: mode 0700, unpredictable name), so no other user of a shared
+ * /tmp can plant a script the workers would run; removed when the process exits.
+ */
 function workerScriptFile(): string {
   const version = (require('@tensorflow/tfjs-backend-wasm/package.json') as { version: string }).version;
   if (version !== SUPPORTED_VERSION) throw new Error(`threads are adapted to tfjs-backend-wasm ${SUPPORTED_VERSION}, not ${version}`);
@@ -52,12 +55,10 @@ function workerScriptFile(): string {
   const original = (JSON.parse(literal) as string).replace(/\n/g, '\\n');
   if (!original.includes(LOAD_BRANCH)) throw new Error('the pthread worker script has an unexpected shape');
   const script = original.replace(LOAD_BRANCH, () => NODE_LOAD);
-  const file = join(tmpdir(), `gan-workbench-wasm-pthread-${createHash('sha256').update(script).digest('hex').slice(0, 16)}.cjs`);
-  if (!existsSync(file)) {
-    const temp = `${file}.${process.pid}.tmp`;
-    writeFileSync(temp, script);
-    renameSync(temp, file);
-  }
+  const dir = mkdtempSync(join(tmpdir(), 'gan-workbench-wasm-'));
+  const file = join(dir, 'pthread-worker.cjs');
+  writeFileSync(file, script, { mode: 0o600 });
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   return file;
 }
 
