@@ -17,7 +17,8 @@ function ticks(lo: number, hi: number, n = 5): number[] {
 }
 
 /**
- * A line chart: axes with ticks, axis labels, a legend sized to the longest name.
+ * A line chart: axes with ticks, axis labels, a legend (a column at the right for
+ * short names, rows below the plot for long ones such as run ids).
  * Fonts and margins scale with the figure (1 at 720×420), so a large export keeps
  * its proportions instead of shrinking its text.
  */
@@ -25,8 +26,11 @@ export function lineChartSvg(title: string, xLabel: string, yLabel: string, line
   const k = Math.max(1, Math.min(width / 720, height / 420));
   const font = 12 * k;
   const longest = Math.max(0, ...lines.map((l) => l.name.length));
-  const legend = Math.min(width * 0.45, (45 + longest * 7) * k);
-  const m = { left: 70 * k, right: legend, top: 40 * k, bottom: 55 * k };
+  // Short names sit in a column at the right; long ones (run ids) in rows below the axis label.
+  const below = longest > 16;
+  const legend = below ? 20 * k : Math.min(width * 0.45, (45 + longest * 7) * k);
+  const legendRows = below ? lines.length * 18 * k + 6 * k : 0;
+  const m = { left: 70 * k, right: legend, top: 40 * k, bottom: 55 * k + legendRows };
   const all = lines.flatMap((l) => l.points);
   const xs = all.map((p) => p.x);
   const ys = all.map((p) => p.y);
@@ -44,15 +48,16 @@ export function lineChartSvg(title: string, xLabel: string, yLabel: string, line
     `<line x1="${f(m.left)}" y1="${f(m.top)}" x2="${f(m.left)}" y2="${f(height - m.bottom)}" stroke="#333"/>`,
     ...ticks(x0, x1).map((t) => `<line x1="${f(px(t))}" y1="${f(height - m.bottom)}" x2="${f(px(t))}" y2="${f(height - m.bottom + 5 * k)}" stroke="#333"/><text x="${f(px(t))}" y="${f(height - m.bottom + 18 * k)}" text-anchor="middle">${t}</text>`),
     ...ticks(y0, y1).map((t) => `<line x1="${f(m.left - 5 * k)}" y1="${f(py(t))}" x2="${f(width - m.right)}" y2="${f(py(t))}" stroke="#eee"/><text x="${f(m.left - 8 * k)}" y="${f(py(t) + 4 * k)}" text-anchor="end">${t}</text>`),
-    `<text x="${f((m.left + width - m.right) / 2)}" y="${f(height - 12 * k)}" text-anchor="middle">${esc(xLabel)}</text>`,
+    `<text x="${f((m.left + width - m.right) / 2)}" y="${f(height - legendRows - 12 * k)}" text-anchor="middle">${esc(xLabel)}</text>`,
     `<text transform="translate(${f(18 * k)} ${f((m.top + height - m.bottom) / 2)}) rotate(-90)" text-anchor="middle">${esc(yLabel)}</text>`,
   ];
   lines.forEach((l, i) => {
     const c = COLOURS[i % COLOURS.length];
-    const y = m.top + (10 + i * 18) * k;
+    const y = below ? height - legendRows + (8 + i * 18) * k : m.top + (10 + i * 18) * k;
+    const lx = below ? m.left - 40 * k : width - m.right;
     if (l.points.length) parts.push(`<polyline fill="none" stroke="${c}" stroke-width="${f(2 * k)}" stroke-linejoin="round" points="${l.points.map((p) => `${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(' ')}"/>`);
-    parts.push(`<line x1="${f(width - m.right + 15 * k)}" y1="${f(y)}" x2="${f(width - m.right + 35 * k)}" y2="${f(y)}" stroke="${c}" stroke-width="${f(3 * k)}"/>`,
-      `<text x="${f(width - m.right + 40 * k)}" y="${f(y + 4 * k)}">${esc(l.name)}</text>`);
+    parts.push(`<line x1="${f(lx + 15 * k)}" y1="${f(y)}" x2="${f(lx + 35 * k)}" y2="${f(y)}" stroke="${c}" stroke-width="${f(3 * k)}"/>`,
+      `<text x="${f(lx + 40 * k)}" y="${f(y + 4 * k)}">${esc(l.name)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('\n');

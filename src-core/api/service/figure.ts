@@ -43,13 +43,19 @@ export async function exportFigure(db: Db, p: MethodParams<'export.figure'>): Pr
     }
     if (grids.length) {
       const k = Math.max(1, p.width / 720);
-      const cell = Math.min(p.width / grids.length - 20 * k, 360 * k);
-      const rowHeight = cell + 40 * k;
+      // Each grid gets a slot wide enough for its caption (the run id, then the step, in two lines).
+      const font = 11 * k;
+      const slot = Math.round(Math.max(...grids.map((g) => g.run.length * font * 0.62), 120 * k));
+      const cell = Math.round(Math.min(slot, (p.width - 20 * k) / grids.length - 20 * k, 240 * k));
+      const pitch = Math.max(slot, cell) + 20 * k;
+      const rowHeight = Math.round(cell + 48 * k);
       const parts = grids.map((g, i) => {
-        const x = 10 * k + i * (cell + 20 * k);
+        const centre = 10 * k + i * pitch + pitch / 2 - 10 * k;
         const scale = cell / Math.max(g.w, g.h);
-        return `<image x="${x.toFixed(1)}" y="${(p.height + 8 * k).toFixed(1)}" width="${(g.w * scale).toFixed(1)}" height="${(g.h * scale).toFixed(1)}" image-rendering="pixelated" href="data:image/png;base64,${g.png.toString('base64')}"/>`
-          + `<text x="${(x + cell / 2).toFixed(1)}" y="${(p.height + cell + 28 * k).toFixed(1)}" text-anchor="middle">${g.run.replace(/[<&>]/g, '')} · step ${g.step}</text>`;
+        const [w, h] = [g.w * scale, g.h * scale];
+        return `<image x="${(centre - w / 2).toFixed(1)}" y="${(p.height + 8 * k).toFixed(1)}" width="${w.toFixed(1)}" height="${h.toFixed(1)}" image-rendering="pixelated" href="data:image/png;base64,${g.png.toString('base64')}"/>`
+          + `<text x="${centre.toFixed(1)}" y="${(p.height + cell + 24 * k).toFixed(1)}" text-anchor="middle" font-size="${font.toFixed(1)}">${g.run.replace(/[<&>]/g, '')}</text>`
+          + `<text x="${centre.toFixed(1)}" y="${(p.height + cell + 38 * k).toFixed(1)}" text-anchor="middle" font-size="${font.toFixed(1)}">step ${g.step}</text>`;
       });
       height = p.height + rowHeight;
       svg = [
