@@ -26,7 +26,8 @@ export interface FieldError {
   message: string;
 }
 
-export interface RunSummaryRow {
+/** A run as recorded (the store's row extends this with its keys and config). */
+export interface RunFields {
   id: string;
   preset: string;
   status: RunStatus;
@@ -42,6 +43,10 @@ export interface RunSummaryRow {
   error: string | null;
   notes: string;
   tags: string[];
+}
+
+export interface RunSummaryRow extends RunFields {
+  /** The lowest and the last value of the metric the list was asked about. */
   best: number | null;
   last: number | null;
 }
@@ -78,7 +83,8 @@ export interface Crossing {
   value: number;
 }
 
-export interface DatasetInfo {
+/** A dataset as recorded (the store's row is exactly this). */
+export interface DatasetFields {
   id: number;
   kind: 'captcha' | 'faces' | 'images';
   name: string;
@@ -87,16 +93,24 @@ export interface DatasetInfo {
   counts: Record<string, number>;
   settings: Record<string, unknown>;
   errors: { file: string; reason: string }[];
+}
+
+export interface DatasetInfo extends DatasetFields {
   labels: Record<LabelStatus | 'total', number> | null;
   recognizer: { id: number; characterAccuracy: number; captchaAccuracy: number; validationCaptchas: number } | null;
 }
 
+/** How a scraped captcha becomes character tiles (all configurable per dataset). */
 export interface CaptchaSettingsInput {
+  /** Normalised size: every captcha is resized to width × height grayscale. */
   width: number;
   height: number;
+  /** Characters per captcha. */
   length: number;
   alphabet: string;
+  /** 'otsu' per image, or a fixed global threshold in [0, 255] as in the thesis. */
   threshold: 'otsu' | number;
+  /** 'equal': N equal slices (the thesis); 'projection': cuts at the emptiest columns near the equal cuts. */
   segmentation: 'equal' | 'projection';
 }
 

@@ -1,18 +1,8 @@
 import { TILE } from '../models/captcha.ts';
+import type { CaptchaSettingsInput } from '../api/types.ts';
 
-/** How a scraped captcha becomes character tiles (all configurable per dataset). */
-export interface CaptchaSettings {
-  /** Normalised size: every captcha is resized to width × height grayscale. */
-  width: number;
-  height: number;
-  /** Characters per captcha. */
-  length: number;
-  alphabet: string;
-  /** 'otsu' per image, or a fixed global threshold in [0, 255] as in the thesis. */
-  threshold: 'otsu' | number;
-  /** 'equal': N equal slices (the thesis); 'projection': cuts at the emptiest columns near the equal cuts. */
-  segmentation: 'equal' | 'projection';
-}
+/** How a scraped captcha becomes character tiles: the API's settings shape (src-core/api/types.ts). */
+export type CaptchaSettings = CaptchaSettingsInput;
 
 /** Default: SPEC §1 (20×80, 4 characters of 32 symbols, equal tiles). */
 export function defaultCaptchaSettings(length = 4, alphabet = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ'): CaptchaSettings {

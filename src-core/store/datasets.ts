@@ -1,18 +1,11 @@
 import type { Db } from './open.ts';
+import type { DatasetFields } from '../api/types.ts';
 
 export const DATASET_KINDS = ['captcha', 'faces', 'images'] as const;
 export type DatasetKind = (typeof DATASET_KINDS)[number];
 
-export interface DatasetRow {
-  id: number;
-  kind: DatasetKind;
-  name: string;
-  sourcePath: string;
-  settings: Record<string, unknown>;
-  counts: Record<string, number>;
-  errors: { file: string; reason: string }[];
-  createdAt: string;
-}
+/** A dataset's row: exactly the API's dataset fields (src-core/api/types.ts). */
+export type DatasetRow = DatasetFields;
 
 export class UnknownDatasetError extends Error {
   override name = 'UnknownDatasetError';

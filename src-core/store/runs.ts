@@ -1,28 +1,15 @@
 import { hostname } from 'node:os';
 import type { Db } from './open.ts';
+import type { RunFields } from '../api/types.ts';
 
 export const RUN_STATUSES = ['queued', 'running', 'completed', 'stopped', 'failed', 'interrupted'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
-export interface RunRow {
+/** A run's row: the API's run fields (src-core/api/types.ts), its key, config and backend choice. */
+export interface RunRow extends RunFields {
   pk: number;
-  id: string;
-  preset: string;
   config: unknown;
-  seed: number;
   backendChoice: string;
-  backend: string | null;
-  dataset: string | null;
-  status: RunStatus;
-  createdAt: string;
-  startedAt: string | null;
-  endedAt: string | null;
-  stepsDone: number;
-  targetSteps: number;
-  wallSeconds: number;
-  error: string | null;
-  notes: string;
-  tags: string[];
 }
 
 export class UnknownRunError extends Error {
