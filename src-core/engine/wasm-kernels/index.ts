@@ -5,6 +5,7 @@ import { conv2dBackpropInputConfig } from './conv2d-backprop-input.ts';
 import { batchMatMulConfig } from './batch-matmul.ts';
 import { tileConfig } from './tile.ts';
 import { identityConfig } from './identity.ts';
+import { optimizerUpdateConfigs } from './optimizer-updates.ts';
 
 let registered = false;
 
@@ -24,4 +25,5 @@ export function registerWasmTrainingKernels(): void {
   if (tile) overrideKernel(tileConfig(tile));
   const identity = tf.getKernel('Identity', 'wasm');
   if (identity) overrideKernel(identityConfig(identity));
+  for (const config of optimizerUpdateConfigs) overrideKernel(config);
 }
