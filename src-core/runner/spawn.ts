@@ -48,6 +48,17 @@ export function forkWorker(file: string, envName: string, request: unknown): { c
   return { child, stderrTail: () => tail };
 }
 
+/**
+ * The line of a crashed child's stderr worth showing: the last one that names an
+ * error (else the last one), not Node's version banner, at most 300 characters
+ * (a wasm module's crash can print its whole source on one line).
+ */
+export function lastWords(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^Node\.js v\d/.test(l));
+  const line = [...lines].reverse().find((l) => /error/i.test(l)) ?? lines.at(-1) ?? '';
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}
+
 /** Starts a training job in its own process; `onEvent` receives its events in order. */
 export function startRunner(request: RunnerRequest, onEvent: (e: RunEvent) => void): RunnerHandle {
   const { child, stderrTail } = forkWorker(WORKER, 'GAN_WORKBENCH_RUNNER_REQUEST', request);

@@ -1,5 +1,5 @@
 import type { BackendChoice } from '../../engine/backend.ts';
-import { startRunner, type RunnerHandle } from '../../runner/spawn.ts';
+import { lastWords, startRunner, type RunnerHandle } from '../../runner/spawn.ts';
 import type { Db } from '../../store/open.ts';
 import { finishRun, getRun } from '../../store/runs.ts';
 import type { ApiEvent } from '../events.ts';
@@ -30,7 +30,7 @@ export class RunManager {
       this.active.delete(run);
       const row = getRun(this.db, run);
       if (!finished && (row.status === 'running' || row.status === 'queued')) {
-        const last = handle.stderrTail().trim().split('\n').at(-1);
+        const last = lastWords(handle.stderrTail());
         const message = `the runner process ended (code ${code}) without finishing${last ? `: ${last}` : ''}`;
         finishRun(this.db, row.pk, 'failed', message);
         this.emit({ topic: 'run', run, event: { type: 'error', message, userError: false } });

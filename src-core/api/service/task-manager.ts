@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
-import { forkWorker } from '../../runner/spawn.ts';
+import { forkWorker, lastWords } from '../../runner/spawn.ts';
 import type { ApiEvent, TaskEvent } from '../events.ts';
 import type { TaskInfo } from '../types.ts';
 import type { TaskCommand, TaskRequest } from './task-types.ts';
@@ -30,7 +30,7 @@ export class TaskManager {
     child.on('message', (m) => send(m as TaskEvent));
     child.on('exit', (code, signal) => {
       this.tasks.delete(id);
-      if (!ended) send({ type: 'failed', message: `the task process ended (${signal ?? `code ${code}`}) without a result: ${stderrTail().trim().split('\n').at(-1) ?? ''}` });
+      if (!ended) send({ type: 'failed', message: `the task process ended (${signal ?? `code ${code}`}) without a result: ${lastWords(stderrTail())}` });
     });
     this.tasks.set(id, { child, kind: task.kind });
     return { task: id, kind: KINDS[task.kind] };
