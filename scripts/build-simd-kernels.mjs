@@ -3,16 +3,18 @@
 // module the engine loads: one binary per memory kind (shared for the threaded
 // backend, plain for the single-threaded one), as base64. Run after editing a .wat;
 // test/engine/simd-kernels.test.ts fails while the committed binaries are stale.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import wabtInit from 'wabt';
 
 const dir = new URL('../src-core/engine/wasm-kernels/simd/', import.meta.url);
+/** Every .wat module in simd/ (each becomes <name>.wasm.ts). */
+export const SIMD_MODULES = readdirSync(dir).filter((f) => f.endsWith('.wat')).map((f) => f.slice(0, -4)).sort();
 export async function assemble(name) {
   const wabt = await wabtInit();
   const source = readFileSync(new URL(`${name}.wat`, dir), 'utf8');
   const out = {};
   for (const [kind, memory] of [['shared', '(memory 1 65536 shared)'], ['plain', '(memory 1)']]) {
-    const module = wabt.parseWat(`${name}.wat`, source.replace('"memory" MEMORY', `"memory" ${memory}`), { simd: true, threads: true });
+    const module = wabt.parseWat(`${name}.wat`, source.replace('"memory" MEMORY', `"memory" ${memory}`), { simd: true, threads: true, bulk_memory: true });
     // No module.validate(): wabt.js 1.0.39 rejects shared memories there even with threads on; WebAssembly.Module validates at load.
     out[kind] = Buffer.from(module.toBinary({}).buffer).toString('base64');
     module.destroy();
@@ -26,7 +28,8 @@ export function render(name, binaries) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const name = 'optimizer-updates';
-  writeFileSync(new URL(`${name}.wasm.ts`, dir), render(name, await assemble(name)));
-  console.log(`wrote ${name}.wasm.ts`);
+  for (const name of SIMD_MODULES) {
+    writeFileSync(new URL(`${name}.wasm.ts`, dir), render(name, await assemble(name)));
+    console.log(`wrote ${name}.wasm.ts`);
+  }
 }

@@ -82,7 +82,7 @@ export async function census(body: () => Promise<void>): Promise<CensusEntry[]> 
         const ms = performance.now() - t0;
         const shapes = Object.values(args.inputs).map((x) => `[${x.shape.join(',')}]`).join(' ');
         const t = compute ? `${args.attrs?.transposeA ? 'ᵀ' : ''}${args.attrs?.transposeB ? ' ·ᵀ' : ''}` : '';
-        const key = compute ? `${name} ${shapes}${t ? ` ${t.trim()}` : ''}` : name;
+        const key = compute ? `${name} ${shapes}${t ? ` ${t.trim()}` : ''}` : process.env.GWB_CENSUS_SHAPES ? `${name} ${shapes}` : name;
         const e = entries.get(key) ?? { kernel: name, key, calls: 0, flops: 0, ms: 0 };
         e.calls++;
         if (compute) e.flops += kernelFlops(name, args, Array.isArray(out) ? out[0] : out);

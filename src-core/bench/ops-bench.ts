@@ -83,7 +83,7 @@ export async function benchOps(backend: BackendInfo, opts: { batch: number; iter
     }
     const achieved = flops / (iterationMs / 1000) / 1e9;
     console.log(`  matmul/conv kernels ${computeMs.toFixed(0)} ms (${fmt((100 * computeMs) / iterationMs, 0, 0)}%); other kernels ${otherMs.toFixed(0)} ms; outside kernels (JavaScript: tape, optimiser bookkeeping) ${(iterationMs - computeMs - otherMs).toFixed(0)} ms`);
-    console.log(`  other kernels, most time first: ${others.slice(0, 12).map((e) => `${e.kernel} ${(e.ms / n).toFixed(1)} ms (${Math.round(e.calls / n)}×)`).join(', ')}`);
+    console.log(`  other kernels, most time first: ${others.slice(0, process.env.GWB_CENSUS_SHAPES ? 60 : 12).map((e) => `${process.env.GWB_CENSUS_SHAPES ? e.key : e.kernel} ${(e.ms / n).toFixed(1)} ms (${Math.round(e.calls / n)}×)`).join(', ')}`);
     console.log(`  whole iteration: ${achieved.toFixed(1)} GFLOP/s = ${((100 * achieved) / ceiling).toFixed(0)}% of the matmul ceiling (75% would be ${((flops / (0.75 * ceiling * 1e9)) * 1000).toFixed(0)} ms)\n`);
   }
 }

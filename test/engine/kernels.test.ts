@@ -77,7 +77,7 @@ describe('wasm training kernels equal the cpu backend at every thesis layer shap
 
 describe('wasm training kernels on random shapes, strides and paddings', () => {
   // Deterministic "random" cases: odd sizes, strides 1–3, kernels 1–6, both paddings.
-  const cases: ConvShape[] = [];
+  const cases: (ConvShape & { batch?: number })[] = [];
   const rng = new Rng(2024);
   const next = (n: number) => rng.int(n);
   for (let i = 0; i < 24; i++) {
@@ -86,9 +86,16 @@ describe('wasm training kernels on random shapes, strides and paddings', () => {
     const h = k + next(12);
     cases.push({ name: `random ${i}`, h, cin: 1 + next(5), cout: 1 + next(6), k, s: stride, pad: next(2) ? 'same' : 'valid' });
   }
+  // Channels in multiples of 4 and batch 4: dW by the SIMD transposed im2col (the others take the dilated convolution).
+  for (let i = 0; i < 12; i++) {
+    const k = 1 + next(6);
+    const stride = 1 + next(3);
+    const h = k + next(12);
+    cases.push({ name: `random ${24 + i}`, h, cin: 4 * (1 + next(4)), cout: 1 + next(6), k, s: stride, pad: next(2) ? 'same' : 'valid', batch: 4 });
+  }
   for (const c of cases) {
-    const desc = `${c.name}: [${c.h}×${c.h}×${c.cin}] k${c.k} s${c.s} ${c.pad} → ${c.cout}`;
-    it(`conv + dx + dW — ${desc}`, () => agree(desc, convAndGradients(c, 3)));
+    const desc = `${c.name}: ${c.batch ?? 3}×[${c.h}×${c.h}×${c.cin}] k${c.k} s${c.s} ${c.pad} → ${c.cout}`;
+    it(`conv + dx + dW — ${desc}`, () => agree(desc, convAndGradients(c, c.batch ?? 3)));
   }
   it('explicit padding and non-square inputs', () =>
     agree('explicit', () => {
@@ -114,6 +121,19 @@ describe('wasm training kernels on random shapes, strides and paddings', () => {
 });
 
 describe('wasm kernel paths beside the default', () => {
+  it('Transpose: block permutations as SIMD 4×4 transposes (odd edges, batches, int32), other permutations as before', async () => {
+    const cases: [number[], number[]][] = [
+      [[7, 5], [1, 0]], [[4, 8], [1, 0]], [[33, 70], [1, 0]], [[3, 9, 6], [0, 2, 1]], [[2, 3, 5, 4], [3, 0, 1, 2]],
+      [[2, 3, 5, 4], [2, 3, 0, 1]], [[2, 6, 5, 3], [0, 2, 3, 1]], [[2, 3, 5, 4], [3, 1, 2, 0]], [[1, 1], [1, 0]], [[0, 4], [1, 0]],
+    ];
+    for (const [shape, perm] of cases) {
+      await agree(`transpose ${shape} by ${perm}`, () => [
+        tf.transpose(tf.tensor(seeded(shape, 7), shape), perm),
+        tf.transpose(tf.tensor(Int32Array.from(seeded(shape, 8), (v) => Math.round(v * 1000)), shape, 'int32'), perm).toFloat(),
+      ]);
+    }
+  });
+
   it('the stride-phase transposed convolution (used when the GEMM columns would be too large)', async () => {
     const previous = setColumnLimit(0);
     try {

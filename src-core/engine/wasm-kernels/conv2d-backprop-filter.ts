@@ -1,38 +1,69 @@
 import { tf, type Tensor, type Tensor4D } from '../tf.ts';
 import { valuesOf, withTensors } from '../kernel-util.ts';
 import { convGeometry, type ConvAttrs } from './conv-geometry.ts';
+import { layoutKernels } from './layout.ts';
+import { heapOffset, type WasmBackend } from './simd-module.ts';
 
 /**
- * dW of a NHWC convolution, which the wasm backend lacks, computed (unless the
- * input is thin, see thinFilterGradient) as one forward convolution that XNNPACK runs:
- *   dW[kh, kw, ci, co] = Σ_{b, oh, ow} x[b, oh·s + kh − pad, ow·s + kw − pad, ci] · dy[b, oh, ow, co]
- * is a stride-1 convolution, dilated by the stride, of x seen as [CI, H', W', B]
- * (batch and channels swapped) with dy seen as a filter [OH, OW, B, CO]; its output
- * is [CI, KH, KW, CO], transposed back to [KH, KW, CI, CO].
+ * dW of a NHWC convolution, which the wasm backend lacks, as one GEMM that XNNPACK
+ * runs on every thread: dW[(kh, kw, ci), co] = Σ_p colsT[(kh, kw, ci), p] · dy[p, co]
+ * over the output positions p = (b, oh, ow), where colsT is the transposed patch
+ * matrix of x, built by a SIMD pass (simd/layout.wat: four positions' channel rows
+ * transposed in registers). dy is the operand XNNPACK packs, the small one.
+ * Thin inputs (the first layer) take thinFilterGradient; channel or position
+ * counts that are not multiples of 4 take the dilated convolution.
  */
-function conv2dBackpropFilter(args: tf.NamedAttrMap & { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap }): tf.TensorInfo {
+function conv2dBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap; backend: WasmBackend }): tf.TensorInfo {
   const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const attrs = args.attrs as unknown as ConvAttrs & { filterShape: [number, number, number, number] };
   return withTensors({ x, dy }, (t) => {
     const input = t.x as Tensor4D;
     const grad = t.dy as Tensor4D;
     const info = convGeometry(input.shape, attrs.filterShape, attrs);
-    if (info.inChannels * info.filterHeight * info.filterWidth <= THIN_TAPS) return thinFilterGradient(input, grad, info);
-    const [batch, height, width, inChannels] = input.shape;
-    const { filterHeight, filterWidth, strideHeight, strideWidth, outHeight, outWidth } = info;
-    const { top, left } = info.padInfo;
-    // The rows and columns of x (after padding) that any filter tap reads.
-    const spanH = (outHeight - 1) * strideHeight + filterHeight;
-    const spanW = (outWidth - 1) * strideWidth + filterWidth;
-    const padded = tf.pad(input, [
-      [0, 0], [top, Math.max(0, spanH - top - height)], [left, Math.max(0, spanW - left - width)], [0, 0],
-    ]);
-    const window = tf.slice(padded, [0, 0, 0, 0], [batch, spanH, spanW, inChannels]);
-    const swapped = tf.transpose(window, [3, 1, 2, 0]); // [CI, spanH, spanW, B]
-    const gradFilter = tf.transpose(grad, [1, 2, 0, 3]) as Tensor4D; // [OH, OW, B, CO]
-    const out = tf.conv2d(swapped as Tensor4D, gradFilter, 1, 'valid', 'NHWC', [strideHeight, strideWidth]);
-    return tf.transpose(out, [1, 2, 0, 3]); // [KH, KW, CI, CO]
+    const taps = info.inChannels * info.filterHeight * info.filterWidth;
+    if (taps <= THIN_TAPS) return thinFilterGradient(input, grad, info);
+    const positions = info.batchSize * info.outHeight * info.outWidth;
+    if (info.inChannels % 4 === 0 && positions % 4 === 0) return im2colGradient(input, grad, info, args.backend);
+    return dilatedGradient(input, grad, info);
   });
+}
+
+function im2colGradient(input: Tensor4D, grad: Tensor4D, info: tf.backend_util.Conv2DInfo, backend: WasmBackend): Tensor {
+  const [batch, height, width, ci] = input.shape;
+  const { filterHeight: kh, filterWidth: kw, outHeight, outWidth, outChannels } = info;
+  const positions = batch * outHeight * outWidth;
+  const zero = tf.zeros([ci]);
+  const colsT = backend.makeOutput([kh * kw * ci, positions], 'float32');
+  const kernels = layoutKernels(backend);
+  kernels.geometry(batch, height, width, ci, outHeight, outWidth, kh, kw, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left);
+  kernels.im2colT(heapOffset(backend, input), heapOffset(backend, colsT), heapOffset(backend, zero));
+  const dw = tf.matMul(tf.engine().makeTensorFromTensorInfo(colsT), tf.reshape(grad, [positions, outChannels]));
+  return tf.reshape(dw, [kh, kw, ci, outChannels]);
+}
+
+/**
+ * dW as one forward convolution that XNNPACK runs:
+ *   dW[kh, kw, ci, co] = Σ_{b, oh, ow} x[b, oh·s + kh − pad, ow·s + kw − pad, ci] · dy[b, oh, ow, co]
+ * is a stride-1 convolution, dilated by the stride, of x seen as [CI, H', W', B]
+ * (batch and channels swapped) with dy seen as a filter [OH, OW, B, CO]; its output
+ * is [CI, KH, KW, CO], transposed back to [KH, KW, CI, CO]. Slower than im2colGradient
+ * (three generic transposes around it), for any shape.
+ */
+function dilatedGradient(input: Tensor4D, grad: Tensor4D, info: tf.backend_util.Conv2DInfo): Tensor {
+  const [batch, height, width, inChannels] = input.shape;
+  const { filterHeight, filterWidth, strideHeight, strideWidth, outHeight, outWidth } = info;
+  const { top, left } = info.padInfo;
+  // The rows and columns of x (after padding) that any filter tap reads.
+  const spanH = (outHeight - 1) * strideHeight + filterHeight;
+  const spanW = (outWidth - 1) * strideWidth + filterWidth;
+  const padded = tf.pad(input, [
+    [0, 0], [top, Math.max(0, spanH - top - height)], [left, Math.max(0, spanW - left - width)], [0, 0],
+  ]);
+  const window = tf.slice(padded, [0, 0, 0, 0], [batch, spanH, spanW, inChannels]);
+  const swapped = tf.transpose(window, [3, 1, 2, 0]); // [CI, spanH, spanW, B]
+  const gradFilter = tf.transpose(grad, [1, 2, 0, 3]) as Tensor4D; // [OH, OW, B, CO]
+  const out = tf.conv2d(swapped as Tensor4D, gradFilter, 1, 'valid', 'NHWC', [strideHeight, strideWidth]);
+  return tf.transpose(out, [1, 2, 0, 3]); // [KH, KW, CI, CO]
 }
 
 /** Up to this many taps (KH·KW·CI) the im2col path is used: the dilated convolution is slow on thin inputs. */

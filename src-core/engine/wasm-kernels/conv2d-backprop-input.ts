@@ -1,5 +1,7 @@
 import { tf, type Tensor, type Tensor4D } from '../tf.ts';
-import { valuesOf, withTensors } from '../kernel-util.ts';
+import { withTensors } from '../kernel-util.ts';
+import { layoutKernels } from './layout.ts';
+import { heapOffset, type WasmBackend } from './simd-module.ts';
 import { convGeometry, type ConvAttrs } from './conv-geometry.ts';
 
 /** Above this many column floats (×4 bytes) the stride-phase path is used instead of GEMM + col2im. */
@@ -18,8 +20,8 @@ export function setColumnLimit(floats: number): number {
  *
  * GEMM + col2im (the usual one): one matmul, run by XNNPACK on every thread,
  * gives each dy position's contribution to every tap, cols[p, (ky, kx, ci)] =
- * Σ_co dy[p, co] · W[ky, kx, ci, co]; a JavaScript pass adds each into dx at
- * (y·s − padTop + ky, x·s − padLeft + kx). The FLOPs are exactly the transposed
+ * Σ_co dy[p, co] · W[ky, kx, ci, co]; one pass adds each into dx at
+ * (y·s − padTop + ky, x·s − padLeft + kx), in SIMD wasm (simd/layout.wat). The FLOPs are exactly the transposed
  * convolution's, all in one large, well-shaped GEMM.
  *
  * Stride phases (when the columns would exceed maxColumns): a stride-s transposed convolution is s²
@@ -45,7 +47,7 @@ function conv2dBackpropInput(
     const grad = t.dy as Tensor4D;
     const weights = t.filter as Tensor4D;
     const [kh, kw, ci] = weights.shape;
-    if (grad.shape[0] * grad.shape[1] * grad.shape[2] * kh * kw * ci <= maxColumns) return gemmCol2im(grad, weights, info, inShape);
+    if (grad.shape[0] * grad.shape[1] * grad.shape[2] * kh * kw * ci <= maxColumns) return gemmCol2im(grad, weights, info, inShape, backend as WasmBackend);
     const [batch, height, width, inChannels] = inShape;
     const [, outHeight, outWidth] = grad.shape;
     const stride = info.strideHeight;
@@ -68,35 +70,21 @@ function conv2dBackpropInput(
 }
 
 /** dx by one GEMM into columns and a col2im scatter-add (see conv2dBackpropInput). */
-function gemmCol2im(grad: Tensor4D, weights: Tensor4D, info: tf.backend_util.Conv2DInfo, inShape: [number, number, number, number]): Tensor {
+function gemmCol2im(
+  grad: Tensor4D, weights: Tensor4D, info: tf.backend_util.Conv2DInfo, inShape: [number, number, number, number], backend: WasmBackend,
+): Tensor {
   const [batch, height, width, ci] = inShape;
   const [, outHeight, outWidth, co] = grad.shape;
   const [kh, kw] = weights.shape;
   const taps = kh * kw * ci;
   const cols = tf.matMul(tf.reshape(grad, [batch * outHeight * outWidth, co]), tf.reshape(weights, [taps, co]), false, true);
-  const dx = new Float32Array(batch * height * width * ci);
-  const c = valuesOf(cols) as Float32Array; // a view of the heap: nothing is allocated while it is read
   const { strideHeight: sh, strideWidth: sw } = info;
   const { top, left } = info.padInfo;
-  for (let n = 0; n < batch; n++) {
-    for (let y = 0; y < outHeight; y++) {
-      for (let x = 0; x < outWidth; x++) {
-        const base = ((n * outHeight + y) * outWidth + x) * taps;
-        for (let ky = 0; ky < kh; ky++) {
-          const iy = y * sh - top + ky;
-          if (iy < 0 || iy >= height) continue;
-          for (let kx = 0; kx < kw; kx++) {
-            const ix = x * sw - left + kx;
-            if (ix < 0 || ix >= width) continue;
-            const src = base + (ky * kw + kx) * ci;
-            const dst = ((n * height + iy) * width + ix) * ci;
-            for (let k = 0; k < ci; k++) dx[dst + k]! += c[src + k]!;
-          }
-        }
-      }
-    }
-  }
-  return tf.tensor4d(dx, inShape);
+  const dx = backend.makeOutput(inShape, 'float32');
+  const kernels = layoutKernels(backend);
+  kernels.geometry(batch, height, width, ci, outHeight, outWidth, kh, kw, sh, sw, top, left);
+  kernels.col2im(heapOffset(backend, cols), heapOffset(backend, dx));
+  return tf.engine().makeTensorFromTensorInfo(dx);
 }
 
 /**

@@ -6,6 +6,7 @@ import { batchMatMulConfig } from './batch-matmul.ts';
 import { tileConfig } from './tile.ts';
 import { identityConfig } from './identity.ts';
 import { optimizerUpdateConfigs } from './optimizer-updates.ts';
+import { transposeConfig } from './layout.ts';
 
 let registered = false;
 
@@ -25,5 +26,7 @@ export function registerWasmTrainingKernels(): void {
   if (tile) overrideKernel(tileConfig(tile));
   const identity = tf.getKernel('Identity', 'wasm');
   if (identity) overrideKernel(identityConfig(identity));
+  const transpose = tf.getKernel('Transpose', 'wasm');
+  if (transpose) overrideKernel(transposeConfig(transpose));
   for (const config of optimizerUpdateConfigs) overrideKernel(config);
 }

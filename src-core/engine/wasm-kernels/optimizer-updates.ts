@@ -1,5 +1,6 @@
 import type { tf } from '../tf.ts';
-import { PLAIN, SHARED } from './simd/optimizer-updates.wasm.ts';
+import * as binaries from './simd/optimizer-updates.wasm.ts';
+import { heapOffset, simdExports, type WasmBackend } from './simd-module.ts';
 
 /**
  * One-pass optimiser updates for the wasm backend. TF1's Adam written with tf ops
@@ -18,31 +19,15 @@ interface Exports {
   rmsprop(w: number, g: number, s: number, wo: number, so: number, n: number, d: number, c: number, lr: number, eps: number): void;
 }
 
-interface WasmBackend {
-  wasm: { wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory } };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } };
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-}
-
-let loaded: { backend: WasmBackend; exports: Exports } | null = null;
-
-/** The module instantiated on this backend's memory (shared when the backend is threaded). */
-function kernels(backend: WasmBackend): Exports {
-  if (loaded?.backend === backend) return loaded.exports;
-  const memory = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
-  if (!memory) throw new Error('the wasm backend does not expose its memory');
-  const bytes = Buffer.from(memory.buffer instanceof SharedArrayBuffer ? SHARED : PLAIN, 'base64');
-  const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as unknown as Exports;
-  loaded = { backend, exports };
-  return exports;
-}
+/** This backend's instance of simd/optimizer-updates.wat. */
+const kernels = (backend: WasmBackend) => simdExports<Exports>(backend, binaries);
 
 type Args = { inputs: Record<string, tf.TensorInfo>; attrs: Record<string, number>; backend: WasmBackend };
 
 function adam({ inputs, attrs, backend }: Args): tf.TensorInfo[] {
   const { w, g, m, v } = inputs as Record<'w' | 'g' | 'm' | 'v', tf.TensorInfo>;
   const outs = [backend.makeOutput(w.shape, 'float32'), backend.makeOutput(m.shape, 'float32'), backend.makeOutput(v.shape, 'float32')];
-  const at = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
+  const at = (t: tf.TensorInfo) => heapOffset(backend, t);
   const n = w.shape.reduce((a, b) => a * b, 1);
   const { beta1, beta2, lrT, epsilon } = attrs as Record<string, number>;
   // Scalars as the tf-op version sees them: float32 (the module's f32 parameters round them).
@@ -54,7 +39,7 @@ function adam({ inputs, attrs, backend }: Args): tf.TensorInfo[] {
 function rmsprop({ inputs, attrs, backend }: Args): tf.TensorInfo[] {
   const { w, g, ms } = inputs as Record<'w' | 'g' | 'ms', tf.TensorInfo>;
   const outs = [backend.makeOutput(w.shape, 'float32'), backend.makeOutput(ms.shape, 'float32')];
-  const at = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
+  const at = (t: tf.TensorInfo) => heapOffset(backend, t);
   const n = w.shape.reduce((a, b) => a * b, 1);
   const { decay, learningRate, epsilon } = attrs as Record<string, number>;
   kernels(backend).rmsprop(at(w), at(g), at(ms), at(outs[0]!), at(outs[1]!), n, decay!, 1 - decay!, learningRate!, epsilon!);

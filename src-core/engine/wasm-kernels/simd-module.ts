@@ -1,0 +1,33 @@
+import type { tf } from '../tf.ts';
+
+/**
+ * The parts of tfjs's wasm backend the hand-written SIMD modules (simd/*.wat) use:
+ * its memory, where each tensor lies in it, and how it allocates an output.
+ */
+export interface WasmBackend {
+  wasm: { wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory } };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } };
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+}
+
+/** A module's two builds (simd/*.wasm.ts): for a shared (threaded) memory and a plain one. */
+export interface SimdBinaries { SHARED: string; PLAIN: string }
+
+const instances = new WeakMap<SimdBinaries, { backend: WasmBackend; exports: unknown }>();
+
+/** The module instantiated on this backend's memory (shared when the backend is threaded), once per backend. */
+export function simdExports<T>(backend: WasmBackend, binaries: SimdBinaries): T {
+  const loaded = instances.get(binaries);
+  if (loaded?.backend === backend) return loaded.exports as T;
+  const memory = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
+  if (!memory) throw new Error('the wasm backend does not expose its memory');
+  const bytes = Buffer.from(memory.buffer instanceof SharedArrayBuffer ? binaries.SHARED : binaries.PLAIN, 'base64');
+  const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
+  instances.set(binaries, { backend, exports });
+  return exports as T;
+}
+
+/** Byte offset of a tensor's data in the wasm memory. */
+export function heapOffset(backend: WasmBackend, t: tf.TensorInfo): number {
+  return backend.dataIdMap.get(t.dataId).memoryOffset;
+}

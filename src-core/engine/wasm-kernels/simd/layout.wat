@@ -1,0 +1,281 @@
+;; Data movement for the wasm training kernels in 128-bit SIMD, run on tfjs's own
+;; wasm memory (imported; MEMORY is replaced as in optimizer-updates.wat). Pointers
+;; are byte offsets of float32 arrays. Nothing here rounds: transpose and im2col
+;; move floats, col2im adds them in the same order as a scalar loop would.
+(module
+  (import "env" "memory" MEMORY)
+
+  ;; dst[c, r] = src[r, c] for a [rows, cols] matrix. 4×4 blocks are transposed in
+  ;; registers (two rounds of shuffles), visited in 32×32 tiles so that both the
+  ;; rows read and the rows written stay in cache; the edges (rows or cols not a
+  ;; multiple of 4) are copied one float at a time.
+  (func (export "transpose") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
+    (local $rows4 i32) (local $cols4 i32) (local $srcRow i32) (local $dstRow i32)
+    (local $r0 i32) (local $c0 i32) (local $r i32) (local $c i32) (local $rEnd i32) (local $cEnd i32)
+    (local $p i32) (local $q i32)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local.set $rows4 (i32.and (local.get $rows) (i32.const -4)))
+    (local.set $cols4 (i32.and (local.get $cols) (i32.const -4)))
+    (local.set $srcRow (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $dstRow (i32.shl (local.get $rows) (i32.const 2)))
+    (block $r0_done
+      (loop $r0_loop
+        (br_if $r0_done (i32.ge_u (local.get $r0) (local.get $rows4)))
+        (local.set $rEnd (select (i32.add (local.get $r0) (i32.const 32)) (local.get $rows4)
+          (i32.lt_u (i32.add (local.get $r0) (i32.const 32)) (local.get $rows4))))
+        (local.set $c0 (i32.const 0))
+        (block $c0_done
+          (loop $c0_loop
+            (br_if $c0_done (i32.ge_u (local.get $c0) (local.get $cols4)))
+            (local.set $cEnd (select (i32.add (local.get $c0) (i32.const 32)) (local.get $cols4)
+              (i32.lt_u (i32.add (local.get $c0) (i32.const 32)) (local.get $cols4))))
+            (local.set $r (local.get $r0))
+            (block $r_done
+              (loop $r_loop
+                (br_if $r_done (i32.ge_u (local.get $r) (local.get $rEnd)))
+                (local.set $p (i32.add (local.get $src)
+                  (i32.shl (i32.add (i32.mul (local.get $r) (local.get $cols)) (local.get $c0)) (i32.const 2))))
+                (local.set $q (i32.add (local.get $dst)
+                  (i32.shl (i32.add (i32.mul (local.get $c0) (local.get $rows)) (local.get $r)) (i32.const 2))))
+                (local.set $c (local.get $c0))
+                (block $c_done
+                  (loop $c_loop
+                    (br_if $c_done (i32.ge_u (local.get $c) (local.get $cEnd)))
+                    (local.set $v0 (v128.load (local.get $p)))
+                    (local.set $v1 (v128.load (i32.add (local.get $p) (local.get $srcRow))))
+                    (local.set $v2 (v128.load (i32.add (local.get $p) (i32.shl (local.get $srcRow) (i32.const 1)))))
+                    (local.set $v3 (v128.load (i32.add (local.get $p) (i32.mul (local.get $srcRow) (i32.const 3)))))
+                    ;; [a0 b0 a1 b1] [a2 b2 a3 b3] [c0 d0 c1 d1] [c2 d2 c3 d3]
+                    (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v0) (local.get $v1)))
+                    (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v0) (local.get $v1)))
+                    (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v2) (local.get $v3)))
+                    (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v2) (local.get $v3)))
+                    ;; [a0 b0 c0 d0] … [a3 b3 c3 d3]
+                    (v128.store (local.get $q)
+                      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+                    (v128.store (i32.add (local.get $q) (local.get $dstRow))
+                      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+                    (v128.store (i32.add (local.get $q) (i32.shl (local.get $dstRow) (i32.const 1)))
+                      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+                    (v128.store (i32.add (local.get $q) (i32.mul (local.get $dstRow) (i32.const 3)))
+                      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+                    (local.set $p (i32.add (local.get $p) (i32.const 16)))
+                    (local.set $q (i32.add (local.get $q) (i32.shl (local.get $dstRow) (i32.const 2))))
+                    (local.set $c (i32.add (local.get $c) (i32.const 4)))
+                    (br $c_loop)))
+                (local.set $r (i32.add (local.get $r) (i32.const 4)))
+                (br $r_loop)))
+            (local.set $c0 (i32.add (local.get $c0) (i32.const 32)))
+            (br $c0_loop)))
+        (local.set $r0 (i32.add (local.get $r0) (i32.const 32)))
+        (br $r0_loop)))
+    ;; the last rows % 4 rows, every column
+    (call $copyT (local.get $src) (local.get $dst) (local.get $rows) (local.get $cols)
+      (local.get $rows4) (local.get $rows) (i32.const 0) (local.get $cols))
+    ;; the last cols % 4 columns of the other rows
+    (call $copyT (local.get $src) (local.get $dst) (local.get $rows) (local.get $cols)
+      (i32.const 0) (local.get $rows4) (local.get $cols4) (local.get $cols)))
+
+  ;; dst[c, r] = src[r, c] for r in [r0, r1), c in [c0, c1), one float at a time.
+  (func $copyT (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
+    (param $r0 i32) (param $r1 i32) (param $c0 i32) (param $c1 i32)
+    (local $r i32) (local $c i32)
+    (local.set $r (local.get $r0))
+    (block $r_done
+      (loop $r_loop
+        (br_if $r_done (i32.ge_u (local.get $r) (local.get $r1)))
+        (local.set $c (local.get $c0))
+        (block $c_done
+          (loop $c_loop
+            (br_if $c_done (i32.ge_u (local.get $c) (local.get $c1)))
+            (f32.store
+              (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $c) (local.get $rows)) (local.get $r)) (i32.const 2)))
+              (f32.load
+                (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $cols)) (local.get $c)) (i32.const 2)))))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $c_loop)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $r_loop))))
+
+  ;; dst[i] += src[i] for n floats (4 at a time, then the rest).
+  (func $accumulate (param $dst i32) (param $src i32) (param $n i32)
+    (local $i i32) (local $end i32)
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (block $done
+      (loop $vec
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (v128.store (i32.add (local.get $dst) (local.get $i))
+          (f32x4.add (v128.load (i32.add (local.get $dst) (local.get $i))) (v128.load (i32.add (local.get $src) (local.get $i)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $vec)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $tail_done
+      (loop $tail
+        (br_if $tail_done (i32.ge_u (local.get $i) (local.get $end)))
+        (f32.store (i32.add (local.get $dst) (local.get $i))
+          (f32.add (f32.load (i32.add (local.get $dst) (local.get $i))) (f32.load (i32.add (local.get $src) (local.get $i)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $tail))))
+
+  ;; The geometry of a convolution, set once per call by "geometry" (wasm calls take
+  ;; few parameters comfortably): x [batch, height, width, ci] (NHWC), a [kh, kw]
+  ;; window at stride (sh, sw) with padding (top, left), output [batch, oh, ow, ·].
+  (global $batch (mut i32) (i32.const 0)) (global $height (mut i32) (i32.const 0))
+  (global $width (mut i32) (i32.const 0)) (global $ci (mut i32) (i32.const 0))
+  (global $oh (mut i32) (i32.const 0)) (global $ow (mut i32) (i32.const 0))
+  (global $kh (mut i32) (i32.const 0)) (global $kw (mut i32) (i32.const 0))
+  (global $sh (mut i32) (i32.const 0)) (global $sw (mut i32) (i32.const 0))
+  (global $top (mut i32) (i32.const 0)) (global $left (mut i32) (i32.const 0))
+  (func (export "geometry")
+    (param i32 i32 i32 i32) (param i32 i32) (param i32 i32) (param i32 i32) (param i32 i32)
+    (global.set $batch (local.get 0)) (global.set $height (local.get 1))
+    (global.set $width (local.get 2)) (global.set $ci (local.get 3))
+    (global.set $oh (local.get 4)) (global.set $ow (local.get 5))
+    (global.set $kh (local.get 6)) (global.set $kw (local.get 7))
+    (global.set $sh (local.get 8)) (global.set $sw (local.get 9))
+    (global.set $top (local.get 10)) (global.set $left (local.get 11)))
+
+  ;; col2im: dx = 0, then for every output position p = (n, y, x) and tap (ky, kx)
+  ;; inside the image, dx[n, y·sh − top + ky, x·sw − left + kx, :] += cols[p, ky, kx, :]
+  ;; (cols [batch·oh·ow, kh·kw·ci]), in that order.
+  (func (export "col2im") (param $cols i32) (param $dx i32)
+    (local $n i32) (local $y i32) (local $x i32) (local $ky i32) (local $kx i32)
+    (local $iy i32) (local $ix i32) (local $src i32) (local $rowBase i32) (local $tapBytes i32)
+    (memory.fill (local.get $dx) (i32.const 0)
+      (i32.shl (i32.mul (i32.mul (global.get $batch) (global.get $height))
+        (i32.mul (global.get $width) (global.get $ci))) (i32.const 2)))
+    (local.set $tapBytes (i32.shl (global.get $ci) (i32.const 2)))
+    (local.set $src (local.get $cols))
+    (block $n_done (loop $n_loop
+      (br_if $n_done (i32.ge_u (local.get $n) (global.get $batch)))
+      (local.set $y (i32.const 0))
+      (block $y_done (loop $y_loop
+        (br_if $y_done (i32.ge_u (local.get $y) (global.get $oh)))
+        (local.set $x (i32.const 0))
+        (block $x_done (loop $x_loop
+          (br_if $x_done (i32.ge_u (local.get $x) (global.get $ow)))
+          (local.set $ky (i32.const 0))
+          (block $ky_done (loop $ky_loop
+            (br_if $ky_done (i32.ge_u (local.get $ky) (global.get $kh)))
+            (local.set $iy (i32.add (i32.sub (i32.mul (local.get $y) (global.get $sh)) (global.get $top)) (local.get $ky)))
+            ;; (iy as unsigned) < height also rejects iy < 0
+            (if (i32.lt_u (local.get $iy) (global.get $height)) (then
+              (local.set $rowBase (i32.mul (i32.add (i32.mul (local.get $n) (global.get $height)) (local.get $iy)) (global.get $width)))
+              (local.set $kx (i32.const 0))
+              (block $kx_done (loop $kx_loop
+                (br_if $kx_done (i32.ge_u (local.get $kx) (global.get $kw)))
+                (local.set $ix (i32.add (i32.sub (i32.mul (local.get $x) (global.get $sw)) (global.get $left)) (local.get $kx)))
+                (if (i32.lt_u (local.get $ix) (global.get $width)) (then
+                  (call $accumulate
+                    (i32.add (local.get $dx) (i32.mul (i32.add (local.get $rowBase) (local.get $ix)) (local.get $tapBytes)))
+                    (i32.add (local.get $src) (i32.mul (i32.add (i32.mul (local.get $ky) (global.get $kw)) (local.get $kx)) (local.get $tapBytes)))
+                    (global.get $ci))))
+                (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+                (br $kx_loop)))))
+            (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+            (br $ky_loop)))
+          (local.set $src (i32.add (local.get $src) (i32.mul (i32.mul (global.get $kh) (global.get $kw)) (local.get $tapBytes))))
+          (local.set $x (i32.add (local.get $x) (i32.const 1)))
+          (br $x_loop)))
+        (local.set $y (i32.add (local.get $y) (i32.const 1)))
+        (br $y_loop)))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $n_loop))))
+
+;; im2colT, the transposed patch matrix of a convolution's input:
+  ;; colsT[(ky, kx, c), p] = x[n, y·sh − top + ky, x·sw − left + kx, c] for every output
+  ;; position p = (n, y, x), 0 where the tap falls in the padding; colsT is
+  ;; [kh·kw·ci, P], P = batch·oh·ow. Four positions at a time: for each tap, their
+  ;; four channel rows are read 4 channels at a time and transposed in registers.
+  ;; Needs ci and P multiples of 4; $zero points at ci floats of 0.
+  (func (export "im2colT") (param $xs i32) (param $colsT i32) (param $zero i32)
+    (local $p i32) (local $P i32) (local $ky i32) (local $kx i32) (local $c i32) (local $cBytes i32)
+    (local $rowBytes i32) (local $dst i32)
+    (local $n0 i32) (local $n1 i32) (local $n2 i32) (local $n3 i32)
+    (local $y0 i32) (local $y1 i32) (local $y2 i32) (local $y3 i32)
+    (local $x0 i32) (local $x1 i32) (local $x2 i32) (local $x3 i32)
+    (local $s0 i32) (local $s1 i32) (local $s2 i32) (local $s3 i32)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local.set $P (i32.mul (global.get $batch) (i32.mul (global.get $oh) (global.get $ow))))
+    (local.set $rowBytes (i32.shl (local.get $P) (i32.const 2)))
+    (local.set $cBytes (i32.shl (global.get $ci) (i32.const 2)))
+    (block $p_done (loop $p_loop
+      (br_if $p_done (i32.ge_u (local.get $p) (local.get $P)))
+      ;; image, top row and left column of the window of each of the four positions
+      (local.set $n0 (call $image (local.get $p)))
+      (local.set $y0 (call $windowTop (local.get $p)))
+      (local.set $x0 (call $windowLeft (local.get $p)))
+      (local.set $n1 (call $image (i32.add (local.get $p) (i32.const 1))))
+      (local.set $y1 (call $windowTop (i32.add (local.get $p) (i32.const 1))))
+      (local.set $x1 (call $windowLeft (i32.add (local.get $p) (i32.const 1))))
+      (local.set $n2 (call $image (i32.add (local.get $p) (i32.const 2))))
+      (local.set $y2 (call $windowTop (i32.add (local.get $p) (i32.const 2))))
+      (local.set $x2 (call $windowLeft (i32.add (local.get $p) (i32.const 2))))
+      (local.set $n3 (call $image (i32.add (local.get $p) (i32.const 3))))
+      (local.set $y3 (call $windowTop (i32.add (local.get $p) (i32.const 3))))
+      (local.set $x3 (call $windowLeft (i32.add (local.get $p) (i32.const 3))))
+      (local.set $ky (i32.const 0))
+      (block $ky_done (loop $ky_loop
+        (br_if $ky_done (i32.ge_u (local.get $ky) (global.get $kh)))
+        (local.set $kx (i32.const 0))
+        (block $kx_done (loop $kx_loop
+          (br_if $kx_done (i32.ge_u (local.get $kx) (global.get $kw)))
+          (local.set $s0 (call $pixel (local.get $xs) (local.get $zero) (local.get $n0)
+            (i32.add (local.get $y0) (local.get $ky)) (i32.add (local.get $x0) (local.get $kx))))
+          (local.set $s1 (call $pixel (local.get $xs) (local.get $zero) (local.get $n1)
+            (i32.add (local.get $y1) (local.get $ky)) (i32.add (local.get $x1) (local.get $kx))))
+          (local.set $s2 (call $pixel (local.get $xs) (local.get $zero) (local.get $n2)
+            (i32.add (local.get $y2) (local.get $ky)) (i32.add (local.get $x2) (local.get $kx))))
+          (local.set $s3 (call $pixel (local.get $xs) (local.get $zero) (local.get $n3)
+            (i32.add (local.get $y3) (local.get $ky)) (i32.add (local.get $x3) (local.get $kx))))
+          ;; row (ky, kx, 0) of colsT, column p
+          (local.set $dst (i32.add (local.get $colsT) (i32.shl (i32.add
+            (i32.mul (i32.mul (i32.add (i32.mul (local.get $ky) (global.get $kw)) (local.get $kx)) (global.get $ci)) (local.get $P))
+            (local.get $p)) (i32.const 2))))
+          (local.set $c (i32.const 0))
+          (block $c_done (loop $c_loop
+            (br_if $c_done (i32.ge_u (local.get $c) (local.get $cBytes)))
+            (local.set $v0 (v128.load (i32.add (local.get $s0) (local.get $c))))
+            (local.set $v1 (v128.load (i32.add (local.get $s1) (local.get $c))))
+            (local.set $v2 (v128.load (i32.add (local.get $s2) (local.get $c))))
+            (local.set $v3 (v128.load (i32.add (local.get $s3) (local.get $c))))
+            (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v0) (local.get $v1)))
+            (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v0) (local.get $v1)))
+            (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v2) (local.get $v3)))
+            (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v2) (local.get $v3)))
+            (v128.store (local.get $dst)
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+            (v128.store (i32.add (local.get $dst) (local.get $rowBytes))
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+            (v128.store (i32.add (local.get $dst) (i32.shl (local.get $rowBytes) (i32.const 1)))
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+            (v128.store (i32.add (local.get $dst) (i32.mul (local.get $rowBytes) (i32.const 3)))
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+            (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $rowBytes) (i32.const 2))))
+            (local.set $c (i32.add (local.get $c) (i32.const 16)))
+            (br $c_loop)))
+          (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+          (br $kx_loop)))
+        (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+        (br $ky_loop)))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br $p_loop))))
+
+  ;; Output position q = (n, y, x): its image n, and the input row and column of its window's top left.
+  (func $image (param $q i32) (result i32)
+    (i32.div_u (local.get $q) (i32.mul (global.get $oh) (global.get $ow))))
+  (func $windowTop (param $q i32) (result i32)
+    (i32.sub (i32.mul (i32.div_u (i32.rem_u (local.get $q) (i32.mul (global.get $oh) (global.get $ow))) (global.get $ow))
+      (global.get $sh)) (global.get $top)))
+  (func $windowLeft (param $q i32) (result i32)
+    (i32.sub (i32.mul (i32.rem_u (local.get $q) (global.get $ow)) (global.get $sw)) (global.get $left)))
+
+  ;; Byte address of x[n, iy, ix, 0], or $zero when (iy, ix) is outside the image.
+  (func $pixel (param $xs i32) (param $zero i32) (param $n i32) (param $iy i32) (param $ix i32) (result i32)
+    (if (result i32) (i32.and (i32.lt_u (local.get $iy) (global.get $height)) (i32.lt_u (local.get $ix) (global.get $width)))
+      (then (i32.add (local.get $xs) (i32.shl (i32.mul
+        (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (global.get $height)) (local.get $iy)) (global.get $width)) (local.get $ix))
+        (global.get $ci)) (i32.const 2))))
+      (else (local.get $zero)))))
