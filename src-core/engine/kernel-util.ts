@@ -32,9 +32,17 @@ export function withTensors<T extends Record<string, TensorInfo>>(
   }
 }
 
+/** The backends' own kernels that overrideKernel replaced, by "backend/kernel" (tests compare against them). */
+export const replacedKernels = new Map<string, KernelConfig>();
+
 /** Registers `config`, replacing whatever the backend had for that kernel. */
 export function overrideKernel(config: KernelConfig): void {
-  if (tf.getKernel(config.kernelName, config.backendName)) tf.unregisterKernel(config.kernelName, config.backendName);
+  const existing = tf.getKernel(config.kernelName, config.backendName);
+  if (existing) {
+    const key = `${config.backendName}/${config.kernelName}`;
+    if (!replacedKernels.has(key)) replacedKernels.set(key, existing);
+    tf.unregisterKernel(config.kernelName, config.backendName);
+  }
   tf.registerKernel(config);
 }
 

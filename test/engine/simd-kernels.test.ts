@@ -7,9 +7,11 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { assemble, render } from '../../scripts/build-simd-kernels.mjs';
+import { assemble, render, SIMD_MODULES } from '../../scripts/build-simd-kernels.mjs';
 import { tf } from '../../src-core/engine/tf.ts';
 import { ADAM_UPDATE, RMSPROP_UPDATE } from '../../src-core/engine/wasm-kernels/optimizer-updates.ts';
+import { LEAKY_RELU_GRAD } from '../../src-core/engine/wasm-kernels/elementwise.ts';
+import { replacedKernels } from '../../src-core/engine/kernel-util.ts';
 import { createOptimizer, type OptimizerConfig } from '../../src-core/training/optimizers.ts';
 import { seeded, useBackend } from '../helpers.ts';
 
@@ -39,11 +41,6 @@ function train(config: OptimizerConfig): Float32Array {
 }
 
 describe('SIMD optimiser updates', () => {
-  it('the committed binaries are the assembled .wat', async () => {
-    const committed = readFileSync(new URL('../../src-core/engine/wasm-kernels/simd/optimizer-updates.wasm.ts', import.meta.url), 'utf8');
-    assert.equal(committed, render('optimizer-updates', await assemble('optimizer-updates')), 'run node scripts/build-simd-kernels.mjs');
-  });
-
   it('give the same bits as the tf-op updates, and leak nothing', async () => {
     await useBackend('wasm');
     for (const config of CONFIGS) {
@@ -59,5 +56,65 @@ describe('SIMD optimiser updates', () => {
         for (const k of saved) tf.registerKernel(k);
       }
     }
+  });
+});
+
+/** Runs `body` with the named wasm kernels back to tfjs's own (and the fused leaky-ReLU gradient unregistered). */
+function withOriginalKernels<T>(names: string[], body: () => T): T {
+  const ours = names.map((n) => tf.getKernel(n, 'wasm')!);
+  const fused = tf.getKernel(LEAKY_RELU_GRAD, 'wasm')!;
+  const swap = (configs: tf.KernelConfig[]) => {
+    for (const c of configs) {
+      tf.unregisterKernel(c.kernelName, 'wasm');
+      tf.registerKernel({ ...c, setupFunc: undefined });
+    }
+  };
+  swap(names.map((n) => replacedKernels.get(`wasm/${n}`)!));
+  tf.unregisterKernel(LEAKY_RELU_GRAD, 'wasm');
+  try {
+    return body();
+  } finally {
+    swap(ours);
+    tf.registerKernel(fused);
+  }
+}
+
+describe('SIMD element-wise kernels and reductions', () => {
+  it('the committed binaries of every module are the assembled .wat', async () => {
+    for (const name of SIMD_MODULES) {
+      const committed = readFileSync(new URL(`../../src-core/engine/wasm-kernels/simd/${name}.wasm.ts`, import.meta.url), 'utf8');
+      assert.equal(committed, render(name, await assemble(name)), `${name}: run node scripts/build-simd-kernels.mjs`);
+    }
+  });
+
+  it('give the bits of the tfjs kernels they replace: leaky ReLU and its first and second derivative, sums and means over leading axes', async () => {
+    await useBackend('wasm');
+    const shape = [3, 5, 7, 9]; // 945 floats: not a multiple of 4
+    const values = seeded(shape, 41).map((v, i) => (i % 17 === 0 ? 0 : v)); // exact zeros take the x ≤ 0 side
+    const run = () => tf.tidy(() => {
+      const x = tf.tensor4d(values, shape as [number, number, number, number]);
+      const w = tf.tensor4d(seeded(shape, 42), shape as [number, number, number, number]);
+      const out: tf.Tensor[] = [tf.leakyRelu(x, 0.2)];
+      const dx = (ww: tf.Tensor) => tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(xx, 0.2), ww)))(x);
+      out.push(dx(w));
+      // The gradient penalty's shape of computation: differentiate a function of a gradient.
+      out.push(tf.grad((ww: tf.Tensor) => tf.sum(tf.square(dx(ww))))(w));
+      for (const keep of [false, true]) {
+        for (const axes of [[0], [0, 1], [1, 0, 2], [0, 1, 2], [-4, -3]]) {
+          out.push(tf.sum(w, axes, keep), tf.mean(w, axes, keep));
+        }
+      }
+      out.push(tf.sum(w, [1, 2]), tf.mean(w, 3), tf.moments(w, [0, 1, 2]).variance);
+      return out;
+    });
+    const before = tf.memory().numTensors;
+    const fast = run();
+    const reference = withOriginalKernels(['LeakyRelu', 'Sum', 'Mean'], run);
+    fast.forEach((t, i) => {
+      assert.deepEqual(t.shape, reference[i]!.shape, `output ${i}: shape`);
+      assert.deepEqual(Array.from(t.dataSync()), Array.from(reference[i]!.dataSync()), `output ${i}`);
+    });
+    tf.dispose([...fast, ...reference]);
+    assert.equal(tf.memory().numTensors, before, 'tensors leaked');
   });
 });

@@ -7,6 +7,7 @@ import { tileConfig } from './tile.ts';
 import { identityConfig } from './identity.ts';
 import { optimizerUpdateConfigs } from './optimizer-updates.ts';
 import { transposeConfig } from './layout.ts';
+import { elementwiseConfigs } from './elementwise.ts';
 
 let registered = false;
 
@@ -28,5 +29,6 @@ export function registerWasmTrainingKernels(): void {
   if (identity) overrideKernel(identityConfig(identity));
   const transpose = tf.getKernel('Transpose', 'wasm');
   if (transpose) overrideKernel(transposeConfig(transpose));
+  for (const config of elementwiseConfigs((name) => tf.getKernel(name, 'wasm'))) overrideKernel(config);
   for (const config of optimizerUpdateConfigs) overrideKernel(config);
 }
