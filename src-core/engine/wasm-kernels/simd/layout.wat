@@ -6,8 +6,9 @@
   (import "env" "memory" MEMORY)
 
   ;; dst[c, r] = src[r, c] for a [rows, cols] matrix. 4×4 blocks are transposed in
-  ;; registers (two rounds of shuffles), visited in 32×32 tiles so that both the
-  ;; rows read and the rows written stay in cache; the edges (rows or cols not a
+  ;; registers (two rounds of shuffles), visited in tiles of 64 rows × 8 columns so
+  ;; that the rows read and the 8 rows written stay in cache (wider tiles write to
+  ;; more rows 4 KiB apart than L1 has ways when rows = 1024); the edges (rows or cols not a
   ;; multiple of 4) are copied one float at a time.
   (func (export "transpose") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
     (local $rows4 i32) (local $cols4 i32) (local $srcRow i32) (local $dstRow i32)
@@ -22,14 +23,14 @@
     (block $r0_done
       (loop $r0_loop
         (br_if $r0_done (i32.ge_u (local.get $r0) (local.get $rows4)))
-        (local.set $rEnd (select (i32.add (local.get $r0) (i32.const 32)) (local.get $rows4)
-          (i32.lt_u (i32.add (local.get $r0) (i32.const 32)) (local.get $rows4))))
+        (local.set $rEnd (select (i32.add (local.get $r0) (i32.const 64)) (local.get $rows4)
+          (i32.lt_u (i32.add (local.get $r0) (i32.const 64)) (local.get $rows4))))
         (local.set $c0 (i32.const 0))
         (block $c0_done
           (loop $c0_loop
             (br_if $c0_done (i32.ge_u (local.get $c0) (local.get $cols4)))
-            (local.set $cEnd (select (i32.add (local.get $c0) (i32.const 32)) (local.get $cols4)
-              (i32.lt_u (i32.add (local.get $c0) (i32.const 32)) (local.get $cols4))))
+            (local.set $cEnd (select (i32.add (local.get $c0) (i32.const 8)) (local.get $cols4)
+              (i32.lt_u (i32.add (local.get $c0) (i32.const 8)) (local.get $cols4))))
             (local.set $r (local.get $r0))
             (block $r_done
               (loop $r_loop
@@ -66,9 +67,9 @@
                     (br $c_loop)))
                 (local.set $r (i32.add (local.get $r) (i32.const 4)))
                 (br $r_loop)))
-            (local.set $c0 (i32.add (local.get $c0) (i32.const 32)))
+            (local.set $c0 (i32.add (local.get $c0) (i32.const 8)))
             (br $c0_loop)))
-        (local.set $r0 (i32.add (local.get $r0) (i32.const 32)))
+        (local.set $r0 (i32.add (local.get $r0) (i32.const 64)))
         (br $r0_loop)))
     ;; the last rows % 4 rows, every column
     (call $copyT (local.get $src) (local.get $dst) (local.get $rows) (local.get $cols)
