@@ -64,8 +64,11 @@ export async function benchOps(backend: BackendInfo, opts: { batch: number; iter
     }
     const iterationMs = median(times);
     const n = Math.max(2, Math.ceil(opts.iterations / 2));
+    let censusMs = 0;
     const entries = await census(async () => {
+      const t0 = performance.now();
       for (let i = 0; i < n; i++) await job.runIteration();
+      censusMs = (performance.now() - t0) / n;
     });
     job.dispose();
     const computeEntries = entries.filter((e) => e.flops > 0);
@@ -82,7 +85,7 @@ export async function benchOps(backend: BackendInfo, opts: { batch: number; iter
       console.log(`  ${e.key.slice(0, 78).padEnd(78)} ${fmt(e.calls / n, 5, 0)} ${fmt(e.ms / n, 7)} ${fmt(gflops, 8)} ${fmt(ref, 8)} ${fmt(gflops / ref, 6, 2)}`);
     }
     const achieved = flops / (iterationMs / 1000) / 1e9;
-    console.log(`  matmul/conv kernels ${computeMs.toFixed(0)} ms (${fmt((100 * computeMs) / iterationMs, 0, 0)}%); other kernels ${otherMs.toFixed(0)} ms; outside kernels (JavaScript: tape, optimiser bookkeeping) ${(iterationMs - computeMs - otherMs).toFixed(0)} ms`);
+    console.log(`  matmul/conv kernels ${computeMs.toFixed(0)} ms (${fmt((100 * computeMs) / iterationMs, 0, 0)}%); other kernels ${otherMs.toFixed(0)} ms; outside kernels (JavaScript: tape, optimiser bookkeeping, garbage collection) ${(censusMs - computeMs - otherMs).toFixed(0)} ms of the census runs' ${censusMs.toFixed(0)} ms`);
     console.log(`  other kernels, most time first: ${others.slice(0, process.env.GWB_CENSUS_SHAPES ? 60 : 12).map((e) => `${process.env.GWB_CENSUS_SHAPES ? e.key : e.kernel} ${(e.ms / n).toFixed(1)} ms (${Math.round(e.calls / n)}×)`).join(', ')}`);
     console.log(`  whole iteration: ${achieved.toFixed(1)} GFLOP/s = ${((100 * achieved) / ceiling).toFixed(0)}% of the matmul ceiling (75% would be ${((flops / (0.75 * ceiling * 1e9)) * 1000).toFixed(0)} ms)\n`);
   }

@@ -87,7 +87,7 @@ describe('SIMD element-wise kernels and reductions', () => {
     }
   });
 
-  it('give the bits of the tfjs kernels they replace: leaky ReLU and its first and second derivative, sums and means over leading axes', async () => {
+  it('give the bits of the tfjs kernels they replace: leaky ReLU and its first and second derivative, sums and means over leading axes, batch norm', async () => {
     await useBackend('wasm');
     const shape = [3, 5, 7, 9]; // 945 floats: not a multiple of 4
     const values = seeded(shape, 41).map((v, i) => (i % 17 === 0 ? 0 : v)); // exact zeros take the x ≤ 0 side
@@ -105,11 +105,17 @@ describe('SIMD element-wise kernels and reductions', () => {
         }
       }
       out.push(tf.sum(w, [1, 2]), tf.mean(w, 3), tf.moments(w, [0, 1, 2]).variance);
+      // Batch norm over [3, 5, 7, 8] per channel (8 lanes: the SIMD path), and over 9 channels (the original kernel).
+      for (const c of [8, 9]) {
+        const xs = tf.tensor4d(seeded([3, 5, 7, c], 43), [3, 5, 7, c]);
+        const { mean, variance } = tf.moments(xs, [0, 1, 2]);
+        out.push(tf.batchNorm(xs, mean, variance, tf.tensor1d(seeded([c], 44)), tf.tensor1d(seeded([c], 45)), 1e-3));
+      }
       return out;
     });
     const before = tf.memory().numTensors;
     const fast = run();
-    const reference = withOriginalKernels(['LeakyRelu', 'Sum', 'Mean'], run);
+    const reference = withOriginalKernels(['LeakyRelu', 'Sum', 'Mean', 'FusedBatchNorm'], run);
     fast.forEach((t, i) => {
       assert.deepEqual(t.shape, reference[i]!.shape, `output ${i}: shape`);
       assert.deepEqual(Array.from(t.dataSync()), Array.from(reference[i]!.dataSync()), `output ${i}`);

@@ -7,6 +7,8 @@ interface Exports {
   leakyRelu(x: number, out: number, n: number, alpha: number): void;
   leakyReluGrad(dy: number, x: number, out: number, n: number, alpha: number): void;
   columnSums(x: number, out: number, rows: number, cols: number, mean: number): void;
+  batchNorm(x: number, mean: number, variance: number, offset: number, scale: number,
+    out: number, rows: number, channels: number, eps: number, scratch: number): void;
 }
 
 const kernels = (backend: WasmBackend) => simdExports<Exports>(backend, binaries);
@@ -14,7 +16,7 @@ const kernels = (backend: WasmBackend) => simdExports<Exports>(backend, binaries
 /** LeakyReLU's gradient as one kernel: where(x > 0, dy, dy·alpha). Registered for wasm; see engine/gradients.ts. */
 export const LEAKY_RELU_GRAD = 'GwbLeakyReluGrad';
 
-type Args = { inputs: Record<string, tf.TensorInfo>; attrs: Record<string, unknown>; backend: WasmBackend };
+type Args = { inputs: Record<string, tf.TensorInfo>; attrs: Record<string, unknown>; backend: WasmBackend & { disposeData(dataId: object): boolean } };
 const size = (t: tf.TensorInfo) => t.shape.reduce((a, d) => a * d, 1);
 
 /** The wasm LeakyRelu is a scalar loop with a branch (1 ms for 409 k floats); the same select, 4 lanes at a time. */
@@ -62,6 +64,32 @@ function reductionConfig(original: tf.KernelConfig, mean: boolean): tf.KernelCon
   return { ...original, kernelFunc: kernelFunc as unknown as tf.KernelFunc };
 }
 
+/**
+ * Batch normalisation with per-channel statistics over the last axis (every BN
+ * layer of the thesis's nets): the wasm kernel is a scalar loop with four modulo
+ * counters per element; this is the same arithmetic (its division and addition
+ * in double precision) four channels at a time.
+ * Other broadcasts, channel counts not a multiple of 4, or a missing scale or
+ * offset go to the original.
+ */
+function batchNormConfig(original: tf.KernelConfig): tf.KernelConfig {
+  const kernelFunc = (args: Args) => {
+    const { x, mean, variance, offset, scale } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+    const channels = x!.shape.at(-1) ?? 0;
+    const perChannel = [mean, variance, offset, scale].every((t) => t !== undefined && t.dtype === 'float32' && size(t) === channels);
+    if (x!.dtype !== 'float32' || channels % 4 !== 0 || channels === 0 || !perChannel) return original.kernelFunc(args as never);
+    const { backend } = args;
+    const out = backend.makeOutput(x!.shape, 'float32');
+    const scratch = backend.makeOutput([2 * channels], 'float32'); // C doubles
+    const at = (t: tf.TensorInfo | undefined) => heapOffset(backend, t!);
+    kernels(backend).batchNorm(at(x), at(mean), at(variance), at(offset), at(scale), at(out), size(x!) / channels, channels,
+      args.attrs.varianceEpsilon as number, at(scratch));
+    backend.disposeData(scratch.dataId);
+    return out;
+  };
+  return { ...original, kernelFunc: kernelFunc as unknown as tf.KernelFunc };
+}
+
 /** The overrides, given the backend's own kernels (the fallbacks), and the new gradient kernel. */
 export function elementwiseConfigs(get: (name: string) => tf.KernelConfig | undefined): tf.KernelConfig[] {
   const configs: tf.KernelConfig[] = [{ kernelName: LEAKY_RELU_GRAD, backendName: 'wasm', kernelFunc: leakyReluGrad as unknown as tf.KernelFunc }];
@@ -71,5 +99,7 @@ export function elementwiseConfigs(get: (name: string) => tf.KernelConfig | unde
   if (sum) configs.push(reductionConfig(sum, false));
   const mean = get('Mean');
   if (mean) configs.push(reductionConfig(mean, true));
+  const batchNorm = get('FusedBatchNorm');
+  if (batchNorm) configs.push(batchNormConfig(batchNorm));
   return configs;
 }

@@ -102,4 +102,52 @@
           (f32.store (i32.add (local.get $out) (local.get $i))
             (f32.div (f32.load (i32.add (local.get $out) (local.get $i))) (f32.convert_i32_u (local.get $rows))))
           (local.set $i (i32.add (local.get $i) (i32.const 4)))
-          (br $tail)))))))
+          (br $tail))))))
+;; Batch normalisation with per-channel statistics, x [rows, C], as tfjs's
+  ;; FusedBatchNorm kernel computes it (read from its wasm): nf = √(variance + eps)
+  ;; in float32, kept as a double; out = float32(offset + float32((x − mean)·scale) / nf)
+  ;; with the division and the addition in double precision. $nf is scratch for C
+  ;; doubles. Needs C a multiple of 4.
+  (func (export "batchNorm") (param $x i32) (param $mean i32) (param $var i32) (param $offset i32) (param $scale i32)
+    (param $out i32) (param $rows i32) (param $C i32) (param $eps f32) (param $nf i32)
+    (local $r i32) (local $i i32) (local $rowBytes i32) (local $src i32) (local $dst i32)
+    (local $t v128) (local $o v128)
+    (local.set $rowBytes (i32.shl (local.get $C) (i32.const 2)))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $i) (local.get $rowBytes)))
+        (f64.store (i32.add (local.get $nf) (i32.shl (local.get $i) (i32.const 1)))
+          (f64.promote_f32 (f32.sqrt (f32.add (f32.load (i32.add (local.get $var) (local.get $i))) (local.get $eps)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $each)))
+    (local.set $src (local.get $x))
+    (local.set $dst (local.get $out))
+    (block $r_done
+      (loop $r_loop
+        (br_if $r_done (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $i (i32.const 0))
+        (block $done
+          (loop $vec
+            (br_if $done (i32.ge_u (local.get $i) (local.get $rowBytes)))
+            (local.set $t (f32x4.mul
+              (f32x4.sub (v128.load (i32.add (local.get $src) (local.get $i))) (v128.load (i32.add (local.get $mean) (local.get $i))))
+              (v128.load (i32.add (local.get $scale) (local.get $i)))))
+            (local.set $o (v128.load (i32.add (local.get $offset) (local.get $i))))
+            (v128.store (i32.add (local.get $dst) (local.get $i))
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+                (f32x4.demote_f64x2_zero (f64x2.add (f64x2.promote_low_f32x4 (local.get $o))
+                  (f64x2.div (f64x2.promote_low_f32x4 (local.get $t))
+                    (v128.load (i32.add (local.get $nf) (i32.shl (local.get $i) (i32.const 1)))))))
+                (f32x4.demote_f64x2_zero (f64x2.add (f64x2.promote_low_f32x4 (call $high (local.get $o)))
+                  (f64x2.div (f64x2.promote_low_f32x4 (call $high (local.get $t)))
+                    (v128.load (i32.add (local.get $nf) (i32.add (i32.shl (local.get $i) (i32.const 1)) (i32.const 16)))))))))
+            (local.set $i (i32.add (local.get $i) (i32.const 16)))
+            (br $vec)))
+        (local.set $src (i32.add (local.get $src) (local.get $rowBytes)))
+        (local.set $dst (i32.add (local.get $dst) (local.get $rowBytes)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $r_loop))))
+
+  ;; Lanes 2 and 3 moved to 0 and 1 (for promote_low).
+  (func $high (param $v v128) (result v128)
+    (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $v) (local.get $v))))
