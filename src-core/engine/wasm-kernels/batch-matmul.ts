@@ -1,6 +1,6 @@
 import { tf, type Tensor } from '../tf.ts';
 import { withTensors } from '../kernel-util.ts';
-import { layoutKernels } from './layout.ts';
+import { transposeMatrix } from './layout.ts';
 import { heapOffset, type WasmBackend } from './simd-module.ts';
 
 /**
@@ -94,7 +94,7 @@ function transposedWeights(w: tf.TensorInfo, backend: WasmBackend & CacheBackend
   if (hit) return hit;
   const [rows, cols] = w.shape.slice(-2) as [number, number];
   const wT = backend.makeOutput([...w.shape.slice(0, -2), cols, rows], 'float32');
-  layoutKernels(backend).transpose(heapOffset(backend, w), heapOffset(backend, wT), rows, cols);
+  transposeMatrix(backend, heapOffset(backend, w), heapOffset(backend, wT), rows, cols);
   cache.set(w.dataId, wT);
   if (cache.size > MAX_CACHED) {
     const [oldest, oldT] = cache.entries().next().value as [object, tf.TensorInfo];

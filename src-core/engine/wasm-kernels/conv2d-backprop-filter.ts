@@ -1,7 +1,7 @@
 import { tf, type Tensor, type Tensor4D } from '../tf.ts';
 import { valuesOf, withTensors } from '../kernel-util.ts';
 import { convGeometry, type ConvAttrs } from './conv-geometry.ts';
-import { layoutKernels } from './layout.ts';
+import { im2colT } from './layout.ts';
 import { heapOffset, type WasmBackend } from './simd-module.ts';
 
 /**
@@ -29,14 +29,12 @@ function conv2dBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; attrs: tf.N
 }
 
 function im2colGradient(input: Tensor4D, grad: Tensor4D, info: tf.backend_util.Conv2DInfo, backend: WasmBackend): Tensor {
-  const [batch, height, width, ci] = input.shape;
+  const [batch, , , ci] = input.shape;
   const { filterHeight: kh, filterWidth: kw, outHeight, outWidth, outChannels } = info;
   const positions = batch * outHeight * outWidth;
   const zero = tf.zeros([ci]);
   const colsT = backend.makeOutput([kh * kw * ci, positions], 'float32');
-  const kernels = layoutKernels(backend);
-  kernels.geometry(batch, height, width, ci, outHeight, outWidth, kh, kw, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left);
-  kernels.im2colT(heapOffset(backend, input), heapOffset(backend, colsT), heapOffset(backend, zero));
+  im2colT(backend, info, heapOffset(backend, input), heapOffset(backend, colsT), heapOffset(backend, zero));
   const dw = tf.matMul(tf.engine().makeTensorFromTensorInfo(colsT), tf.reshape(grad, [positions, outChannels]));
   return tf.reshape(dw, [kh, kw, ci, outChannels]);
 }

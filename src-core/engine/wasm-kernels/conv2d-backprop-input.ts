@@ -1,6 +1,6 @@
 import { tf, type Tensor, type Tensor4D } from '../tf.ts';
 import { withTensors } from '../kernel-util.ts';
-import { layoutKernels } from './layout.ts';
+import { col2im } from './layout.ts';
 import { heapOffset, type WasmBackend } from './simd-module.ts';
 import { convGeometry, type ConvAttrs } from './conv-geometry.ts';
 
@@ -73,17 +73,13 @@ function conv2dBackpropInput(
 function gemmCol2im(
   grad: Tensor4D, weights: Tensor4D, info: tf.backend_util.Conv2DInfo, inShape: [number, number, number, number], backend: WasmBackend,
 ): Tensor {
-  const [batch, height, width, ci] = inShape;
+  const [batch, , , ci] = inShape;
   const [, outHeight, outWidth, co] = grad.shape;
   const [kh, kw] = weights.shape;
   const taps = kh * kw * ci;
   const cols = tf.matMul(tf.reshape(grad, [batch * outHeight * outWidth, co]), tf.reshape(weights, [taps, co]), false, true);
-  const { strideHeight: sh, strideWidth: sw } = info;
-  const { top, left } = info.padInfo;
   const dx = backend.makeOutput(inShape, 'float32');
-  const kernels = layoutKernels(backend);
-  kernels.geometry(batch, height, width, ci, outHeight, outWidth, kh, kw, sh, sw, top, left);
-  kernels.col2im(heapOffset(backend, cols), heapOffset(backend, dx));
+  col2im(backend, info, heapOffset(backend, cols), heapOffset(backend, dx));
   return tf.engine().makeTensorFromTensorInfo(dx);
 }
 

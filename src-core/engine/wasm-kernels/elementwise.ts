@@ -1,11 +1,10 @@
 import type { tf } from '../tf.ts';
 import * as binaries from './simd/elementwise.wasm.ts';
 import { heapOffset, simdExports, type WasmBackend } from './simd-module.ts';
+import { parallelFloats } from './simd-pool.ts';
 
-/** simd/elementwise.wat (byte offsets, float32). */
+/** simd/elementwise.wat (byte offsets, float32): the exports run on this thread alone. */
 interface Exports {
-  leakyRelu(x: number, out: number, n: number, alpha: number): void;
-  leakyReluGrad(dy: number, x: number, out: number, n: number, alpha: number): void;
   columnSums(x: number, out: number, rows: number, cols: number, mean: number): void;
   batchNorm(x: number, mean: number, variance: number, offset: number, scale: number,
     out: number, rows: number, channels: number, eps: number, scratch: number): void;
@@ -25,7 +24,9 @@ function leakyReluConfig(original: tf.KernelConfig): tf.KernelConfig {
     const { x } = inputs as { x: tf.TensorInfo };
     if (x.dtype !== 'float32') return original.kernelFunc({ inputs, attrs, backend } as never);
     const out = backend.makeOutput(x.shape, 'float32');
-    kernels(backend).leakyRelu(heapOffset(backend, x), heapOffset(backend, out), size(x), attrs.alpha as number);
+    const [xp, op] = [heapOffset(backend, x), heapOffset(backend, out)];
+    parallelFloats(backend, size(x), (first, last) =>
+      [{ binaries, name: 'leakyRelu', args: [xp + 4 * first, op + 4 * first, last - first, attrs.alpha as number] }]);
     return out;
   };
   return { ...original, kernelFunc: kernelFunc as unknown as tf.KernelFunc };
@@ -34,8 +35,30 @@ function leakyReluConfig(original: tf.KernelConfig): tf.KernelConfig {
 function leakyReluGrad({ inputs, attrs, backend }: Args): tf.TensorInfo {
   const { dy, x } = inputs as { dy: tf.TensorInfo; x: tf.TensorInfo };
   const out = backend.makeOutput(x.shape, 'float32');
-  kernels(backend).leakyReluGrad(heapOffset(backend, dy), heapOffset(backend, x), heapOffset(backend, out), size(x), attrs.alpha as number);
+  const pointers = [heapOffset(backend, dy), heapOffset(backend, x), heapOffset(backend, out)];
+  parallelFloats(backend, size(x), (first, last) =>
+    [{ binaries, name: 'leakyReluGrad', args: [...pointers.map((p) => p + 4 * first), last - first, attrs.alpha as number] }]);
   return out;
+}
+
+/**
+ * Add of two float32 tensors of one shape (gradients summed where a weight is used
+ * twice: 3.3 M floats for the critic's dense layer), split over the threads. Any
+ * broadcast goes to the original kernel.
+ */
+function addConfig(original: tf.KernelConfig): tf.KernelConfig {
+  const kernelFunc = (args: Args) => {
+    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const same = a.dtype === 'float32' && b.dtype === 'float32' && a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
+    if (!same || size(a) < 1 << 16) return original.kernelFunc(args as never);
+    const { backend } = args;
+    const out = backend.makeOutput(a.shape, 'float32');
+    const pointers = [heapOffset(backend, a), heapOffset(backend, b), heapOffset(backend, out)];
+    parallelFloats(backend, size(a), (first, last) =>
+      [{ binaries, name: 'add', args: [...pointers.map((p) => p + 4 * first), last - first] }]);
+    return out;
+  };
+  return { ...original, kernelFunc: kernelFunc as unknown as tf.KernelFunc };
 }
 
 /**
@@ -99,6 +122,8 @@ export function elementwiseConfigs(get: (name: string) => tf.KernelConfig | unde
   if (sum) configs.push(reductionConfig(sum, false));
   const mean = get('Mean');
   if (mean) configs.push(reductionConfig(mean, true));
+  const add = get('Add');
+  if (add) configs.push(addConfig(add));
   const batchNorm = get('FusedBatchNorm');
   if (batchNorm) configs.push(batchNormConfig(batchNorm));
   return configs;

@@ -16,3 +16,18 @@ export function identityConfig(original: tf.KernelConfig): tf.KernelConfig {
   };
   return { ...original, kernelFunc: kernelFunc as unknown as tf.KernelFunc };
 }
+
+/**
+ * Cast to the dtype a tensor already has, without a copy: tfjs's gradients cast
+ * float32 gradients to float32 (WGAN-GP: 74 casts an iteration, a 3.3 M-float
+ * weight gradient among them). Real conversions go to the original kernel.
+ */
+export function castConfig(original: tf.KernelConfig): tf.KernelConfig {
+  const kernelFunc = (args: { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap; backend: tf.KernelBackend & { incRef(d: unknown): void } }) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    if (x.dtype === 'string' || x.dtype !== (args.attrs as { dtype: string }).dtype) return original.kernelFunc(args as never);
+    args.backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+  return { ...original, kernelFunc: kernelFunc as unknown as tf.KernelFunc };
+}

@@ -4,7 +4,7 @@ import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.ts';
 import { batchMatMulConfig } from './batch-matmul.ts';
 import { tileConfig } from './tile.ts';
-import { identityConfig } from './identity.ts';
+import { castConfig, identityConfig } from './identity.ts';
 import { optimizerUpdateConfigs } from './optimizer-updates.ts';
 import { transposeConfig } from './layout.ts';
 import { elementwiseConfigs } from './elementwise.ts';
@@ -27,6 +27,8 @@ export function registerWasmTrainingKernels(): void {
   if (tile) overrideKernel(tileConfig(tile));
   const identity = tf.getKernel('Identity', 'wasm');
   if (identity) overrideKernel(identityConfig(identity));
+  const cast = tf.getKernel('Cast', 'wasm');
+  if (cast) overrideKernel(castConfig(cast));
   const transpose = tf.getKernel('Transpose', 'wasm');
   if (transpose) overrideKernel(transposeConfig(transpose));
   for (const config of elementwiseConfigs((name) => tf.getKernel(name, 'wasm'))) overrideKernel(config);

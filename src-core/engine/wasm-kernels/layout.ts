@@ -1,17 +1,41 @@
 import type { tf } from '../tf.ts';
 import * as binaries from './simd/layout.wasm.ts';
-import { heapOffset, simdExports, type WasmBackend } from './simd-module.ts';
+import { heapOffset, type WasmBackend } from './simd-module.ts';
+import { parallel } from './simd-pool.ts';
 
-/** simd/layout.wat: SIMD transpose, transposed im2col and col2im on tfjs's memory (byte offsets). */
-interface Exports {
-  transpose(src: number, dst: number, rows: number, cols: number): void;
-  geometry(batch: number, height: number, width: number, ci: number, oh: number, ow: number,
-    kh: number, kw: number, sh: number, sw: number, top: number, left: number): void;
-  col2im(cols: number, dx: number): void;
-  im2colT(x: number, colsT: number, zero: number): void;
+/** A convolution's geometry as simd/layout.wat's "geometry" takes it. */
+export function geometryArgs(info: tf.backend_util.Conv2DInfo): number[] {
+  return [info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
+    info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left];
 }
 
-export const layoutKernels = (backend: WasmBackend) => simdExports<Exports>(backend, binaries);
+/** Enough floats per part to be worth a helper thread's wake-up. */
+const MIN_PART_FLOATS = 1 << 19;
+
+/** dst[c, r] = src[r, c] for a [rows, cols] float matrix at these byte offsets, split by rows over the threads. */
+export function transposeMatrix(backend: WasmBackend, src: number, dst: number, rows: number, cols: number): void {
+  parallel(backend, rows, 64, Math.ceil(MIN_PART_FLOATS / Math.max(1, cols)), (first, last) =>
+    [{ binaries, name: 'transposeRows', args: [src, dst, rows, cols, first, last] }]);
+}
+
+/** col2im into dx (see simd/layout.wat), split by images. */
+export function col2im(backend: WasmBackend, info: tf.backend_util.Conv2DInfo, cols: number, dx: number): void {
+  const perImage = info.outHeight * info.outWidth * info.filterHeight * info.filterWidth * info.inChannels;
+  parallel(backend, info.batchSize, 1, Math.ceil(MIN_PART_FLOATS / perImage), (first, last) => [
+    { binaries, name: 'geometry', args: geometryArgs(info) },
+    { binaries, name: 'col2im', args: [cols, dx, first, last] },
+  ]);
+}
+
+/** The transposed patch matrix of x into colsT (see simd/layout.wat), split by output positions. */
+export function im2colT(backend: WasmBackend, info: tf.backend_util.Conv2DInfo, x: number, colsT: number, zero: number): void {
+  const positions = info.batchSize * info.outHeight * info.outWidth;
+  const taps = info.filterHeight * info.filterWidth * info.inChannels;
+  parallel(backend, positions, 4, Math.ceil(MIN_PART_FLOATS / taps), (first, last) => [
+    { binaries, name: 'geometry', args: geometryArgs(info) },
+    { binaries, name: 'im2colT', args: [x, colsT, zero, first, last] },
+  ]);
+}
 
 /**
  * A permutation that moves whole blocks of axes, as `[rows, cols]` matrix
@@ -48,8 +72,7 @@ export function transposeConfig(original: tf.KernelConfig): tf.KernelConfig {
     const size = blocks.rows * blocks.cols * 4;
     const src = heapOffset(backend, x);
     const dst = heapOffset(backend, out);
-    const kernels = layoutKernels(backend);
-    for (let i = 0; i < blocks.outer; i++) kernels.transpose(src + i * size, dst + i * size, blocks.rows, blocks.cols);
+    for (let i = 0; i < blocks.outer; i++) transposeMatrix(backend, src + i * size, dst + i * size, blocks.rows, blocks.cols);
     return out;
   };
   return { ...original, kernelFunc: kernelFunc as unknown as tf.KernelFunc };

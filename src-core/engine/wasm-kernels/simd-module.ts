@@ -13,6 +13,17 @@ export interface WasmBackend {
 /** A module's two builds (simd/*.wasm.ts): for a shared (threaded) memory and a plain one. */
 export interface SimdBinaries { SHARED: string; PLAIN: string }
 
+const compiled = new WeakMap<SimdBinaries, { shared?: WebAssembly.Module; plain?: WebAssembly.Module }>();
+
+/** A module's build for a shared or a plain memory, compiled once. */
+export function simdModule(binaries: SimdBinaries, shared: boolean): WebAssembly.Module {
+  const builds = compiled.get(binaries) ?? {};
+  compiled.set(binaries, builds);
+  const kind = shared ? 'shared' : 'plain';
+  builds[kind] ??= new WebAssembly.Module(Buffer.from(shared ? binaries.SHARED : binaries.PLAIN, 'base64'));
+  return builds[kind];
+}
+
 const instances = new WeakMap<SimdBinaries, { backend: WasmBackend; exports: unknown }>();
 
 /** The module instantiated on this backend's memory (shared when the backend is threaded), once per backend. */
@@ -21,8 +32,8 @@ export function simdExports<T>(backend: WasmBackend, binaries: SimdBinaries): T 
   if (loaded?.backend === backend) return loaded.exports as T;
   const memory = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
   if (!memory) throw new Error('the wasm backend does not expose its memory');
-  const bytes = Buffer.from(memory.buffer instanceof SharedArrayBuffer ? binaries.SHARED : binaries.PLAIN, 'base64');
-  const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
+  const module = simdModule(binaries, memory.buffer instanceof SharedArrayBuffer);
+  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
   instances.set(binaries, { backend, exports });
   return exports as T;
 }

@@ -5,18 +5,23 @@
 (module
   (import "env" "memory" MEMORY)
 
-  ;; dst[c, r] = src[r, c] for a [rows, cols] matrix. 4×4 blocks are transposed in
+  ;; dst[c, r] = src[r, c] for a [rows, cols] matrix, rows [r0, r1) of it (r0 a
+  ;; multiple of 4; a helper thread takes the other rows). 4×4 blocks are transposed in
   ;; registers (two rounds of shuffles), visited in tiles of 64 rows × 8 columns so
   ;; that the rows read and the 8 rows written stay in cache (wider tiles write to
   ;; more rows 4 KiB apart than L1 has ways when rows = 1024); the edges (rows or cols not a
   ;; multiple of 4) are copied one float at a time.
-  (func (export "transpose") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
+  (func (export "transposeRows") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
+    (param $first i32) (param $last i32)
     (local $rows4 i32) (local $cols4 i32) (local $srcRow i32) (local $dstRow i32)
     (local $r0 i32) (local $c0 i32) (local $r i32) (local $c i32) (local $rEnd i32) (local $cEnd i32)
     (local $p i32) (local $q i32)
     (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
     (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    ;; SIMD rows end at the last multiple of 4 of the matrix, or at $last
     (local.set $rows4 (i32.and (local.get $rows) (i32.const -4)))
+    (if (i32.lt_u (local.get $last) (local.get $rows4)) (then (local.set $rows4 (local.get $last))))
+    (local.set $r0 (local.get $first))
     (local.set $cols4 (i32.and (local.get $cols) (i32.const -4)))
     (local.set $srcRow (i32.shl (local.get $cols) (i32.const 2)))
     (local.set $dstRow (i32.shl (local.get $rows) (i32.const 2)))
@@ -71,12 +76,13 @@
             (br $c0_loop)))
         (local.set $r0 (i32.add (local.get $r0) (i32.const 64)))
         (br $r0_loop)))
-    ;; the last rows % 4 rows, every column
+    ;; the matrix's last rows % 4 rows if they are in [first, last), every column
     (call $copyT (local.get $src) (local.get $dst) (local.get $rows) (local.get $cols)
-      (local.get $rows4) (local.get $rows) (i32.const 0) (local.get $cols))
-    ;; the last cols % 4 columns of the other rows
+      (select (local.get $rows4) (local.get $first) (i32.gt_u (local.get $rows4) (local.get $first))) (local.get $last)
+      (i32.const 0) (local.get $cols))
+    ;; the last cols % 4 columns of the SIMD rows
     (call $copyT (local.get $src) (local.get $dst) (local.get $rows) (local.get $cols)
-      (i32.const 0) (local.get $rows4) (local.get $cols4) (local.get $cols)))
+      (local.get $first) (local.get $rows4) (local.get $cols4) (local.get $cols)))
 
   ;; dst[c, r] = src[r, c] for r in [r0, r1), c in [c0, c1), one float at a time.
   (func $copyT (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
@@ -139,17 +145,20 @@
 
   ;; col2im: dx = 0, then for every output position p = (n, y, x) and tap (ky, kx)
   ;; inside the image, dx[n, y·sh − top + ky, x·sw − left + kx, :] += cols[p, ky, kx, :]
-  ;; (cols [batch·oh·ow, kh·kw·ci]), in that order.
-  (func (export "col2im") (param $cols i32) (param $dx i32)
-    (local $n i32) (local $y i32) (local $x i32) (local $ky i32) (local $kx i32)
+  ;; (cols [batch·oh·ow, kh·kw·ci]), in that order; images [first, last) only (each
+  ;; image's dx is written by its own positions alone).
+  (func (export "col2im") (param $cols i32) (param $dx i32) (param $first i32) (param $last i32)
+    (local $n i32) (local $imageBytes i32) (local $y i32) (local $x i32) (local $ky i32) (local $kx i32)
     (local $iy i32) (local $ix i32) (local $src i32) (local $rowBase i32) (local $tapBytes i32)
-    (memory.fill (local.get $dx) (i32.const 0)
-      (i32.shl (i32.mul (i32.mul (global.get $batch) (global.get $height))
-        (i32.mul (global.get $width) (global.get $ci))) (i32.const 2)))
+    (local.set $imageBytes (i32.shl (i32.mul (global.get $height) (i32.mul (global.get $width) (global.get $ci))) (i32.const 2)))
+    (memory.fill (i32.add (local.get $dx) (i32.mul (local.get $first) (local.get $imageBytes))) (i32.const 0)
+      (i32.mul (i32.sub (local.get $last) (local.get $first)) (local.get $imageBytes)))
     (local.set $tapBytes (i32.shl (global.get $ci) (i32.const 2)))
-    (local.set $src (local.get $cols))
+    (local.set $src (i32.add (local.get $cols) (i32.mul (local.get $first)
+      (i32.mul (i32.mul (global.get $oh) (global.get $ow)) (i32.mul (i32.mul (global.get $kh) (global.get $kw)) (local.get $tapBytes))))))
+    (local.set $n (local.get $first))
     (block $n_done (loop $n_loop
-      (br_if $n_done (i32.ge_u (local.get $n) (global.get $batch)))
+      (br_if $n_done (i32.ge_u (local.get $n) (local.get $last)))
       (local.set $y (i32.const 0))
       (block $y_done (loop $y_loop
         (br_if $y_done (i32.ge_u (local.get $y) (global.get $oh)))
@@ -189,8 +198,9 @@
   ;; position p = (n, y, x), 0 where the tap falls in the padding; colsT is
   ;; [kh·kw·ci, P], P = batch·oh·ow. Four positions at a time: for each tap, their
   ;; four channel rows are read 4 channels at a time and transposed in registers.
-  ;; Needs ci and P multiples of 4; $zero points at ci floats of 0.
-  (func (export "im2colT") (param $xs i32) (param $colsT i32) (param $zero i32)
+  ;; Needs ci and P multiples of 4; $zero points at ci floats of 0. Positions
+  ;; [first, last) only (multiples of 4).
+  (func (export "im2colT") (param $xs i32) (param $colsT i32) (param $zero i32) (param $first i32) (param $last i32)
     (local $p i32) (local $P i32) (local $ky i32) (local $kx i32) (local $c i32) (local $cBytes i32)
     (local $rowBytes i32) (local $dst i32)
     (local $n0 i32) (local $n1 i32) (local $n2 i32) (local $n3 i32)
@@ -202,8 +212,9 @@
     (local.set $P (i32.mul (global.get $batch) (i32.mul (global.get $oh) (global.get $ow))))
     (local.set $rowBytes (i32.shl (local.get $P) (i32.const 2)))
     (local.set $cBytes (i32.shl (global.get $ci) (i32.const 2)))
+    (local.set $p (local.get $first))
     (block $p_done (loop $p_loop
-      (br_if $p_done (i32.ge_u (local.get $p) (local.get $P)))
+      (br_if $p_done (i32.ge_u (local.get $p) (local.get $last)))
       ;; image, top row and left column of the window of each of the four positions
       (local.set $n0 (call $image (local.get $p)))
       (local.set $y0 (call $windowTop (local.get $p)))
