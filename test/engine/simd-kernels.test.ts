@@ -12,6 +12,7 @@ import { tf } from '../../src-core/engine/tf.ts';
 import { ADAM_UPDATE, RMSPROP_UPDATE } from '../../src-core/engine/wasm-kernels/optimizer-updates.ts';
 import { LEAKY_RELU_GRAD } from '../../src-core/engine/wasm-kernels/elementwise.ts';
 import { replacedKernels } from '../../src-core/engine/kernel-util.ts';
+import { limitHelpers } from '../../src-core/engine/wasm-kernels/simd-pool.ts';
 import { createOptimizer, type OptimizerConfig } from '../../src-core/training/optimizers.ts';
 import { seeded, useBackend } from '../helpers.ts';
 
@@ -22,15 +23,15 @@ const CONFIGS: OptimizerConfig[] = [
 ];
 
 let serial = 0;
-/** Five updates of a [37, 29] variable (1,073 floats: not a multiple of 4) from seeded gradients. */
-function train(config: OptimizerConfig): Float32Array {
+/** Five updates of a variable ([37, 29], 1,073 floats: not a multiple of 4) from seeded gradients. */
+function train(config: OptimizerConfig, shape: [number, number] = [37, 29]): Float32Array {
   const name = `simd-test-${serial++}`;
-  const initial = tf.tensor2d(seeded([37, 29], 1), [37, 29]);
+  const initial = tf.tensor2d(seeded(shape, 1), shape);
   const w = tf.variable(initial, true, name);
   initial.dispose();
   const opt = createOptimizer(config, [{ name, kind: 'dense-kernel', trainable: true, variable: w } as never]);
   for (let step = 0; step < 5; step++) {
-    const g = tf.tensor2d(seeded([37, 29], 10 + step), [37, 29]);
+    const g = tf.tensor2d(seeded(shape, 10 + step), shape);
     opt.apply({ [name]: g });
     g.dispose();
   }
@@ -121,6 +122,39 @@ describe('SIMD element-wise kernels and reductions', () => {
       assert.deepEqual(Array.from(t.dataSync()), Array.from(reference[i]!.dataSync()), `output ${i}`);
     });
     tf.dispose([...fast, ...reference]);
+    assert.equal(tf.memory().numTensors, before, 'tensors leaked');
+  });
+});
+
+describe('SIMD helper threads', () => {
+  it('split kernels give the bits of the calling thread alone: transposes with odd edges, col2im, im2col, Adam, Add, leaky ReLU', async () => {
+    await useBackend('wasm');
+    const run = () => tf.tidy(() => {
+      const out: tf.Tensor[] = [];
+      // > 2 × 512 Ki floats each, so every kernel is split; odd sizes put the edges in the last part.
+      const m = tf.tensor2d(seeded([1031, 1029], 51), [1031, 1029]);
+      out.push(tf.transpose(m), tf.add(m, tf.transpose(tf.transpose(m))), tf.leakyRelu(m, 0.2));
+      out.push(tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(v, 0.2), m)))(m));
+      // The captcha critic's conv2 at batch 64: dx by col2im (2.56 M columns), dW by the transposed im2col.
+      const x = tf.tensor4d(seeded([64, 10, 10, 64], 52), [64, 10, 10, 64]);
+      const w = tf.tensor4d(seeded([5, 5, 64, 128], 53), [5, 5, 64, 128]);
+      const dy = tf.tensor4d(seeded([64, 5, 5, 128], 54), [64, 5, 5, 128]);
+      const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'), dy)))([x, w]);
+      out.push(dx!, dw!);
+      return out;
+    });
+    const adam = (): Float32Array => train({ kind: 'adam', learningRate: 2e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 }, [1100, 1000]);
+    const before = tf.memory().numTensors;
+    const split = [...run(), tf.tensor(adam())];
+    const previous = limitHelpers(0);
+    let alone: tf.Tensor[];
+    try {
+      alone = [...run(), tf.tensor(adam())];
+    } finally {
+      limitHelpers(previous);
+    }
+    split.forEach((t, i) => assert.deepEqual(Array.from(t.dataSync()), Array.from(alone[i]!.dataSync()), `output ${i}`));
+    tf.dispose([...split, ...alone]);
     assert.equal(tf.memory().numTensors, before, 'tensors leaked');
   });
 });

@@ -96,6 +96,14 @@ class Helper {
 }
 
 let pool: { backend: WasmBackend; helpers: Helper[] } | null = null;
+let helperLimit = Number.POSITIVE_INFINITY;
+
+/** For tests: uses at most n helpers (0: the calling thread alone); returns the previous limit. */
+export function limitHelpers(n: number): number {
+  const previous = helperLimit;
+  helperLimit = n;
+  return previous;
+}
 
 /** The helper threads for this backend: threads − 1 of them on the threaded backend, none otherwise. */
 function helpers(backend: WasmBackend): Helper[] {
@@ -119,7 +127,7 @@ export function parallel(
   part: (first: number, last: number) => SimdCall[],
 ): void {
   const pool = helpers(backend);
-  const threads = Math.max(1, Math.min(pool.length + 1, Math.floor(total / Math.max(minPart, align))));
+  const threads = Math.max(1, Math.min(Math.min(pool.length, helperLimit) + 1, Math.floor(total / Math.max(minPart, align))));
   const bounds = Array.from({ length: threads + 1 }, (_, i) =>
     i === threads ? total : Math.floor((total * i) / threads / align) * align);
   for (let t = 1; t < threads; t++) pool[t - 1]!.start(part(bounds[t]!, bounds[t + 1]!));
