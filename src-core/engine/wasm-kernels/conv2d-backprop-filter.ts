@@ -1,7 +1,7 @@
 import { tf, type Tensor, type Tensor4D } from '../tf.ts';
-import { valuesOf, withTensors } from '../kernel-util.ts';
+import { withTensors } from '../kernel-util.ts';
 import { convGeometry, type ConvAttrs } from './conv-geometry.ts';
-import { im2colT } from './layout.ts';
+import { im2colT, thinFilterGrad } from './layout.ts';
 import { heapOffset, type WasmBackend } from './simd-module.ts';
 
 /**
@@ -11,7 +11,7 @@ import { heapOffset, type WasmBackend } from './simd-module.ts';
  * matrix of x, built by a SIMD pass (simd/layout.wat: four positions' channel rows
  * transposed in registers). dy is the operand XNNPACK packs, the small one.
  * Thin inputs (the first layer) take thinFilterGradient; channel or position
- * counts that are not multiples of 4 take the dilated convolution.
+ * counts that are not multiples of 4 take the dilated convolution (any shape).
  */
 function conv2dBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap; backend: WasmBackend }): tf.TensorInfo {
   const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
@@ -21,9 +21,9 @@ function conv2dBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; attrs: tf.N
     const grad = t.dy as Tensor4D;
     const info = convGeometry(input.shape, attrs.filterShape, attrs);
     const taps = info.inChannels * info.filterHeight * info.filterWidth;
-    if (taps <= THIN_TAPS) return thinFilterGradient(input, grad, info);
+    if (taps <= THIN_TAPS && info.outChannels % 32 === 0) return thinFilterGradient(input, grad, info, args.backend);
     const positions = info.batchSize * info.outHeight * info.outWidth;
-    if (info.inChannels % 4 === 0 && positions % 4 === 0) return im2colGradient(input, grad, info, args.backend);
+    if (taps > THIN_TAPS && info.inChannels % 4 === 0 && positions % 4 === 0) return im2colGradient(input, grad, info, args.backend);
     return dilatedGradient(input, grad, info);
   });
 }
@@ -64,41 +64,20 @@ function dilatedGradient(input: Tensor4D, grad: Tensor4D, info: tf.backend_util.
   return tf.transpose(out, [1, 2, 0, 3]); // [KH, KW, CI, CO]
 }
 
-/** Up to this many taps (KH·KW·CI) the im2col path is used: the dilated convolution is slow on thin inputs. */
-const THIN_TAPS = 64;
+/** Up to this many taps (KH·KW·CI) an input is thin: dW (taps × CO floats) is accumulated in place, in cache. */
+const THIN_TAPS = 128;
 
 /**
- * dW for a thin input (the first layer, one channel): the transposed patch matrix
- * colsᵀ [KH·KW·CI, P] built in JavaScript, then one GEMM colsᵀ · dy [P, CO]; dy is
- * the small operand XNNPACK packs. P = B·OH·OW positions; padding reads as 0.
+ * dW for a thin input (the first layer, one channel), with no patch matrix and no
+ * GEMM: for each tap, a SIMD pass accumulates x[pixel] · dy[p, :] over the
+ * positions in registers, 32 channels at a time (simd/layout.wat). A GEMM would have XNNPACK pack one of its
+ * operands, which costs more than these 20 MFLOP.
  */
-function thinFilterGradient(input: Tensor4D, grad: Tensor4D, info: tf.backend_util.Conv2DInfo): Tensor {
-  const [batch, height, width, ci] = input.shape;
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight, outWidth, outChannels } = info;
-  const { top, left } = info.padInfo;
-  const positions = batch * outHeight * outWidth;
-  const colsT = new Float32Array(kh * kw * ci * positions);
-  const xv = valuesOf(input) as Float32Array; // a heap view, read before anything is allocated
-  for (let n = 0; n < batch; n++) {
-    for (let y = 0; y < outHeight; y++) {
-      for (let x = 0; x < outWidth; x++) {
-        const p = (n * outHeight + y) * outWidth + x;
-        for (let ky = 0; ky < kh; ky++) {
-          const iy = y * sh - top + ky;
-          if (iy < 0 || iy >= height) continue;
-          for (let kx = 0; kx < kw; kx++) {
-            const ix = x * sw - left + kx;
-            if (ix < 0 || ix >= width) continue;
-            const src = ((n * height + iy) * width + ix) * ci;
-            const tap = (ky * kw + kx) * ci;
-            for (let c = 0; c < ci; c++) colsT[(tap + c) * positions + p] = xv[src + c]!;
-          }
-        }
-      }
-    }
-  }
-  const dw = tf.matMul(tf.tensor2d(colsT, [kh * kw * ci, positions]), tf.reshape(grad, [positions, outChannels]));
-  return tf.reshape(dw, [kh, kw, ci, outChannels]);
+function thinFilterGradient(input: Tensor4D, grad: Tensor4D, info: tf.backend_util.Conv2DInfo, backend: WasmBackend): Tensor {
+  const { filterHeight: kh, filterWidth: kw, inChannels: ci, outChannels } = info;
+  const dw = backend.makeOutput([kh, kw, ci, outChannels], 'float32');
+  thinFilterGrad(backend, info, heapOffset(backend, input), heapOffset(backend, grad), heapOffset(backend, dw));
+  return tf.engine().makeTensorFromTensorInfo(dw);
 }
 
 export const conv2dBackpropFilterConfig: tf.KernelConfig = {

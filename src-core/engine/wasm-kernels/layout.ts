@@ -27,6 +27,17 @@ export function col2im(backend: WasmBackend, info: tf.backend_util.Conv2DInfo, c
   ]);
 }
 
+/** dW [taps, CO] of a thin input straight from x and dy (see simd/layout.wat), split by output channels. */
+export function thinFilterGrad(backend: WasmBackend, info: tf.backend_util.Conv2DInfo, x: number, dy: number, dw: number): void {
+  const co = info.outChannels;
+  // Multiply-adds per output channel; a part is worth a helper from about a million.
+  const perChannel = info.batchSize * info.outHeight * info.outWidth * info.filterHeight * info.filterWidth * info.inChannels;
+  parallel(backend, co, 32, Math.ceil(2 ** 20 / perChannel), (first, last) => [
+    { binaries, name: 'geometry', args: geometryArgs(info) },
+    { binaries, name: 'thinFilterGrad', args: [x, dy, dw, co, first, last] },
+  ]);
+}
+
 /** The transposed patch matrix of x into colsT (see simd/layout.wat), split by output positions. */
 export function im2colT(backend: WasmBackend, info: tf.backend_util.Conv2DInfo, x: number, colsT: number, zero: number): void {
   const positions = info.batchSize * info.outHeight * info.outWidth;

@@ -23,7 +23,7 @@ export interface SimdCall { binaries: SimdBinaries; name: string; args: number[]
 
 const MODULES: SimdBinaries[] = [elementwise, layout, optimizerUpdates];
 /** The exports a helper may be asked to call (sent to it by index). */
-const HELPER_EXPORTS = ['adam', 'rmsprop', 'transposeRows', 'geometry', 'col2im', 'im2colT', 'add', 'leakyRelu', 'leakyReluGrad'];
+const HELPER_EXPORTS = ['adam', 'rmsprop', 'transposeRows', 'geometry', 'col2im', 'im2colT', 'thinFilterGrad', 'add', 'leakyRelu', 'leakyReluGrad'];
 const MAX_ARGS = 256;
 
 /** Runs in each helper: wait for a job, run its calls, report (control: [job, done, calls, failed]). */

@@ -193,7 +193,7 @@
       (local.set $n (i32.add (local.get $n) (i32.const 1)))
       (br $n_loop))))
 
-;; im2colT, the transposed patch matrix of a convolution's input:
+  ;; im2colT, the transposed patch matrix of a convolution's input:
   ;; colsT[(ky, kx, c), p] = x[n, y·sh − top + ky, x·sw − left + kx, c] for every output
   ;; position p = (n, y, x), 0 where the tap falls in the padding; colsT is
   ;; [kh·kw·ci, P], P = batch·oh·ow. Four positions at a time: for each tap, their
@@ -274,6 +274,83 @@
         (br $ky_loop)))
       (local.set $p (i32.add (local.get $p) (i32.const 4)))
       (br $p_loop))))
+
+  ;; The filter gradient of a thin input (the first layer: kh·kw·ci taps, few), with
+  ;; no patch matrix: dw[tap, co] = Σ_p x[pixel of p at tap] · dy[p, co], the sum in
+  ;; position order p = 0, 1, … (taps in the padding add nothing). dw is [taps, CO].
+  ;; For each tap and block of 32 output channels, eight accumulators stay in
+  ;; registers over all positions. Channels [first, last) (multiples of 32, as is CO),
+  ;; so a helper thread takes the others and the sums are the same on any thread count.
+  (func (export "thinFilterGrad") (param $xs i32) (param $dy i32) (param $dw i32) (param $co i32)
+    (param $first i32) (param $last i32)
+    (local $tap i32) (local $taps i32) (local $ky i32) (local $kx i32) (local $c i32) (local $j i32)
+    (local $n i32) (local $y i32) (local $x i32) (local $iy i32) (local $ix i32) (local $g i32) (local $rowBytes i32)
+    (local $v v128) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128)
+    (local.set $taps (i32.mul (i32.mul (global.get $kh) (global.get $kw)) (global.get $ci)))
+    (local.set $rowBytes (i32.shl (local.get $co) (i32.const 2)))
+    (block $tap_done (loop $tap_loop
+      (br_if $tap_done (i32.ge_u (local.get $tap) (local.get $taps)))
+      ;; tap = (ky·kw + kx)·ci + c
+      (local.set $c (i32.rem_u (local.get $tap) (global.get $ci)))
+      (local.set $kx (i32.rem_u (i32.div_u (local.get $tap) (global.get $ci)) (global.get $kw)))
+      (local.set $ky (i32.div_u (local.get $tap) (i32.mul (global.get $ci) (global.get $kw))))
+      (local.set $j (local.get $first))
+      (block $j_done (loop $j_loop
+        (br_if $j_done (i32.ge_u (local.get $j) (local.get $last)))
+        (local.set $a0 (v128.const i32x4 0 0 0 0)) (local.set $a1 (v128.const i32x4 0 0 0 0))
+        (local.set $a2 (v128.const i32x4 0 0 0 0)) (local.set $a3 (v128.const i32x4 0 0 0 0))
+        (local.set $a4 (v128.const i32x4 0 0 0 0)) (local.set $a5 (v128.const i32x4 0 0 0 0))
+        (local.set $a6 (v128.const i32x4 0 0 0 0)) (local.set $a7 (v128.const i32x4 0 0 0 0))
+        ;; dy[0, j]; positions walked as (n, y, x) counters
+        (local.set $g (i32.add (local.get $dy) (i32.shl (local.get $j) (i32.const 2))))
+        (local.set $n (i32.const 0))
+        (block $n_done (loop $n_loop
+          (br_if $n_done (i32.ge_u (local.get $n) (global.get $batch)))
+          (local.set $y (i32.const 0))
+          (block $y_done (loop $y_loop
+            (br_if $y_done (i32.ge_u (local.get $y) (global.get $oh)))
+            (local.set $iy (i32.add (i32.sub (i32.mul (local.get $y) (global.get $sh)) (global.get $top)) (local.get $ky)))
+            (if (i32.ge_u (local.get $iy) (global.get $height))
+              (then (local.set $g (i32.add (local.get $g) (i32.mul (global.get $ow) (local.get $rowBytes)))))
+              (else
+                (local.set $x (i32.const 0))
+                (block $x_done (loop $x_loop
+                  (br_if $x_done (i32.ge_u (local.get $x) (global.get $ow)))
+                  (local.set $ix (i32.add (i32.sub (i32.mul (local.get $x) (global.get $sw)) (global.get $left)) (local.get $kx)))
+                  (if (i32.lt_u (local.get $ix) (global.get $width)) (then
+                    (local.set $v (v128.load32_splat (i32.add (local.get $xs) (i32.shl (i32.add (i32.mul
+                      (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (global.get $height)) (local.get $iy)) (global.get $width)) (local.get $ix))
+                      (global.get $ci)) (local.get $c)) (i32.const 2)))))
+                    (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $v) (v128.load (local.get $g)))))
+                    (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $v) (v128.load offset=16 (local.get $g)))))
+                    (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $v) (v128.load offset=32 (local.get $g)))))
+                    (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $v) (v128.load offset=48 (local.get $g)))))
+                    (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (local.get $v) (v128.load offset=64 (local.get $g)))))
+                    (local.set $a5 (f32x4.add (local.get $a5) (f32x4.mul (local.get $v) (v128.load offset=80 (local.get $g)))))
+                    (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (local.get $v) (v128.load offset=96 (local.get $g)))))
+                    (local.set $a7 (f32x4.add (local.get $a7) (f32x4.mul (local.get $v) (v128.load offset=112 (local.get $g)))))))
+                  (local.set $g (i32.add (local.get $g) (local.get $rowBytes)))
+                  (local.set $x (i32.add (local.get $x) (i32.const 1)))
+                  (br $x_loop)))))
+            (local.set $y (i32.add (local.get $y) (i32.const 1)))
+            (br $y_loop)))
+          (local.set $n (i32.add (local.get $n) (i32.const 1)))
+          (br $n_loop)))
+        ;; dw[tap, j … j + 31]
+        (local.set $g (i32.add (local.get $dw) (i32.shl (i32.add (i32.mul (local.get $tap) (local.get $co)) (local.get $j)) (i32.const 2))))
+        (v128.store (local.get $g) (local.get $a0))
+        (v128.store offset=16 (local.get $g) (local.get $a1))
+        (v128.store offset=32 (local.get $g) (local.get $a2))
+        (v128.store offset=48 (local.get $g) (local.get $a3))
+        (v128.store offset=64 (local.get $g) (local.get $a4))
+        (v128.store offset=80 (local.get $g) (local.get $a5))
+        (v128.store offset=96 (local.get $g) (local.get $a6))
+        (v128.store offset=112 (local.get $g) (local.get $a7))
+        (local.set $j (i32.add (local.get $j) (i32.const 32)))
+        (br $j_loop)))
+      (local.set $tap (i32.add (local.get $tap) (i32.const 1)))
+      (br $tap_loop))))
 
   ;; Output position q = (n, y, x): its image n, and the input row and column of its window's top left.
   (func $image (param $q i32) (result i32)
