@@ -19,9 +19,9 @@ export function batchMatMulConfig(original: tf.KernelConfig): tf.KernelConfig {
     const rows = a.shape[a.shape.length - (transposeA ? 1 : 2)]!;
     const cols = b.shape[b.shape.length - (transposeB ? 2 : 1)]!;
     const batch = Math.max(size(a) / (a.shape.at(-1)! * a.shape.at(-2)!), size(b) / (b.shape.at(-1)! * b.shape.at(-2)!));
+    const backend = args.backend as unknown as WasmBackend & CacheBackend;
     if (!transposeA && !transposeB) {
       if (batch !== 1 || !packingDominates(size(a), size(b), rows * cols)) return original.kernelFunc(args);
-      const backend = args.backend as unknown as WasmBackend & CacheBackend;
       return withTensors({ a }, (t) => {
         const transposed = original.kernelFunc({
           inputs: { a: transposedWeights(b, backend), b: swapLastTwo(t.a!) }, backend: args.backend, attrs: args.attrs,
@@ -36,11 +36,15 @@ export function batchMatMulConfig(original: tf.KernelConfig): tf.KernelConfig {
     // other orientation of each operand and transpose the (often small) result.
     const direct = (transposeA ? size(a) : 0) + (transposeB ? size(b) : 0);
     const swapped = (transposeA ? 0 : size(a)) + (transposeB ? 0 : size(b)) + batch * rows * cols;
-    const plain = (left: Tensor, right: Tensor) => original.kernelFunc({
+    const plain = (left: tf.TensorInfo, right: tf.TensorInfo) => original.kernelFunc({
       inputs: { a: left, b: right }, backend: args.backend, attrs: { ...args.attrs, transposeA: false, transposeB: false },
     }) as tf.TensorInfo;
     return withTensors({ a, b }, (t) => {
-      if (direct <= swapped) return plain(transposeA ? swapLastTwo(t.a!) : t.a!, transposeB ? swapLastTwo(t.b!) : t.b!);
+      if (direct <= swapped) {
+        // A large right operand is a layer's weights (a transposed convolution's, for one): transposed once per version.
+        const right = !transposeB ? t.b! : batch === 1 && size(b) >= 65_536 ? transposedWeights(b, backend) : swapLastTwo(t.b!);
+        return plain(transposeA ? swapLastTwo(t.a!) : t.a!, right);
+      }
       // Cᵀ = op(B)ᵀ · op(A)ᵀ, where op(X)ᵀ is X itself when X was to be transposed.
       const transposed = plain(transposeB ? t.b! : swapLastTwo(t.b!), transposeA ? t.a! : swapLastTwo(t.a!));
       const asTensor = tf.engine().makeTensorFromTensorInfo(transposed);
@@ -90,9 +94,11 @@ function transposedWeights(w: tf.TensorInfo, backend: WasmBackend & CacheBackend
   for (const [dataId, wT] of cache) {
     if (!backend.dataIdMap.has(dataId)) drop(dataId, wT, backend);
   }
-  const hit = cache.get(w.dataId);
-  if (hit) return hit;
   const [rows, cols] = w.shape.slice(-2) as [number, number];
+  const hit = cache.get(w.dataId);
+  // The same data may be seen under another shape (a reshaped filter).
+  if (hit && hit.shape.at(-2) === cols && hit.shape.at(-1) === rows) return hit;
+  if (hit) drop(w.dataId, hit, backend);
   const wT = backend.makeOutput([...w.shape.slice(0, -2), cols, rows], 'float32');
   transposeMatrix(backend, heapOffset(backend, w), heapOffset(backend, wT), rows, cols);
   cache.set(w.dataId, wT);
