@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { tf, type Tensor4D } from '../../src-core/engine/tf.ts';
 import { Rng } from '../../src-core/util/rng.ts';
 import { relativeError, seeded, valuesOn } from '../helpers.ts';
-import { setColumnLimit } from '../../src-core/engine/wasm-kernels/conv2d-backprop-input.ts';
+import { setColumnLimit } from '../../src-core/engine/wasm-kernels/conv-geometry.ts';
 import { THESIS_CONVS, THESIS_DENSES, type ConvShape } from './thesis-shapes.ts';
 
 /** SPEC/issue bound: every op and gradient on wasm equals the cpu backend within 1e-4 relative. */
@@ -134,11 +134,11 @@ describe('wasm kernel paths beside the default', () => {
     }
   });
 
-  it('the stride-phase transposed convolution (used when the GEMM columns would be too large)', async () => {
-    const previous = setColumnLimit(0);
+  it('chunks of images (used when the patch or column matrix of a batch would be too large): dx and dW', async () => {
+    const previous = setColumnLimit(1);
     try {
       for (const c of THESIS_CONVS.filter((x) => x.name.startsWith('captcha') || x.name.includes('face64 G deconv'))) {
-        await agree(`phases: ${c.name}`, convAndGradients(c));
+        await agree(`chunks: ${c.name}`, convAndGradients(c, 3));
       }
     } finally {
       setColumnLimit(previous);

@@ -20,3 +20,18 @@ export function convGeometry(
     inShape, filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast',
   );
 }
+
+/** At most this many floats (×4 bytes) of a patch or column matrix at once. */
+let maxColumns = 32 * 1024 * 1024;
+
+/** For tests: sets the column limit (a small one forces chunks of one image); returns the previous one. */
+export function setColumnLimit(floats: number): number {
+  const previous = maxColumns;
+  maxColumns = floats;
+  return previous;
+}
+
+/** Images per chunk when each image needs `perImage` column floats (the whole batch when it fits). */
+export function imagesPerChunk(batch: number, perImage: number): number {
+  return Math.max(1, Math.min(batch, Math.floor(maxColumns / perImage)));
+}

@@ -19,8 +19,7 @@ export function registerWasmTrainingKernels(): void {
   if (registered) return;
   registered = true;
   overrideKernel(conv2dBackpropFilterConfig);
-  const naiveInput = tf.getKernel('Conv2DBackpropInput', 'wasm') ?? null;
-  overrideKernel(conv2dBackpropInputConfig(naiveInput));
+  overrideKernel(conv2dBackpropInputConfig);
   const matmul = tf.getKernel('BatchMatMul', 'wasm');
   if (matmul) overrideKernel(batchMatMulConfig(matmul));
   const tile = tf.getKernel('Tile', 'wasm');
