@@ -15,7 +15,7 @@ const kernels = (backend: WasmBackend) => simdExports<Exports>(backend, binaries
 /** LeakyReLU's gradient as one kernel: where(x > 0, dy, dy·alpha). Registered for wasm; see engine/gradients.ts. */
 export const LEAKY_RELU_GRAD = 'GwbLeakyReluGrad';
 
-type Args = { inputs: Record<string, tf.TensorInfo>; attrs: Record<string, unknown>; backend: WasmBackend & { disposeData(dataId: object): boolean } };
+type Args = { inputs: Record<string, tf.TensorInfo>; attrs: Record<string, unknown>; backend: WasmBackend };
 const size = (t: tf.TensorInfo) => t.shape.reduce((a, d) => a * d, 1);
 
 /** The wasm LeakyRelu is a scalar loop with a branch (1 ms for 409 k floats); the same select, 4 lanes at a time. */

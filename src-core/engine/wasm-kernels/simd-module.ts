@@ -7,7 +7,8 @@ import type { tf } from '../tf.ts';
 export interface WasmBackend {
   wasm: { wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory } };
   dataIdMap: { get(dataId: object): { memoryOffset: number } };
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  makeOutput(shape: number[], dtype: 'float32' | 'int32'): tf.TensorInfo;
+  disposeData(dataId: object, force?: boolean): boolean;
 }
 
 /** A module's two builds (simd/*.wasm.ts): for a shared (threaded) memory and a plain one. */

@@ -4,7 +4,6 @@ import { heapOffset, type WasmBackend } from './simd-module.ts';
 
 export interface CacheBackend {
   dataIdMap: { has(dataId: object): boolean };
-  disposeData(dataId: object, force?: boolean): boolean;
 }
 
 /**
@@ -37,7 +36,7 @@ export function transposedWeights(w: tf.TensorInfo, backend: WasmBackend & Cache
   return wT;
 }
 
-function drop(dataId: object, wT: tf.TensorInfo, backend: CacheBackend): void {
+function drop(dataId: object, wT: tf.TensorInfo, backend: WasmBackend): void {
   cache.delete(dataId);
   backend.disposeData(wT.dataId, true);
 }

@@ -199,16 +199,16 @@
   ;; im2colT, the transposed patch matrix of a convolution's input:
   ;; colsT[(ky, kx, c), p] = x[n, y·sh − top + ky, x·sw − left + kx, c] for every output
   ;; position p = (n, y, x), 0 where the tap falls in the padding; colsT is
-  ;; [kh·kw·ci, P], P = batch·oh·ow. Four positions at a time: for each tap, their
-  ;; four channel rows are read 4 channels at a time and transposed in registers.
-  ;; Needs ci and P multiples of 4; $zero points at ci floats of 0. Positions
-  ;; [first, last) only (multiples of 4).
+  ;; [kh·kw·ci, P], P = batch·oh·ow. Tap by tap, four positions at a time: their four
+  ;; channel rows are read 4 channels at a time and transposed in registers, so the
+  ;; ci rows of one tap fill up left to right, in cache. $table holds, per position,
+  ;; its window's top row, left column and the byte address of x there (12 bytes;
+  ;; written here for [first, last)). Needs ci and P multiples of 4; $zero points at
+  ;; ci floats of 0. Positions [first, last) only (multiples of 4).
   (func (export "im2colT") (param $xs i32) (param $colsT i32) (param $zero i32) (param $first i32) (param $last i32)
+    (param $table i32)
     (local $p i32) (local $P i32) (local $ky i32) (local $kx i32) (local $c i32) (local $cBytes i32)
-    (local $rowBytes i32) (local $dst i32)
-    (local $n0 i32) (local $n1 i32) (local $n2 i32) (local $n3 i32)
-    (local $y0 i32) (local $y1 i32) (local $y2 i32) (local $y3 i32)
-    (local $x0 i32) (local $x1 i32) (local $x2 i32) (local $x3 i32)
+    (local $rowBytes i32) (local $dst i32) (local $tapBytes i32) (local $e i32) (local $n i32)
     (local $s0 i32) (local $s1 i32) (local $s2 i32) (local $s3 i32)
     (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
     (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
@@ -216,35 +216,31 @@
     (local.set $rowBytes (i32.shl (local.get $P) (i32.const 2)))
     (local.set $cBytes (i32.shl (global.get $ci) (i32.const 2)))
     (local.set $p (local.get $first))
-    (block $p_done (loop $p_loop
-      (br_if $p_done (i32.ge_u (local.get $p) (local.get $last)))
-      ;; image, top row and left column of the window of each of the four positions
-      (local.set $n0 (call $image (local.get $p)))
-      (local.set $y0 (call $windowTop (local.get $p)))
-      (local.set $x0 (call $windowLeft (local.get $p)))
-      (local.set $n1 (call $image (i32.add (local.get $p) (i32.const 1))))
-      (local.set $y1 (call $windowTop (i32.add (local.get $p) (i32.const 1))))
-      (local.set $x1 (call $windowLeft (i32.add (local.get $p) (i32.const 1))))
-      (local.set $n2 (call $image (i32.add (local.get $p) (i32.const 2))))
-      (local.set $y2 (call $windowTop (i32.add (local.get $p) (i32.const 2))))
-      (local.set $x2 (call $windowLeft (i32.add (local.get $p) (i32.const 2))))
-      (local.set $n3 (call $image (i32.add (local.get $p) (i32.const 3))))
-      (local.set $y3 (call $windowTop (i32.add (local.get $p) (i32.const 3))))
-      (local.set $x3 (call $windowLeft (i32.add (local.get $p) (i32.const 3))))
-      (local.set $ky (i32.const 0))
-      (block $ky_done (loop $ky_loop
-        (br_if $ky_done (i32.ge_u (local.get $ky) (global.get $kh)))
-        (local.set $kx (i32.const 0))
-        (block $kx_done (loop $kx_loop
-          (br_if $kx_done (i32.ge_u (local.get $kx) (global.get $kw)))
-          (local.set $s0 (call $pixel (local.get $xs) (local.get $zero) (local.get $n0)
-            (i32.add (local.get $y0) (local.get $ky)) (i32.add (local.get $x0) (local.get $kx))))
-          (local.set $s1 (call $pixel (local.get $xs) (local.get $zero) (local.get $n1)
-            (i32.add (local.get $y1) (local.get $ky)) (i32.add (local.get $x1) (local.get $kx))))
-          (local.set $s2 (call $pixel (local.get $xs) (local.get $zero) (local.get $n2)
-            (i32.add (local.get $y2) (local.get $ky)) (i32.add (local.get $x2) (local.get $kx))))
-          (local.set $s3 (call $pixel (local.get $xs) (local.get $zero) (local.get $n3)
-            (i32.add (local.get $y3) (local.get $ky)) (i32.add (local.get $x3) (local.get $kx))))
+    (block $t_done (loop $t_loop
+      (br_if $t_done (i32.ge_u (local.get $p) (local.get $last)))
+      (local.set $e (i32.add (local.get $table) (i32.mul (local.get $p) (i32.const 12))))
+      (local.set $n (call $image (local.get $p)))
+      (i32.store (local.get $e) (call $windowTop (local.get $p)))
+      (i32.store offset=4 (local.get $e) (call $windowLeft (local.get $p)))
+      (i32.store offset=8 (local.get $e) (i32.add (local.get $xs) (i32.mul (local.get $cBytes)
+        (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (global.get $height)) (i32.load (local.get $e))) (global.get $width))
+          (i32.load offset=4 (local.get $e))))))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (br $t_loop)))
+    (block $ky_done (loop $ky_loop
+      (br_if $ky_done (i32.ge_u (local.get $ky) (global.get $kh)))
+      (local.set $kx (i32.const 0))
+      (block $kx_done (loop $kx_loop
+        (br_if $kx_done (i32.ge_u (local.get $kx) (global.get $kw)))
+        (local.set $tapBytes (i32.mul (i32.add (i32.mul (local.get $ky) (global.get $width)) (local.get $kx)) (local.get $cBytes)))
+        (local.set $p (local.get $first))
+        (block $p_done (loop $p_loop
+          (br_if $p_done (i32.ge_u (local.get $p) (local.get $last)))
+          (local.set $e (i32.add (local.get $table) (i32.mul (local.get $p) (i32.const 12))))
+          (local.set $s0 (call $tapSource (local.get $e) (local.get $ky) (local.get $kx) (local.get $tapBytes) (local.get $zero)))
+          (local.set $s1 (call $tapSource (i32.add (local.get $e) (i32.const 12)) (local.get $ky) (local.get $kx) (local.get $tapBytes) (local.get $zero)))
+          (local.set $s2 (call $tapSource (i32.add (local.get $e) (i32.const 24)) (local.get $ky) (local.get $kx) (local.get $tapBytes) (local.get $zero)))
+          (local.set $s3 (call $tapSource (i32.add (local.get $e) (i32.const 36)) (local.get $ky) (local.get $kx) (local.get $tapBytes) (local.get $zero)))
           ;; row (ky, kx, 0) of colsT, column p
           (local.set $dst (i32.add (local.get $colsT) (i32.shl (i32.add
             (i32.mul (i32.mul (i32.add (i32.mul (local.get $ky) (global.get $kw)) (local.get $kx)) (global.get $ci)) (local.get $P))
@@ -271,12 +267,20 @@
             (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $rowBytes) (i32.const 2))))
             (local.set $c (i32.add (local.get $c) (i32.const 16)))
             (br $c_loop)))
-          (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
-          (br $kx_loop)))
-        (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
-        (br $ky_loop)))
-      (local.set $p (i32.add (local.get $p) (i32.const 4)))
-      (br $p_loop))))
+          (local.set $p (i32.add (local.get $p) (i32.const 4)))
+          (br $p_loop)))
+        (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+        (br $kx_loop)))
+      (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+      (br $ky_loop))))
+
+  ;; The byte address of a position's pixel at tap (ky, kx) from its table entry, or $zero in the padding.
+  (func $tapSource (param $e i32) (param $ky i32) (param $kx i32) (param $tapBytes i32) (param $zero i32) (result i32)
+    (if (result i32) (i32.and
+        (i32.lt_u (i32.add (i32.load (local.get $e)) (local.get $ky)) (global.get $height))
+        (i32.lt_u (i32.add (i32.load offset=4 (local.get $e)) (local.get $kx)) (global.get $width)))
+      (then (i32.add (i32.load offset=8 (local.get $e)) (local.get $tapBytes)))
+      (else (local.get $zero))))
 
   ;; The filter gradient of a thin input (the first layer: kh·kw·ci taps, few), with
   ;; no patch matrix: dw[tap, co] = Σ_p x[pixel of p at tap] · dy[p, co], the sum in
