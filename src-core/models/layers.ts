@@ -21,7 +21,10 @@ export class ParamBuilder {
     else if (init === 'ones') values.fill(1);
     else if (typeof init === 'number') values.fill(init);
     const trainable = kind !== 'bn-moving-mean' && kind !== 'bn-moving-variance';
-    const param: Param = { name, kind, trainable, variable: tf.variable(tf.tensor(values, shape), trainable) };
+    const initial = tf.tensor(values, shape);
+    // The variable shares the data; the initial tensor would otherwise hold it past the network's disposal.
+    const param: Param = { name, kind, trainable, variable: tf.variable(initial, trainable) };
+    initial.dispose();
     this.params.push(param);
     return param;
   }

@@ -82,6 +82,15 @@ describe('thesis networks: parameter counts and output shapes', () => {
     }
   });
 
+  it('building and disposing a pair leaves no tensor or byte behind (the initial values are not held)', () => {
+    const before = tf.memory();
+    const pair = buildGan('captcha-dcgan', DEFAULTS, new Rng(5));
+    disposeNetwork(pair.discriminator);
+    disposeNetwork(pair.generator);
+    assert.equal(tf.memory().numTensors, before.numTensors);
+    assert.equal(tf.memory().numBytes, before.numBytes);
+  });
+
   it('generators output images in [0, 1] (sigmoid tail)', () => {
     const { discriminator, generator } = buildGan('captcha-dcgan-smoothing', DEFAULTS, new Rng(5));
     const [lo, hi] = tf.tidy(() => {
