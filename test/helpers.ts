@@ -5,15 +5,19 @@ import { after } from 'node:test';
 import { initBackend, type BackendName } from '../src-core/engine/backend.ts';
 import { tf, type Tensor } from '../src-core/engine/tf.ts';
 
-let initialised = false;
+let initialised: Promise<void> | null = null;
 
-/** Initialises both backends once (wasm with the workbench's kernels), then selects `name`. */
+/**
+ * Initialises both backends once (wasm with the workbench's kernels), then selects
+ * `name`. Concurrent first calls share one initialisation: two would start two
+ * threaded wasm backends, and the second's worker threads keep the process alive.
+ */
 export async function useBackend(name: BackendName): Promise<void> {
-  if (!initialised) {
+  initialised ??= (async () => {
     await initBackend('cpu');
     await initBackend('wasm');
-    initialised = true;
-  }
+  })();
+  await initialised;
   if (!(await tf.setBackend(name))) throw new Error(`backend ${name} unavailable`);
 }
 

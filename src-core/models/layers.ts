@@ -1,4 +1,5 @@
 import { tf, type Tensor, type Tensor2D, type Tensor4D } from '../engine/tf.ts';
+import { batchNormTraining } from '../engine/batch-norm.ts';
 import type { Rng } from '../util/rng.ts';
 import type { ApplyContext, Layer, Network, Param, ParamKind, StatUpdate } from './network.ts';
 
@@ -79,8 +80,7 @@ export function batchNorm(pb: ParamBuilder, name: string, channels: number): Lay
   const movingVar = pb.add(`${name}/moving_variance`, 'bn-moving-variance', [channels], 'ones').variable;
   return (x, ctx) => {
     if (!ctx.training) return tf.batchNorm(x, movingMean, movingVar, beta, gamma, BN_EPSILON);
-    const axes = x.shape.map((_, i) => i).slice(0, -1);
-    const { mean, variance } = tf.moments(x, axes);
+    const { y, mean, variance } = batchNormTraining(x, gamma, beta, BN_EPSILON);
     if (ctx.statUpdates) {
       // Kept past the gradient tape's tidy; applyStatUpdates disposes them.
       ctx.statUpdates.push(
@@ -88,7 +88,7 @@ export function batchNorm(pb: ParamBuilder, name: string, channels: number): Lay
         { target: movingVar, observed: tf.keep(tf.clone(variance)), momentum: BN_MOMENTUM },
       );
     }
-    return tf.batchNorm(x, mean, variance, beta, gamma, BN_EPSILON);
+    return y;
   };
 }
 

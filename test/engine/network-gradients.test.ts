@@ -35,6 +35,8 @@ const CASES: Case[] = [
   { name: 'captcha WDCGAN_update (smoothing tail)', arch: 'captcha-dcgan-smoothing', loss: 'wgan', opts: {} },
   { name: 'captcha WGAN-GP critic (second order)', arch: 'captcha-dcgan', loss: 'wgan-gp', opts: { discriminatorBatchNorm: false } },
   { name: 'captcha FC WGAN-GP (second order)', arch: 'captcha-fc', loss: 'wgan-gp', opts: {} },
+  // Not a preset, but a setting a user may choose: the penalty differentiates batch norm's backward pass.
+  { name: 'captcha WGAN-GP critic with batch norm (second order through BN)', arch: 'captcha-dcgan', loss: 'wgan-gp', opts: { discriminatorBatchNorm: true } },
   // The face conv nets' layers are checked one by one at their exact shapes (kernels.test.ts);
   // whole, they cost minutes on the cpu backend's scalar-loop dW.
   { name: 'face 64² FC (b) generator', arch: 'celeba-fc-deconv', loss: 'wgan', opts: { imageSize: 64 } },

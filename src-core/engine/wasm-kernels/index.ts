@@ -8,6 +8,7 @@ import { castConfig, identityConfig } from './identity.ts';
 import { optimizerUpdateConfigs } from './optimizer-updates.ts';
 import { transposeConfig } from './layout.ts';
 import { elementwiseConfigs } from './elementwise.ts';
+import { batchNormGradConfig } from './batch-norm-grad.ts';
 
 let registered = false;
 
@@ -31,5 +32,6 @@ export function registerWasmTrainingKernels(): void {
   const transpose = tf.getKernel('Transpose', 'wasm');
   if (transpose) overrideKernel(transposeConfig(transpose));
   for (const config of elementwiseConfigs((name) => tf.getKernel(name, 'wasm'))) overrideKernel(config);
+  overrideKernel(batchNormGradConfig);
   for (const config of optimizerUpdateConfigs) overrideKernel(config);
 }

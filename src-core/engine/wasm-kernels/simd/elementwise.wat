@@ -170,4 +170,60 @@
 
   ;; Lanes 2 and 3 moved to 0 and 1 (for promote_low).
   (func $high (param $v v128) (result v128)
-    (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $v) (local.get $v))))
+    (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $v) (local.get $v)))
+  ;; Batch norm's backward pass, x and dy [rows, C] (C a multiple of 4), in two passes.
+  ;; First the column sums sums[c] = Σ dy and sums[C + c] = Σ dy·(x − mean), rows in order.
+  (func (export "batchNormGradSums") (param $dy i32) (param $x i32) (param $mean i32) (param $sums i32)
+    (param $rows i32) (param $C i32)
+    (local $r i32) (local $i i32) (local $rowBytes i32) (local $g i32) (local $src i32) (local $gv v128)
+    (local.set $rowBytes (i32.shl (local.get $C) (i32.const 2)))
+    (memory.fill (local.get $sums) (i32.const 0) (i32.shl (local.get $rowBytes) (i32.const 1)))
+    (local.set $g (local.get $dy))
+    (local.set $src (local.get $x))
+    (block $r_done (loop $r_loop
+      (br_if $r_done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $i (i32.const 0))
+      (block $done (loop $vec
+        (br_if $done (i32.ge_u (local.get $i) (local.get $rowBytes)))
+        (local.set $gv (v128.load (i32.add (local.get $g) (local.get $i))))
+        (v128.store (i32.add (local.get $sums) (local.get $i))
+          (f32x4.add (v128.load (i32.add (local.get $sums) (local.get $i))) (local.get $gv)))
+        (v128.store (i32.add (i32.add (local.get $sums) (local.get $rowBytes)) (local.get $i))
+          (f32x4.add (v128.load (i32.add (i32.add (local.get $sums) (local.get $rowBytes)) (local.get $i)))
+            (f32x4.mul (local.get $gv)
+              (f32x4.sub (v128.load (i32.add (local.get $src) (local.get $i))) (v128.load (i32.add (local.get $mean) (local.get $i)))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $vec)))
+      (local.set $g (i32.add (local.get $g) (local.get $rowBytes)))
+      (local.set $src (i32.add (local.get $src) (local.get $rowBytes)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $r_loop))))
+
+  ;; Then dx = a·dy + s·(x − mean) + b with per-channel coefficients coef = [a (C), s (C), b (C)].
+  (func (export "batchNormGradDx") (param $dy i32) (param $x i32) (param $mean i32) (param $coef i32) (param $dx i32)
+    (param $rows i32) (param $C i32)
+    (local $r i32) (local $i i32) (local $rowBytes i32) (local $g i32) (local $src i32) (local $dst i32)
+    (local.set $rowBytes (i32.shl (local.get $C) (i32.const 2)))
+    (local.set $g (local.get $dy))
+    (local.set $src (local.get $x))
+    (local.set $dst (local.get $dx))
+    (block $r_done (loop $r_loop
+      (br_if $r_done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $i (i32.const 0))
+      (block $done (loop $vec
+        (br_if $done (i32.ge_u (local.get $i) (local.get $rowBytes)))
+        (v128.store (i32.add (local.get $dst) (local.get $i))
+          (f32x4.add
+            (f32x4.add
+              (f32x4.mul (v128.load (i32.add (local.get $coef) (local.get $i))) (v128.load (i32.add (local.get $g) (local.get $i))))
+              (f32x4.mul (v128.load (i32.add (i32.add (local.get $coef) (local.get $rowBytes)) (local.get $i)))
+                (f32x4.sub (v128.load (i32.add (local.get $src) (local.get $i))) (v128.load (i32.add (local.get $mean) (local.get $i))))))
+            (v128.load (i32.add (i32.add (local.get $coef) (i32.shl (local.get $rowBytes) (i32.const 1))) (local.get $i)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $vec)))
+      (local.set $g (i32.add (local.get $g) (local.get $rowBytes)))
+      (local.set $src (i32.add (local.get $src) (local.get $rowBytes)))
+      (local.set $dst (i32.add (local.get $dst) (local.get $rowBytes)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $r_loop))))
+)
