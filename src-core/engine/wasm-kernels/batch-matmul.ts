@@ -9,7 +9,9 @@ import { transposedWeights, type CacheBackend } from './transposed-weights.ts';
  * a transposed operand. Transposing explicitly first is far cheaper than that loop,
  * and which operand to move matters: C = A·Bᵀ can also be computed as (B·Aᵀ)ᵀ,
  * which copies the small activations instead of the large weight matrix
- * (dx = dy·Wᵀ: B·(in + out) floats instead of in·out).
+ * (dx = dy·Wᵀ: B·(in + out) floats instead of in·out). Without a transposed
+ * operand, a large weight matrix on the right is moved to the left (see
+ * packingDominates).
  */
 export function batchMatMulConfig(original: tf.KernelConfig): tf.KernelConfig {
   const kernelFunc = (args: { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap; backend: tf.KernelBackend }) => {
@@ -22,15 +24,9 @@ export function batchMatMulConfig(original: tf.KernelConfig): tf.KernelConfig {
     const backend = args.backend as unknown as WasmBackend & CacheBackend;
     if (!transposeA && !transposeB) {
       if (batch !== 1 || !packingDominates(size(a), size(b), rows * cols)) return original.kernelFunc(args);
-      return withTensors({ a }, (t) => {
-        const transposed = original.kernelFunc({
-          inputs: { a: transposedWeights(b, backend), b: swapLastTwo(t.a!) }, backend: args.backend, attrs: args.attrs,
-        }) as tf.TensorInfo;
-        const asTensor = tf.engine().makeTensorFromTensorInfo(transposed);
-        const result = swapLastTwo(asTensor);
-        asTensor.dispose();
-        return result;
-      });
+      return withTensors({ a }, (t) => transposedBack(original.kernelFunc({
+        inputs: { a: transposedWeights(b, backend), b: swapLastTwo(t.a!) }, backend: args.backend, attrs: args.attrs,
+      }) as tf.TensorInfo));
     }
     // Floats copied by each plan: transpose the operands as asked, or compute Cᵀ from the
     // other orientation of each operand and transpose the (often small) result.
@@ -46,14 +42,18 @@ export function batchMatMulConfig(original: tf.KernelConfig): tf.KernelConfig {
         return plain(transposeA ? swapLastTwo(t.a!) : t.a!, right);
       }
       // Cᵀ = op(B)ᵀ · op(A)ᵀ, where op(X)ᵀ is X itself when X was to be transposed.
-      const transposed = plain(transposeB ? t.b! : swapLastTwo(t.b!), transposeA ? t.a! : swapLastTwo(t.a!));
-      const asTensor = tf.engine().makeTensorFromTensorInfo(transposed);
-      const result = swapLastTwo(asTensor);
-      asTensor.dispose();
-      return result;
+      return transposedBack(plain(transposeB ? t.b! : swapLastTwo(t.b!), transposeA ? t.a! : swapLastTwo(t.a!)));
     });
   };
   return { ...original, kernelFunc: kernelFunc as unknown as tf.KernelFunc };
+}
+
+/** C from the Cᵀ a kernel returned (the kernel's output is disposed). */
+function transposedBack(cT: tf.TensorInfo): Tensor {
+  const asTensor = tf.engine().makeTensorFromTensorInfo(cT);
+  const result = swapLastTwo(asTensor);
+  asTensor.dispose();
+  return result;
 }
 
 function swapLastTwo(x: Tensor): Tensor {
