@@ -45,14 +45,3 @@ export function overrideKernel(config: KernelConfig): void {
   }
   tf.registerKernel(config);
 }
-
-/**
- * A tensor's values without a copy where the backend allows it: on wasm a view
- * of the module's heap (valid until the next allocation or disposal, so read it
- * at once), elsewhere dataSync.
- */
-export function valuesOf(t: Tensor): Float32Array | Int32Array | Uint8Array {
-  const backend = tf.backend() as unknown as { typedArrayFromHeap?: (info: tf.TensorInfo) => Float32Array | Int32Array | Uint8Array };
-  if (tf.getBackend() === 'wasm' && backend.typedArrayFromHeap) return backend.typedArrayFromHeap(t);
-  return t.dataSync() as Float32Array | Int32Array | Uint8Array;
-}

@@ -1,7 +1,7 @@
 import { tf, type Tensor } from '../tf.ts';
 import { withTensors } from '../kernel-util.ts';
 import type { WasmBackend } from './simd-module.ts';
-import { transposedWeights, type CacheBackend } from './transposed-weights.ts';
+import { transposedWeights } from './transposed-weights.ts';
 
 /**
  * The wasm BatchMatMul runs XNNPACK only when neither operand is transposed and a
@@ -21,7 +21,7 @@ export function batchMatMulConfig(original: tf.KernelConfig): tf.KernelConfig {
     const rows = a.shape[a.shape.length - (transposeA ? 1 : 2)]!;
     const cols = b.shape[b.shape.length - (transposeB ? 2 : 1)]!;
     const batch = Math.max(size(a) / (a.shape.at(-1)! * a.shape.at(-2)!), size(b) / (b.shape.at(-1)! * b.shape.at(-2)!));
-    const backend = args.backend as unknown as WasmBackend & CacheBackend;
+    const backend = args.backend as unknown as WasmBackend;
     if (!transposeA && !transposeB) {
       if (batch !== 1 || !packingDominates(size(a), size(b), rows * cols)) return original.kernelFunc(args);
       return withTensors({ a }, (t) => transposedBack(original.kernelFunc({

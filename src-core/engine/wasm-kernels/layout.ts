@@ -1,16 +1,13 @@
 import type { tf } from '../tf.ts';
 import * as binaries from './simd/layout.wasm.ts';
 import { heapOffset, type WasmBackend } from './simd-module.ts';
-import { parallel } from './simd-pool.ts';
+import { MIN_PART_FLOATS, parallel } from './simd-pool.ts';
 
 /** A convolution's geometry as simd/layout.wat's "geometry" takes it. */
-export function geometryArgs(info: tf.backend_util.Conv2DInfo): number[] {
+function geometryArgs(info: tf.backend_util.Conv2DInfo): number[] {
   return [info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
     info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left];
 }
-
-/** Enough floats per part to be worth a helper thread's wake-up. */
-const MIN_PART_FLOATS = 1 << 19;
 
 /** dst[c, r] = src[r, c] for a [rows, cols] float matrix at these byte offsets, split by rows over the threads. */
 export function transposeMatrix(backend: WasmBackend, src: number, dst: number, rows: number, cols: number): void {
@@ -57,7 +54,7 @@ export function im2colT(backend: WasmBackend, info: tf.backend_util.Conv2DInfo, 
  * (perm = [0 … b−1, k … r−1, b … k−1]). Swapping the last two axes, and moving the
  * channels of NHWC in front or back, are of this kind. Null for any other.
  */
-export function blockTranspose(shape: number[], perm: number[]): { outer: number; rows: number; cols: number } | null {
+function blockTranspose(shape: number[], perm: number[]): { outer: number; rows: number; cols: number } | null {
   const r = shape.length;
   let b = 0;
   while (b < r && perm[b] === b) b++;

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { wantedThreads } from '../wasm-threads.ts';
-import { simdExports, simdModule, type SimdBinaries, type WasmBackend } from './simd-module.ts';
+import { backendMemory, simdExports, simdModule, type SimdBinaries, type WasmBackend } from './simd-module.ts';
 import * as elementwise from './simd/elementwise.wasm.ts';
 import * as layout from './simd/layout.wasm.ts';
 import * as optimizerUpdates from './simd/optimizer-updates.wasm.ts';
@@ -108,11 +108,11 @@ export function limitHelpers(n: number): number {
 /** The helper threads for this backend: threads − 1 of them on the threaded backend, none otherwise. */
 function helpers(backend: WasmBackend): Helper[] {
   if (pool?.backend === backend) return pool.helpers;
-  const memory = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
-  const shared = memory?.buffer instanceof SharedArrayBuffer;
+  const memory = backendMemory(backend);
+  const shared = memory.buffer instanceof SharedArrayBuffer;
   const count = shared ? wantedThreads() - 1 : 0;
   const modules = MODULES.map((m) => simdModule(m, true));
-  pool = { backend, helpers: Array.from({ length: count }, () => new Helper(memory!, modules, HELPER_EXPORTS)) };
+  pool = { backend, helpers: Array.from({ length: count }, () => new Helper(memory, modules, HELPER_EXPORTS)) };
   return pool.helpers;
 }
 
@@ -127,7 +127,7 @@ export function parallel(
   part: (first: number, last: number) => SimdCall[],
 ): void {
   const pool = helpers(backend);
-  const threads = Math.max(1, Math.min(Math.min(pool.length, helperLimit) + 1, Math.floor(total / Math.max(minPart, align))));
+  const threads = Math.max(1, Math.min(pool.length + 1, helperLimit + 1, Math.floor(total / Math.max(minPart, align))));
   const bounds = Array.from({ length: threads + 1 }, (_, i) =>
     i === threads ? total : Math.floor((total * i) / threads / align) * align);
   for (let t = 1; t < threads; t++) pool[t - 1]!.start(part(bounds[t]!, bounds[t + 1]!));
@@ -140,7 +140,13 @@ export function parallel(
   }
 }
 
-/** An element-wise kernel over n floats, split at multiples of 4 in parts of at least 64 Ki floats. */
+/**
+ * Floats a part of a memory-bound pass needs to be worth a helper: below it the wake-up
+ * and the shared memory bandwidth eat the gain (a 1 M-float Add ran slower on two threads).
+ */
+export const MIN_PART_FLOATS = 1 << 19;
+
+/** An element-wise kernel over n floats, split at multiples of 4 in parts of at least MIN_PART_FLOATS. */
 export function parallelFloats(backend: WasmBackend, n: number, part: (first: number, last: number) => SimdCall[]): void {
-  parallel(backend, n, 4, 1 << 19, part);
+  parallel(backend, n, 4, MIN_PART_FLOATS, part);
 }

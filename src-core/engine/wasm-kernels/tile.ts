@@ -15,7 +15,7 @@ interface HeapBackend {
  * from the last block backwards, so a block is moved before anything is written
  * over it. Every copy is copyWithin on the heap (memmove); nothing else is allocated.
  */
-export function tileInPlace(out: Typed, values: Typed, shape: number[], reps: number[]): void {
+function tileInPlace(out: Typed, values: Typed, shape: number[], reps: number[]): void {
   out.set(values);
   let inner = 1;
   let outer = values.length;

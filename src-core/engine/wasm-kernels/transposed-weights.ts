@@ -2,10 +2,6 @@ import type { tf } from '../tf.ts';
 import { transposeMatrix } from './layout.ts';
 import { heapOffset, type WasmBackend } from './simd-module.ts';
 
-export interface CacheBackend {
-  dataIdMap: { has(dataId: object): boolean };
-}
-
 /**
  * Wᵀ for each weight matrix seen, kept while W lives: a weight is multiplied
  * several times between two optimiser steps (the critic's on real and on fake
@@ -17,7 +13,7 @@ export interface CacheBackend {
 const cache = new Map<object, tf.TensorInfo>();
 const MAX_CACHED = 16;
 
-export function transposedWeights(w: tf.TensorInfo, backend: WasmBackend & CacheBackend): tf.TensorInfo {
+export function transposedWeights(w: tf.TensorInfo, backend: WasmBackend): tf.TensorInfo {
   for (const [dataId, wT] of cache) {
     if (!backend.dataIdMap.has(dataId)) drop(dataId, wT, backend);
   }
