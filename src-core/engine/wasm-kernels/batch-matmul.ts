@@ -1,7 +1,8 @@
 import { tf, type Tensor } from '../tf.ts';
 import { withTensors } from '../kernel-util.ts';
-import type { WasmBackend } from './simd-module.ts';
+import { heapOffset, type WasmBackend } from './simd-module.ts';
 import { transposedWeights } from './transposed-weights.ts';
+import { gemm } from './gemm.ts';
 
 /**
  * The wasm BatchMatMul runs XNNPACK only when neither operand is transposed and a
@@ -22,6 +23,10 @@ export function batchMatMulConfig(original: tf.KernelConfig): tf.KernelConfig {
     const cols = b.shape[b.shape.length - (transposeB ? 2 : 1)]!;
     const batch = Math.max(size(a) / (a.shape.at(-1)! * a.shape.at(-2)!), size(b) / (b.shape.at(-1)! * b.shape.at(-2)!));
     const backend = args.backend as unknown as WasmBackend;
+    const depth = a.shape[a.shape.length - (transposeA ? 2 : 1)]!;
+    if (batch === 1 && depth > 0 && rows * cols > 4 && a.dtype === 'float32' && b.dtype === 'float32') {
+      return gemmMatMul(a, b, { rows, cols, depth, transposeA, transposeB }, backend);
+    }
     if (!transposeA && !transposeB) {
       if (batch !== 1 || !packingDominates(size(a), size(b), rows * cols)) return original.kernelFunc(args);
       return withTensors({ a }, (t) => transposedBack(original.kernelFunc({
@@ -46,6 +51,19 @@ export function batchMatMulConfig(original: tf.KernelConfig): tf.KernelConfig {
     });
   };
   return { ...original, kernelFunc: kernelFunc as unknown as tf.KernelFunc };
+}
+
+/** One product on simd/gemm.wat, which packs either orientation of each operand itself. */
+function gemmMatMul(
+  a: tf.TensorInfo, b: tf.TensorInfo,
+  p: { rows: number; cols: number; depth: number; transposeA: boolean; transposeB: boolean },
+  backend: WasmBackend,
+): tf.TensorInfo {
+  const leading = (a.shape.length >= b.shape.length ? a.shape : b.shape).slice(0, -2);
+  const c = backend.makeOutput([...leading, p.rows, p.cols], 'float32');
+  gemm(backend, { at: heapOffset(backend, a), transposed: p.transposeA }, { at: heapOffset(backend, b), transposed: p.transposeB },
+    heapOffset(backend, c), p.rows, p.cols, p.depth);
+  return c;
 }
 
 /** C from the Cᵀ a kernel returned (the kernel's output is disposed). */

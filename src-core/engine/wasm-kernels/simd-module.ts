@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import type { tf } from '../tf.ts';
 
 /**
@@ -11,8 +12,30 @@ export interface WasmBackend {
   disposeData(dataId: object, force?: boolean): boolean;
 }
 
-/** A module's two builds (simd/*.wasm.ts): for a shared (threaded) memory and a plain one. */
-export interface SimdBinaries { SHARED: string; PLAIN: string }
+/**
+ * A module's builds (simd/*.wasm.ts): for a shared (threaded) memory and a plain one;
+ * a module with fused multiply-adds (relaxed SIMD) also without them.
+ */
+export interface SimdBinaries { SHARED: string; PLAIN: string; SHARED_UNFUSED?: string; PLAIN_UNFUSED?: string }
+
+let relaxed: boolean | undefined;
+
+/**
+ * Whether this engine compiles relaxed SIMD (f32x4.relaxed_madd: one fused
+ * multiply-add instruction on x86 FMA3 and Arm). V8 ships it from 11.4 (Chrome 114,
+ * Electron ≥ 25); Node 20's V8 11.3 has it behind a flag, set here before the first
+ * module is compiled. GAN_WORKBENCH_WASM_FMA=0 turns it off (to compare).
+ */
+export function relaxedSimd(): boolean {
+  if (relaxed !== undefined) return relaxed;
+  const probe = Buffer.from(RELAXED_PROBE, 'base64');
+  relaxed = process.env.GAN_WORKBENCH_WASM_FMA !== '0' && (WebAssembly.validate(probe)
+    || (setFlagsFromString('--experimental-wasm-relaxed-simd'), WebAssembly.validate(probe)));
+  return relaxed;
+}
+
+/** (module (func (param v128 v128 v128) (result v128) (f32x4.relaxed_madd (local.get 0) (local.get 1) (local.get 2)))) */
+const RELAXED_PROBE = 'AGFzbQEAAAABCAFgA3t7ewF7AwIBAAoNAQsAIAAgASAC/YUCCw==';
 
 const compiled = new WeakMap<SimdBinaries, { shared?: WebAssembly.Module; plain?: WebAssembly.Module }>();
 
@@ -21,7 +44,9 @@ export function simdModule(binaries: SimdBinaries, shared: boolean): WebAssembly
   const builds = compiled.get(binaries) ?? {};
   compiled.set(binaries, builds);
   const kind = shared ? 'shared' : 'plain';
-  builds[kind] ??= new WebAssembly.Module(Buffer.from(shared ? binaries.SHARED : binaries.PLAIN, 'base64'));
+  const unfused = shared ? binaries.SHARED_UNFUSED : binaries.PLAIN_UNFUSED;
+  const binary = unfused !== undefined && !relaxedSimd() ? unfused : shared ? binaries.SHARED : binaries.PLAIN;
+  builds[kind] ??= new WebAssembly.Module(Buffer.from(binary, 'base64'));
   return builds[kind];
 }
 

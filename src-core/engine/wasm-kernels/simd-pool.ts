@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { wantedThreads } from '../wasm-threads.ts';
 import { backendMemory, simdExports, simdModule, type SimdBinaries, type WasmBackend } from './simd-module.ts';
 import * as elementwise from './simd/elementwise.wasm.ts';
+import * as gemm from './simd/gemm.wasm.ts';
 import * as layout from './simd/layout.wasm.ts';
 import * as optimizerUpdates from './simd/optimizer-updates.wasm.ts';
 
@@ -21,9 +22,9 @@ import * as optimizerUpdates from './simd/optimizer-updates.wasm.ts';
 /** One call of a module's export with its (number) arguments. */
 export interface SimdCall { binaries: SimdBinaries; name: string; args: number[] }
 
-const MODULES: SimdBinaries[] = [elementwise, layout, optimizerUpdates];
+const MODULES: SimdBinaries[] = [elementwise, layout, optimizerUpdates, gemm];
 /** The exports a helper may be asked to call (sent to it by index). */
-const HELPER_EXPORTS = ['adam', 'rmsprop', 'transposeRows', 'geometry', 'col2im', 'im2colT', 'thinFilterGrad', 'add', 'leakyRelu', 'leakyReluGrad'];
+const HELPER_EXPORTS = ['adam', 'rmsprop', 'transposeRows', 'geometry', 'col2im', 'im2colT', 'thinFilterGrad', 'add', 'leakyRelu', 'leakyReluGrad', 'packA', 'gemm'];
 const MAX_ARGS = 256;
 
 /** Runs in each helper: wait for a job, run its calls, report (control: [job, done, calls, failed]). */
@@ -116,23 +117,28 @@ function helpers(backend: WasmBackend): Helper[] {
   return pool.helpers;
 }
 
+/** The most threads `parallel` uses on this backend (for per-thread scratch space). */
+export function maxThreads(backend: WasmBackend): number {
+  return Math.min(helpers(backend).length, helperLimit) + 1;
+}
+
 /**
  * Runs a kernel over [0, total) split into one part per thread at multiples of
- * `align`: `part(first, last)` gives the calls for one part. Parts smaller than
+ * `align`: `part(first, last, index)` gives the calls for part `index` (< maxThreads). Parts smaller than
  * `minPart` are not worth a helper's wake-up (≈ 10–50 µs); then the calling
  * thread runs everything.
  */
 export function parallel(
   backend: WasmBackend, total: number, align: number, minPart: number,
-  part: (first: number, last: number) => SimdCall[],
+  part: (first: number, last: number, index: number) => SimdCall[],
 ): void {
   const pool = helpers(backend);
   const threads = Math.max(1, Math.min(pool.length + 1, helperLimit + 1, Math.floor(total / Math.max(minPart, align))));
   const bounds = Array.from({ length: threads + 1 }, (_, i) =>
     i === threads ? total : Math.floor((total * i) / threads / align) * align);
-  for (let t = 1; t < threads; t++) pool[t - 1]!.start(part(bounds[t]!, bounds[t + 1]!));
+  for (let t = 1; t < threads; t++) pool[t - 1]!.start(part(bounds[t]!, bounds[t + 1]!, t));
   try {
-    for (const call of part(bounds[0]!, bounds[1]!)) {
+    for (const call of part(bounds[0]!, bounds[1]!, 0)) {
       (simdExports<Record<string, (...a: number[]) => void>>(backend, call.binaries)[call.name]!)(...call.args);
     }
   } finally {
