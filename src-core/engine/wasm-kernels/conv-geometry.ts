@@ -21,8 +21,8 @@ export function convGeometry(
   );
 }
 
-/** At most this many floats (×4 bytes) of a patch or column matrix at once. */
-let maxColumns = 32 * 1024 * 1024;
+/** At most this many floats (×4 bytes, 16 MB) of a patch or column matrix at once. */
+let maxColumns = 1 << 22;
 
 /** For tests: sets the column limit (a small one forces chunks of one image); returns the previous one. */
 export function setColumnLimit(floats: number): number {

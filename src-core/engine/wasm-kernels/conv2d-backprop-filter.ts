@@ -1,7 +1,9 @@
 import { tf, type Tensor, type Tensor4D } from '../tf.ts';
 import { withTensors } from '../kernel-util.ts';
 import { convGeometry, imagesPerChunk, type ConvAttrs } from './conv-geometry.ts';
-import { im2colT, thinFilterGrad } from './layout.ts';
+import { thinFilterGrad } from './layout.ts';
+import { gemm } from './gemm.ts';
+import { patchesFit, patchesT, zeros } from './patches.ts';
 import { heapOffset, type WasmBackend } from './simd-module.ts';
 
 /**
@@ -22,37 +24,39 @@ function conv2dBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; attrs: tf.N
     const info = convGeometry(input.shape, attrs.filterShape, attrs);
     const taps = info.inChannels * info.filterHeight * info.filterWidth;
     if (taps <= THIN_TAPS && info.outChannels % 32 === 0) return thinFilterGradient(input, grad, info, args.backend);
-    // im2colT takes positions 4 at a time: every chunk's count must be a multiple of 4.
-    const chunk = imagesPerChunk(info.batchSize, info.outHeight * info.outWidth * taps);
-    const fours = (info.outHeight * info.outWidth * (chunk === info.batchSize ? info.batchSize : 1)) % 4 === 0;
-    if (taps > THIN_TAPS && info.inChannels % 4 === 0 && fours) return im2colGradient(input, grad, info, args.backend);
+    if (taps > THIN_TAPS && patchesFit(info)) return patchGradient(input, grad, info, args.backend);
     return dilatedGradient(input, grad, info);
   });
 }
 
-function im2colGradient(input: Tensor4D, grad: Tensor4D, info: tf.backend_util.Conv2DInfo, backend: WasmBackend): Tensor {
+function patchGradient(input: Tensor4D, grad: Tensor4D, info: tf.backend_util.Conv2DInfo, backend: WasmBackend): Tensor {
   const [batch, height, width, ci] = input.shape;
   const { filterHeight: kh, filterWidth: kw, outHeight, outWidth, outChannels } = info;
   const taps = kh * kw * ci;
-  const zero = tf.zeros([ci]);
+  const zero = zeros(backend, ci);
   const chunk = imagesPerChunk(batch, outHeight * outWidth * taps);
   let dw: Tensor | null = null;
-  // Chunks of images (for large batches) add their partial dW in order: the same sums on any thread count.
-  for (let n = 0; n < batch; n += chunk) {
-    const images = Math.min(chunk, batch - n);
-    const positions = images * outHeight * outWidth;
-    const sum: Tensor = tf.tidy(() => {
-      const colsT = backend.makeOutput([taps, positions], 'float32');
+  try {
+    // Chunks of images (for large batches) add their partial dW in order: the same sums on any thread count.
+    for (let n = 0; n < batch; n += chunk) {
+      const images = Math.min(chunk, batch - n);
+      const partial = backend.makeOutput([kh, kw, ci, outChannels], 'float32');
       const x = heapOffset(backend, input) + 4 * n * height * width * ci;
-      im2colT(backend, { ...info, batchSize: images }, x, heapOffset(backend, colsT), heapOffset(backend, zero));
-      const part = images === batch ? grad : tf.slice(grad, [n, 0, 0, 0], [images, outHeight, outWidth, outChannels]);
-      const partial = tf.matMul(tf.engine().makeTensorFromTensorInfo(colsT), tf.reshape(part, [positions, outChannels]));
-      return dw ? tf.add(dw, partial) : partial;
-    });
-    dw?.dispose();
-    dw = sum;
+      const dy = heapOffset(backend, grad) + 4 * n * outHeight * outWidth * outChannels;
+      gemm(backend, patchesT(backend, { ...info, batchSize: images }, x, heapOffset(backend, zero)),
+        { at: dy, transposed: false }, heapOffset(backend, partial), taps, outChannels, images * outHeight * outWidth);
+      const part = tf.engine().makeTensorFromTensorInfo(partial);
+      const sum: Tensor = dw ? tf.add(dw, part) : part;
+      if (dw) {
+        dw.dispose();
+        part.dispose();
+      }
+      dw = sum;
+    }
+  } finally {
+    backend.disposeData(zero.dataId);
   }
-  return tf.reshape(dw!, [kh, kw, ci, outChannels]);
+  return dw!;
 }
 
 /**

@@ -3,6 +3,7 @@ import { overrideKernel } from '../kernel-util.ts';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.ts';
 import { batchMatMulConfig } from './batch-matmul.ts';
+import { conv2dConfig } from './conv2d.ts';
 import { tileConfig } from './tile.ts';
 import { castConfig, identityConfig } from './identity.ts';
 import { optimizerUpdateConfigs } from './optimizer-updates.ts';
@@ -21,6 +22,8 @@ export function registerWasmTrainingKernels(): void {
   registered = true;
   overrideKernel(conv2dBackpropFilterConfig);
   overrideKernel(conv2dBackpropInputConfig);
+  const conv = tf.getKernel('Conv2D', 'wasm');
+  if (conv) overrideKernel(conv2dConfig(conv));
   const matmul = tf.getKernel('BatchMatMul', 'wasm');
   if (matmul) overrideKernel(batchMatMulConfig(matmul));
   const tile = tf.getKernel('Tile', 'wasm');
