@@ -86,7 +86,8 @@ describe('wasm training kernels on random shapes, strides and paddings', () => {
     const h = k + next(12);
     cases.push({ name: `random ${i}`, h, cin: 1 + next(5), cout: 1 + next(6), k, s: stride, pad: next(2) ? 'same' : 'valid' });
   }
-  // Channels in multiples of 4 and batch 4: dW by the SIMD transposed im2col (the others take the dilated convolution).
+  // Channels in multiples of 4 and batch 4: the forward pass and dW by the SIMD GEMM from the packed patch matrix
+  // (the others take XNNPACK and the dilated convolution).
   for (let i = 0; i < 12; i++) {
     const k = 1 + next(6);
     const stride = 1 + next(3);
@@ -106,6 +107,15 @@ describe('wasm training kernels on random shapes, strides and paddings', () => {
       const [dx, dw] = tf.grads(f)([x, w]);
       return [dx!, dw!];
     }));
+  it('explicit padding, non-square inputs and 8 channels (the packed patch matrix)', () =>
+    agree('explicit, 8 channels', () => {
+      const x = tf.tensor4d(seeded([3, 11, 7, 8], 14), [3, 11, 7, 8]);
+      const w = tf.tensor4d(seeded([4, 3, 8, 6], 15), [4, 3, 8, 6]);
+      const pad: tf.backend_util.ExplicitPadding = [[0, 0], [2, 1], [0, 2], [0, 0]];
+      const f = (...[a, b]: tf.Tensor[]) => tf.sum(tf.square(tf.conv2d(a as Tensor4D, b as Tensor4D, [2, 3], pad)));
+      const [dx, dw] = tf.grads(f)([x, w]);
+      return [tf.conv2d(x, w, [2, 3], pad), dx!, dw!];
+    }));
   it('batched matmuls with every transpose combination', () =>
     agree('batched matmul', () => {
       const out: tf.Tensor[] = [];
@@ -117,6 +127,30 @@ describe('wasm training kernels on random shapes, strides and paddings', () => {
         }
       }
       return out;
+    }));
+});
+
+describe('single products on the SIMD GEMM (simd/gemm.wat)', () => {
+  it('every orientation, with rows and columns off the 4 × 8 tiles', async () => {
+    const sizes = [[1, 1, 1], [3, 5, 2], [4, 8, 4], [5, 9, 7], [13, 12, 3], [64, 65, 130], [67, 4, 31], [2, 100, 1]];
+    for (const [m, n, k] of sizes) {
+      await agree(`${m}×${k}·${k}×${n}`, () => [false, true].flatMap((ta) => [false, true].map((tb) =>
+        tf.matMul(tf.tensor2d(seeded([m! * k!], 16), ta ? [k!, m!] : [m!, k!]), tf.tensor2d(seeded([k! * n!], 17), tb ? [n!, k!] : [k!, n!]), ta, tb))));
+    }
+  });
+  it('a tall left operand, packed a cache-sized chunk of rows at a time by each thread', () =>
+    agree('tall', () => [false, true].map((tb) =>
+      tf.matMul(tf.tensor2d(seeded([1203, 1100], 18), [1203, 1100]), tf.tensor2d(seeded([1100, 70], 19), tb ? [70, 1100] : [1100, 70]), false, tb))));
+  it('weights packed once per version: a variable multiplied, assigned, multiplied again, in both orientations', () =>
+    agree('weights', () => {
+      const v = tf.variable(tf.tensor2d(seeded([300, 260], 20), [300, 260]), true, 'gemm-test-weights');
+      const x = tf.tensor2d(seeded([6, 300], 21), [6, 300]);
+      const y = tf.tensor2d(seeded([6, 260], 22), [6, 260]);
+      const before = [tf.matMul(x, v), tf.matMul(y, v, false, true), tf.matMul(x, v)];
+      v.assign(tf.tensor2d(seeded([300, 260], 23), [300, 260]));
+      const after = [tf.matMul(x, v), tf.matMul(y, v, false, true)];
+      v.dispose();
+      return [...before, ...after];
     }));
 });
 

@@ -13,6 +13,8 @@ import { ADAM_UPDATE, RMSPROP_UPDATE } from '../../src-core/engine/wasm-kernels/
 import { LEAKY_RELU_GRAD } from '../../src-core/engine/wasm-kernels/elementwise.ts';
 import { replacedKernels } from '../../src-core/engine/kernel-util.ts';
 import { limitHelpers } from '../../src-core/engine/wasm-kernels/simd-pool.ts';
+import { relaxedSimd } from '../../src-core/engine/wasm-kernels/simd-module.ts';
+import * as gemmBinaries from '../../src-core/engine/wasm-kernels/simd/gemm.wasm.ts';
 import { createOptimizer, type OptimizerConfig } from '../../src-core/training/optimizers.ts';
 import { seeded, useBackend } from '../helpers.ts';
 
@@ -126,8 +128,37 @@ describe('SIMD element-wise kernels and reductions', () => {
   });
 });
 
+describe('the GEMM module (simd/gemm.wat)', () => {
+  it('its fused (relaxed SIMD) and unfused builds both compute A·B, edges included', () => {
+    relaxedSimd();
+    const [m, n, k] = [7, 13, 10];
+    const a = seeded([m, k], 61);
+    const b = seeded([k, n], 62);
+    const expected = Array.from({ length: m * n }, (_, i) => {
+      let sum = 0;
+      for (let j = 0; j < k; j++) sum += a[Math.floor(i / n) * k + j]! * b[j * n + (i % n)]!;
+      return sum;
+    });
+    const builds = [gemmBinaries.PLAIN_UNFUSED, ...(relaxedSimd() ? [gemmBinaries.PLAIN] : [])];
+    for (const binary of builds) {
+      const memory = new WebAssembly.Memory({ initial: 1 });
+      const gemm = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(binary, 'base64')), { env: { memory } })
+        .exports as Record<string, (...args: number[]) => void>;
+      const f = new Float32Array(memory.buffer);
+      // A at 0, B after it, packed A, scratch (K·8 + 32 floats), C.
+      const [at, bt, pa, scratch] = [0, m * k, m * k + k * n, m * k + k * n + 8 * k];
+      const c = scratch + 8 * k + 32;
+      f.set(a, at);
+      f.set(b, bt);
+      gemm.packA!(4 * at, 4 * k, 4, 4 * pa, k, m, 0, 8);
+      gemm.gemm!(4 * pa, 4 * bt, 4 * n, 4, 4 * c, 4 * n, k, m, n, 0, 8, 0, 16, 4 * scratch, 0);
+      Array.from(f.subarray(c, c + m * n)).forEach((v, i) => assert.ok(Math.abs(v - expected[i]!) < 1e-5, `C[${i}] = ${v}, not ${expected[i]}`));
+    }
+  });
+});
+
 describe('SIMD helper threads', () => {
-  it('split kernels give the bits of the calling thread alone: transposes with odd edges, col2im, im2col, Adam, Add, leaky ReLU', async () => {
+  it('split kernels give the bits of the calling thread alone: transposes with odd edges, GEMMs, col2im, Adam, Add, leaky ReLU', async () => {
     await useBackend('wasm');
     const run = () => tf.tidy(() => {
       const out: tf.Tensor[] = [];
@@ -135,7 +166,12 @@ describe('SIMD helper threads', () => {
       const m = tf.tensor2d(seeded([1031, 1029], 51), [1031, 1029]);
       out.push(tf.transpose(m), tf.add(m, tf.transpose(tf.transpose(m))), tf.leakyRelu(m, 0.2));
       out.push(tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(v, 0.2), m)))(m));
-      // The captcha critic's conv2 at batch 64: dx by col2im (2.56 M columns), dW by the transposed im2col.
+      // Products split by column panels, by rows, and tall (row chunks per thread); weights packed once.
+      const v = tf.variable(tf.tensor2d(seeded([1100, 1000], 55), [1100, 1000]), true, 'split-test-weights');
+      out.push(tf.matMul(tf.tensor2d(seeded([64, 1100], 56), [64, 1100]), v), tf.matMul(tf.tensor2d(seeded([64, 1000], 57), [64, 1000]), v, false, true));
+      out.push(tf.matMul(m, tf.tensor2d(seeded([1029, 36], 58), [1029, 36])), tf.matMul(m, m, true, false));
+      v.dispose();
+      // The captcha critic's conv2 at batch 64: forward and dW from the packed patch matrix, dx by GEMM and col2im.
       const x = tf.tensor4d(seeded([64, 10, 10, 64], 52), [64, 10, 10, 64]);
       const w = tf.tensor4d(seeded([5, 5, 64, 128], 53), [5, 5, 64, 128]);
       const dy = tf.tensor4d(seeded([64, 5, 5, 128], 54), [64, 5, 5, 128]);

@@ -25,6 +25,8 @@ export type RightOperand = { at: number; transposed: boolean } | { packed: numbe
 
 /** Rows of A packed at once: 256 Ki floats (1 MB, half a core's L2), so that every panel of B passes over A in cache; a taller A goes in chunks of rows. */
 const PACKED_FLOATS = 1 << 18;
+/** Chunks of a tall A one thread takes in one round. */
+const CHUNKS_PER_JOB = 16;
 /** A part is worth a helper's wake-up (≈ 50 µs) from about 4 MFLOP. */
 const MIN_PART_FLOPS = 4e6;
 /** Floats of packing a part is worth a helper for. */
@@ -72,17 +74,22 @@ export function gemm(backend: WasmBackend, a: LeftOperand, b: RightOperand, c: n
       return;
     }
     // A tall A: each thread takes a range of rows, packs it a cache-sized chunk at a
-    // time into its own buffer and multiplies that chunk by every panel of the shared B.
+    // time into its own buffer and multiplies that chunk by every panel of the shared B
+    // (at most CHUNKS_PER_JOB chunks a thread per round: a helper's job has room for so many calls).
     const own = temporary(threads * chunk * k);
-    parallel(backend, m, 4, chunk, (first, last, i) => {
-      const calls: SimdCall[] = [];
-      for (let from = first; from < last; from += chunk) {
-        const rows = Math.min(chunk, last - from);
-        const pa = own + 4 * i * chunk * k;
-        calls.push(a(pa, from, rows, 0, Math.ceil(rows / 4) * 4), product(pa, from, rows, 0, Math.ceil(rows / 4) * 4, 0, n, i));
-      }
-      return calls;
-    });
+    const span = threads * chunk * CHUNKS_PER_JOB;
+    for (let start = 0; start < m; start += span) {
+      parallel(backend, Math.min(span, m - start), 4, Math.ceil(MIN_PART_FLOPS / (2 * n * k)), (first, last, i) => {
+        const calls: SimdCall[] = [];
+        for (let from = start + first; from < start + last; from += chunk) {
+          const rows = Math.min(chunk, start + last - from);
+          const blocks = Math.ceil(rows / 4) * 4;
+          const pa = own + 4 * i * chunk * k;
+          calls.push(a(pa, from, rows, 0, blocks), product(pa, from, rows, 0, blocks, 0, n, i));
+        }
+        return calls;
+      });
+    }
   } finally {
     for (const t of temporaries) backend.disposeData(t.dataId);
   }

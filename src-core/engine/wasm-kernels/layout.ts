@@ -35,19 +35,6 @@ export function thinFilterGrad(backend: WasmBackend, info: tf.backend_util.Conv2
   ]);
 }
 
-/** The transposed patch matrix of x into colsT (see simd/layout.wat), split by output positions. */
-export function im2colT(backend: WasmBackend, info: tf.backend_util.Conv2DInfo, x: number, colsT: number, zero: number): void {
-  const positions = info.batchSize * info.outHeight * info.outWidth;
-  const taps = info.filterHeight * info.filterWidth * info.inChannels;
-  const table = backend.makeOutput([3 * positions], 'int32'); // per position: top, left, address
-  const at = heapOffset(backend, table);
-  parallel(backend, positions, 4, Math.ceil(MIN_PART_FLOATS / taps), (first, last) => [
-    { binaries, name: 'geometry', args: geometryArgs(info) },
-    { binaries, name: 'im2colT', args: [x, colsT, zero, first, last, at] },
-  ]);
-  backend.disposeData(table.dataId);
-}
-
 /**
  * A permutation that moves whole blocks of axes, as `[rows, cols]` matrix
  * transposes repeated `outer` times: the leading axes stay, and the rest rotate

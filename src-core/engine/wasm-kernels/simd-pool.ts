@@ -24,7 +24,7 @@ export interface SimdCall { binaries: SimdBinaries; name: string; args: number[]
 
 const MODULES: SimdBinaries[] = [elementwise, layout, optimizerUpdates, gemm];
 /** The exports a helper may be asked to call (sent to it by index). */
-const HELPER_EXPORTS = ['adam', 'rmsprop', 'transposeRows', 'geometry', 'col2im', 'im2colT', 'thinFilterGrad', 'add', 'leakyRelu', 'leakyReluGrad', 'packA', 'packB', 'packPanels', 'packPatches', 'packPatchesT', 'gemm'];
+const HELPER_EXPORTS = ['adam', 'rmsprop', 'transposeRows', 'geometry', 'col2im', 'thinFilterGrad', 'add', 'leakyRelu', 'leakyReluGrad', 'packA', 'packB', 'packPanels', 'packPatches', 'packPatchesT', 'gemm'];
 const MAX_ARGS = 2048;
 
 /** Runs in each helper: wait for a job, run its calls, report (control: [job, done, calls, failed]). */
@@ -76,6 +76,7 @@ class Helper {
     for (const call of calls) {
       const nameIndex = this.names.indexOf(call.name);
       if (nameIndex < 0) throw new Error(`SIMD helper threads do not know "${call.name}" (add it to HELPER_EXPORTS)`);
+      if (k + 3 + call.args.length > MAX_ARGS) throw new Error(`a SIMD helper job has room for ${MAX_ARGS} numbers of calls`);
       this.args.set([MODULES.indexOf(call.binaries), nameIndex, call.args.length, ...call.args], k);
       k += 3 + call.args.length;
     }

@@ -1,7 +1,7 @@
 ;; Data movement for the wasm training kernels in 128-bit SIMD, run on tfjs's own
 ;; wasm memory (imported; MEMORY is replaced as in optimizer-updates.wat). Pointers
-;; are byte offsets of float32 arrays. Nothing here rounds: transpose and im2col
-;; move floats, col2im adds them in the same order as a scalar loop would.
+;; are byte offsets of float32 arrays. Nothing here rounds: transposes move floats,
+;; col2im adds them in the same order as a scalar loop would.
 (module
   (import "env" "memory" MEMORY)
 
@@ -196,92 +196,6 @@
       (local.set $n (i32.add (local.get $n) (i32.const 1)))
       (br $n_loop))))
 
-  ;; im2colT, the transposed patch matrix of a convolution's input:
-  ;; colsT[(ky, kx, c), p] = x[n, y·sh − top + ky, x·sw − left + kx, c] for every output
-  ;; position p = (n, y, x), 0 where the tap falls in the padding; colsT is
-  ;; [kh·kw·ci, P], P = batch·oh·ow. Tap by tap, four positions at a time: their four
-  ;; channel rows are read 4 channels at a time and transposed in registers, so the
-  ;; ci rows of one tap fill up left to right, in cache. $table holds, per position,
-  ;; its window's top row, left column and the byte address of x there (12 bytes;
-  ;; written here for [first, last)). Needs ci and P multiples of 4; $zero points at
-  ;; ci floats of 0. Positions [first, last) only (multiples of 4).
-  (func (export "im2colT") (param $xs i32) (param $colsT i32) (param $zero i32) (param $first i32) (param $last i32)
-    (param $table i32)
-    (local $p i32) (local $P i32) (local $ky i32) (local $kx i32) (local $c i32) (local $cBytes i32)
-    (local $rowBytes i32) (local $dst i32) (local $tapBytes i32) (local $e i32) (local $n i32)
-    (local $s0 i32) (local $s1 i32) (local $s2 i32) (local $s3 i32)
-    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
-    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
-    (local.set $P (i32.mul (global.get $batch) (i32.mul (global.get $oh) (global.get $ow))))
-    (local.set $rowBytes (i32.shl (local.get $P) (i32.const 2)))
-    (local.set $cBytes (i32.shl (global.get $ci) (i32.const 2)))
-    (local.set $p (local.get $first))
-    (block $t_done (loop $t_loop
-      (br_if $t_done (i32.ge_u (local.get $p) (local.get $last)))
-      (local.set $e (i32.add (local.get $table) (i32.mul (local.get $p) (i32.const 12))))
-      (local.set $n (call $image (local.get $p)))
-      (i32.store (local.get $e) (call $windowTop (local.get $p)))
-      (i32.store offset=4 (local.get $e) (call $windowLeft (local.get $p)))
-      (i32.store offset=8 (local.get $e) (i32.add (local.get $xs) (i32.mul (local.get $cBytes)
-        (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (global.get $height)) (i32.load (local.get $e))) (global.get $width))
-          (i32.load offset=4 (local.get $e))))))
-      (local.set $p (i32.add (local.get $p) (i32.const 1)))
-      (br $t_loop)))
-    (block $ky_done (loop $ky_loop
-      (br_if $ky_done (i32.ge_u (local.get $ky) (global.get $kh)))
-      (local.set $kx (i32.const 0))
-      (block $kx_done (loop $kx_loop
-        (br_if $kx_done (i32.ge_u (local.get $kx) (global.get $kw)))
-        (local.set $tapBytes (i32.mul (i32.add (i32.mul (local.get $ky) (global.get $width)) (local.get $kx)) (local.get $cBytes)))
-        (local.set $p (local.get $first))
-        (block $p_done (loop $p_loop
-          (br_if $p_done (i32.ge_u (local.get $p) (local.get $last)))
-          (local.set $e (i32.add (local.get $table) (i32.mul (local.get $p) (i32.const 12))))
-          (local.set $s0 (call $tapSource (local.get $e) (local.get $ky) (local.get $kx) (local.get $tapBytes) (local.get $zero)))
-          (local.set $s1 (call $tapSource (i32.add (local.get $e) (i32.const 12)) (local.get $ky) (local.get $kx) (local.get $tapBytes) (local.get $zero)))
-          (local.set $s2 (call $tapSource (i32.add (local.get $e) (i32.const 24)) (local.get $ky) (local.get $kx) (local.get $tapBytes) (local.get $zero)))
-          (local.set $s3 (call $tapSource (i32.add (local.get $e) (i32.const 36)) (local.get $ky) (local.get $kx) (local.get $tapBytes) (local.get $zero)))
-          ;; row (ky, kx, 0) of colsT, column p
-          (local.set $dst (i32.add (local.get $colsT) (i32.shl (i32.add
-            (i32.mul (i32.mul (i32.add (i32.mul (local.get $ky) (global.get $kw)) (local.get $kx)) (global.get $ci)) (local.get $P))
-            (local.get $p)) (i32.const 2))))
-          (local.set $c (i32.const 0))
-          (block $c_done (loop $c_loop
-            (br_if $c_done (i32.ge_u (local.get $c) (local.get $cBytes)))
-            (local.set $v0 (v128.load (i32.add (local.get $s0) (local.get $c))))
-            (local.set $v1 (v128.load (i32.add (local.get $s1) (local.get $c))))
-            (local.set $v2 (v128.load (i32.add (local.get $s2) (local.get $c))))
-            (local.set $v3 (v128.load (i32.add (local.get $s3) (local.get $c))))
-            (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v0) (local.get $v1)))
-            (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v0) (local.get $v1)))
-            (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v2) (local.get $v3)))
-            (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v2) (local.get $v3)))
-            (v128.store (local.get $dst)
-              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
-            (v128.store (i32.add (local.get $dst) (local.get $rowBytes))
-              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
-            (v128.store (i32.add (local.get $dst) (i32.shl (local.get $rowBytes) (i32.const 1)))
-              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
-            (v128.store (i32.add (local.get $dst) (i32.mul (local.get $rowBytes) (i32.const 3)))
-              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
-            (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $rowBytes) (i32.const 2))))
-            (local.set $c (i32.add (local.get $c) (i32.const 16)))
-            (br $c_loop)))
-          (local.set $p (i32.add (local.get $p) (i32.const 4)))
-          (br $p_loop)))
-        (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
-        (br $kx_loop)))
-      (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
-      (br $ky_loop))))
-
-  ;; The byte address of a position's pixel at tap (ky, kx) from its table entry, or $zero in the padding.
-  (func $tapSource (param $e i32) (param $ky i32) (param $kx i32) (param $tapBytes i32) (param $zero i32) (result i32)
-    (if (result i32) (i32.and
-        (i32.lt_u (i32.add (i32.load (local.get $e)) (local.get $ky)) (global.get $height))
-        (i32.lt_u (i32.add (i32.load offset=4 (local.get $e)) (local.get $kx)) (global.get $width)))
-      (then (i32.add (i32.load offset=8 (local.get $e)) (local.get $tapBytes)))
-      (else (local.get $zero))))
-
   ;; The filter gradient of a thin input (the first layer: kh·kw·ci taps, few), with
   ;; no patch matrix: dw[tap, co] = Σ_p x[pixel of p at tap] · dy[p, co], the sum in
   ;; position order p = 0, 1, … (taps in the padding add nothing). dw is [taps, CO].
@@ -357,21 +271,4 @@
         (local.set $j (i32.add (local.get $j) (i32.const 32)))
         (br $j_loop)))
       (local.set $tap (i32.add (local.get $tap) (i32.const 1)))
-      (br $tap_loop))))
-
-  ;; Output position q = (n, y, x): its image n, and the input row and column of its window's top left.
-  (func $image (param $q i32) (result i32)
-    (i32.div_u (local.get $q) (i32.mul (global.get $oh) (global.get $ow))))
-  (func $windowTop (param $q i32) (result i32)
-    (i32.sub (i32.mul (i32.div_u (i32.rem_u (local.get $q) (i32.mul (global.get $oh) (global.get $ow))) (global.get $ow))
-      (global.get $sh)) (global.get $top)))
-  (func $windowLeft (param $q i32) (result i32)
-    (i32.sub (i32.mul (i32.rem_u (local.get $q) (global.get $ow)) (global.get $sw)) (global.get $left)))
-
-  ;; Byte address of x[n, iy, ix, 0], or $zero when (iy, ix) is outside the image.
-  (func $pixel (param $xs i32) (param $zero i32) (param $n i32) (param $iy i32) (param $ix i32) (result i32)
-    (if (result i32) (i32.and (i32.lt_u (local.get $iy) (global.get $height)) (i32.lt_u (local.get $ix) (global.get $width)))
-      (then (i32.add (local.get $xs) (i32.shl (i32.mul
-        (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (global.get $height)) (local.get $iy)) (global.get $width)) (local.get $ix))
-        (global.get $ci)) (i32.const 2))))
-      (else (local.get $zero)))))
+      (br $tap_loop)))))
