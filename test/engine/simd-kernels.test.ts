@@ -166,10 +166,12 @@ describe('SIMD helper threads', () => {
       const m = tf.tensor2d(seeded([1031, 1029], 51), [1031, 1029]);
       out.push(tf.transpose(m), tf.add(m, tf.transpose(tf.transpose(m))), tf.leakyRelu(m, 0.2));
       out.push(tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(v, 0.2), m)))(m));
-      // Products split by column panels, by rows, and tall (row chunks per thread); weights packed once.
+      // Products split by column panels, by rows, tall (row chunks per thread) and row block by row block
+      // (a weight gradient: K is the batch); weights packed once.
       const v = tf.variable(tf.tensor2d(seeded([1100, 1000], 55), [1100, 1000]), true, 'split-test-weights');
       out.push(tf.matMul(tf.tensor2d(seeded([64, 1100], 56), [64, 1100]), v), tf.matMul(tf.tensor2d(seeded([64, 1000], 57), [64, 1000]), v, false, true));
       out.push(tf.matMul(m, tf.tensor2d(seeded([1029, 36], 58), [1029, 36])), tf.matMul(m, m, true, false));
+      out.push(tf.matMul(tf.tensor2d(seeded([64, 3000], 59), [64, 3000]), tf.tensor2d(seeded([64, 1000], 60), [64, 1000]), true, false));
       v.dispose();
       // The captcha critic's conv2 at batch 64: forward and dW from the packed patch matrix, dx by GEMM and col2im.
       const x = tf.tensor4d(seeded([64, 10, 10, 64], 52), [64, 10, 10, 64]);

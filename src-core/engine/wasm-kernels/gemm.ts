@@ -25,6 +25,8 @@ export type RightOperand = { at: number; transposed: boolean } | { packed: numbe
 
 /** Rows of A packed at once: 256 Ki floats (1 MB, half a core's L2), so that every panel of B passes over A in cache; a taller A goes in chunks of rows. */
 const PACKED_FLOATS = 1 << 18;
+/** Packed B up to this many floats (256 KB) is multiplied row block by row block (gemmByRows). */
+const BY_ROWS_FLOATS = 1 << 16;
 /** Chunks of a tall A one thread takes in one round. */
 const CHUNKS_PER_JOB = 16;
 /** A part is worth a helper's wake-up (≈ 50 µs) from about 4 MFLOP. */
@@ -65,6 +67,18 @@ export function gemm(backend: WasmBackend, a: LeftOperand, b: RightOperand, c: n
       binaries, name: 'gemm',
       args: [pa, bAt, ...bStrides, c + 4 * from * n, 4 * n, k, rows, n, m0, m1, n0, n1, scratchAt(index), pb],
     });
+    if (oneChunk && packedSize(k, n) <= BY_ROWS_FLOATS) {
+      // A small B (a weight gradient's: K is the batch): row blocks outermost, so C — the
+      // large operand then — is written row after row, while all of packed B stays in cache.
+      const blocks = Math.ceil(m / 4) * 4;
+      const pa = temporary(blocks * k);
+      if (!pb) pb = packRight(backend, bAt, true, k, n, temporary(packedSize(k, n)));
+      parallel(backend, blocks, 4, Math.ceil(MIN_PART_PACK / k), (first, last) => [a(pa, 0, m, first, last)]);
+      parallel(backend, blocks, 4, Math.ceil(MIN_PART_FLOPS / (2 * n * k)), (m0, m1, i) => [{
+        binaries, name: 'gemmByRows', args: [pa, pb, c, 4 * n, k, m, n, m0, m1, scratchAt(i)],
+      }]);
+      return;
+    }
     if (oneChunk) {
       const blocks = Math.ceil(m / 4) * 4;
       const pa = temporary(blocks * k);
@@ -107,7 +121,7 @@ export function packRight(backend: WasmBackend, at: number, transposed: boolean,
       { binaries, name: 'packPanels', args: [at, 4, 4 * k, dst, k, n, n0, n1] },
     ]);
   } else {
-    parallel(backend, k, 1, Math.ceil(MIN_PART_PACK / n), (k0, k1) => [
+    parallel(backend, k, 2, Math.ceil(MIN_PART_PACK / n), (k0, k1) => [
       { binaries, name: 'packB', args: [at, 4 * n, dst, k, n, k0, k1] },
     ]);
   }

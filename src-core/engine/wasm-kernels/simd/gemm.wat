@@ -152,35 +152,52 @@
         (br $blocks))))
 
   ;; Packs rows [k0, k1) of B stored [K, N] (rows $ldb bytes apart) into all its
-  ;; panels at once (panel j at $dst + j·K·32; columns ≥ N zeros): each row of B is
-  ;; read once, in order — a panel at a time would read 32 bytes a row, rows a power
-  ;; of two apart, which thrashes the caches and the TLB when B is a large weight matrix.
+  ;; panels at once (panel j at $dst + j·K·32; columns ≥ N zeros), reading B in order —
+  ;; a panel at a time would read 32 bytes a row, rows a power of two apart, which
+  ;; thrashes the caches and the TLB when B is a large weight matrix. Sixteen panels at
+  ;; a time (512 bytes of each row), two rows at a time (a whole cache line a panel), so
+  ;; that the writes go to sixteen pages, not to one for each of the N/8 panels.
   (func (export "packB") (param $b i32) (param $ldb i32) (param $dst i32) (param $k i32) (param $cols i32)
     (param $k0 i32) (param $k1 i32)
-    (local $kk i32) (local $j i32) (local $src i32) (local $d i32) (local $full i32) (local $panel i32)
+    (local $kk i32) (local $j i32) (local $g i32) (local $gEnd i32) (local $src i32) (local $d i32) (local $full i32)
+    (local $panel i32) (local $two i32)
     (local.set $full (i32.shr_u (local.get $cols) (i32.const 3)))
     (local.set $panel (i32.shl (local.get $k) (i32.const 5)))
-    (local.set $kk (local.get $k0))
-    (block $done
-      (loop $rows
-        (br_if $done (i32.ge_u (local.get $kk) (local.get $k1)))
-        (local.set $src (i32.add (local.get $b) (i32.mul (local.get $kk) (local.get $ldb))))
-        (local.set $d (i32.add (local.get $dst) (i32.shl (local.get $kk) (i32.const 5))))
-        (local.set $j (i32.const 0))
-        (block $panels_done
-          (loop $panels
-            (br_if $panels_done (i32.ge_u (local.get $j) (local.get $full)))
-            (v128.store (local.get $d) (v128.load (local.get $src)))
-            (v128.store offset=16 (local.get $d) (v128.load offset=16 (local.get $src)))
-            (local.set $src (i32.add (local.get $src) (i32.const 32)))
-            (local.set $d (i32.add (local.get $d) (local.get $panel)))
-            (local.set $j (i32.add (local.get $j) (i32.const 1)))
-            (br $panels)))
-        (if (i32.and (local.get $cols) (i32.const 7))
-          (then (call $packEdge (local.get $src) (i32.const 4) (i32.const 0) (local.get $d) (i32.const 8)
-            (i32.and (local.get $cols) (i32.const 7)) (i32.const 0) (i32.const 1))))
-        (local.set $kk (i32.add (local.get $kk) (i32.const 1)))
-        (br $rows))))
+    (block $groups_done
+      (loop $groups
+        (br_if $groups_done (i32.ge_u (local.get $g) (local.get $full)))
+        (local.set $gEnd (select (i32.add (local.get $g) (i32.const 16)) (local.get $full)
+          (i32.lt_u (i32.add (local.get $g) (i32.const 16)) (local.get $full))))
+        (local.set $kk (local.get $k0))
+        (block $rows_done
+          (loop $rows
+            (br_if $rows_done (i32.ge_u (local.get $kk) (local.get $k1)))
+            (local.set $src (i32.add (i32.add (local.get $b) (i32.mul (local.get $kk) (local.get $ldb))) (i32.shl (local.get $g) (i32.const 5))))
+            (local.set $d (i32.add (i32.add (local.get $dst) (i32.shl (local.get $kk) (i32.const 5))) (i32.mul (local.get $g) (local.get $panel))))
+            (local.set $two (i32.lt_u (i32.add (local.get $kk) (i32.const 1)) (local.get $k1)))
+            (local.set $j (local.get $g))
+            (block $panels_done
+              (loop $panels
+                (br_if $panels_done (i32.ge_u (local.get $j) (local.get $gEnd)))
+                (v128.store (local.get $d) (v128.load (local.get $src)))
+                (v128.store offset=16 (local.get $d) (v128.load offset=16 (local.get $src)))
+                (if (local.get $two) (then
+                  (v128.store offset=32 (local.get $d) (v128.load (i32.add (local.get $src) (local.get $ldb))))
+                  (v128.store offset=48 (local.get $d) (v128.load offset=16 (i32.add (local.get $src) (local.get $ldb))))))
+                (local.set $src (i32.add (local.get $src) (i32.const 32)))
+                (local.set $d (i32.add (local.get $d) (local.get $panel)))
+                (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                (br $panels)))
+            (local.set $kk (i32.add (i32.add (local.get $kk) (i32.const 1)) (local.get $two)))
+            (br $rows)))
+        (local.set $g (local.get $gEnd))
+        (br $groups)))
+    ;; the last, partial panel (N not a multiple of 8)
+    (if (i32.and (local.get $cols) (i32.const 7))
+      (then (call $packEdge (i32.add (i32.add (local.get $b) (i32.mul (local.get $k0) (local.get $ldb))) (i32.shl (local.get $full) (i32.const 5)))
+        (i32.const 4) (local.get $ldb)
+        (i32.add (i32.add (local.get $dst) (i32.shl (local.get $k0) (i32.const 5))) (i32.mul (local.get $full) (local.get $panel)))
+        (i32.const 8) (i32.and (local.get $cols) (i32.const 7)) (i32.const 0) (i32.sub (local.get $k1) (local.get $k0))))))
 
   ;; Packs the panels of columns [n0, n1) (n0 a multiple of 8) of B[k, n] at
   ;; $b + k·$rs + n·$cs, as gemm would one at a time, into panel layout at $dst.
@@ -237,6 +254,39 @@
             (br $blocks)))
         (local.set $n (i32.add (local.get $n) (i32.const 8)))
         (br $panels))))
+
+  ;; gemm with the loops the other way round, for B packed whole ($packedB) and a short
+  ;; K: rows [m0, m1) of C a block of four at a time, each across all its columns, so C
+  ;; is written a whole row after another (a weight gradient's 13 MB of C dominates when
+  ;; K is the batch) while all of packed B stays in cache.
+  (func (export "gemmByRows") (param $pa i32) (param $packedB i32) (param $c i32) (param $ldc i32)
+    (param $k i32) (param $rows i32) (param $cols i32) (param $m0 i32) (param $m1 i32) (param $scratch i32)
+    (local $n i32) (local $m i32) (local $width i32) (local $height i32) (local $pc i32) (local $block i32)
+    (local.set $m (local.get $m0))
+    (block $rows_done
+      (loop $blocks
+        (br_if $rows_done (i32.ge_u (local.get $m) (local.get $m1)))
+        (local.set $height (i32.sub (local.get $rows) (local.get $m)))
+        (local.set $block (i32.add (local.get $pa) (i32.shl (i32.mul (local.get $m) (local.get $k)) (i32.const 2))))
+        (local.set $n (i32.const 0))
+        (block $panels_done
+          (loop $panels
+            (br_if $panels_done (i32.ge_u (local.get $n) (local.get $cols)))
+            (local.set $width (select (i32.sub (local.get $cols) (local.get $n)) (i32.const 8)
+              (i32.lt_u (i32.sub (local.get $cols) (local.get $n)) (i32.const 8))))
+            (local.set $pc (i32.add (i32.add (local.get $c) (i32.mul (local.get $m) (local.get $ldc))) (i32.shl (local.get $n) (i32.const 2))))
+            (if (i32.and (i32.ge_u (local.get $height) (i32.const 4)) (i32.eq (local.get $width) (i32.const 8)))
+              (then (call $tile (local.get $block) (i32.add (local.get $packedB) (i32.shl (i32.mul (local.get $n) (local.get $k)) (i32.const 2)))
+                (local.get $pc) (local.get $ldc) (local.get $k)))
+              (else
+                (call $tile (local.get $block) (i32.add (local.get $packedB) (i32.shl (i32.mul (local.get $n) (local.get $k)) (i32.const 2)))
+                  (local.get $scratch) (i32.const 32) (local.get $k))
+                (call $unpackEdge (local.get $scratch) (local.get $pc) (local.get $ldc)
+                  (select (local.get $height) (i32.const 4) (i32.lt_u (local.get $height) (i32.const 4))) (local.get $width))))
+            (local.set $n (i32.add (local.get $n) (i32.const 8)))
+            (br $panels)))
+        (local.set $m (i32.add (local.get $m) (i32.const 4)))
+        (br $blocks))))
 
   ;; Packs the panel of columns n … n + $width − 1 of B (as gemm takes it) at $dst.
   (func $packPanel (param $b i32) (param $rs i32) (param $cs i32) (param $dst i32) (param $k i32) (param $n i32) (param $width i32)
