@@ -39,8 +39,9 @@ const MIN_PART_PACK = 1 << 18;
  * A is shared by the threads, and so is B's when B is packed whole (a cached weight
  * matrix, or any B stored [k, n]: packed reading its rows in order); a transposed B
  * is packed a panel at a time by the thread that uses it. Split by column panels
- * (8 columns) when there are enough of them, otherwise by blocks of 4 rows; every
- * element of C is the same k-sum whatever the split: the same bits on any thread count.
+ * (8 columns) when there are enough of them, otherwise by blocks of 4 rows (and so
+ * are a small B's products and a tall A's, below); every element of C is the same
+ * k-sum whatever the split: the same bits on any thread count.
  */
 export function gemm(backend: WasmBackend, a: LeftOperand, b: RightOperand, c: number, m: number, n: number, k: number): void {
   if (m < 1 || n < 1 || k < 1) throw new Error(`gemm: empty product ${m}×${k}·${k}×${n}`);
@@ -67,24 +68,22 @@ export function gemm(backend: WasmBackend, a: LeftOperand, b: RightOperand, c: n
       binaries, name: 'gemm',
       args: [pa, bAt, ...bStrides, c + 4 * from * n, 4 * n, k, rows, n, m0, m1, n0, n1, scratchAt(index), pb],
     });
-    if (oneChunk && packedSize(k, n) <= BY_ROWS_FLOATS) {
-      // A small B (a weight gradient's: K is the batch): row blocks outermost, so C — the
-      // large operand then — is written row after row, while all of packed B stays in cache.
-      const blocks = Math.ceil(m / 4) * 4;
-      const pa = temporary(blocks * k);
-      if (!pb) pb = packRight(backend, bAt, true, k, n, temporary(packedSize(k, n)));
-      parallel(backend, blocks, 4, Math.ceil(MIN_PART_PACK / k), (first, last) => [a(pa, 0, m, first, last)]);
-      parallel(backend, blocks, 4, Math.ceil(MIN_PART_FLOPS / (2 * n * k)), (m0, m1, i) => [{
-        binaries, name: 'gemmByRows', args: [pa, pb, c, 4 * n, k, m, n, m0, m1, scratchAt(i)],
-      }]);
-      return;
-    }
     if (oneChunk) {
       const blocks = Math.ceil(m / 4) * 4;
       const pa = temporary(blocks * k);
       parallel(backend, blocks, 4, Math.ceil(MIN_PART_PACK / k), (first, last) => [a(pa, 0, m, first, last)]);
-      if (n >= 64) parallel(backend, n, 8, Math.ceil(MIN_PART_FLOPS / (2 * m * k)), (n0, n1, i) => [product(pa, 0, m, 0, blocks, n0, n1, i)]);
-      else parallel(backend, blocks, 4, Math.ceil(MIN_PART_FLOPS / (2 * n * k)), (m0, m1, i) => [product(pa, 0, m, m0, m1, 0, n, i)]);
+      if (packedSize(k, n) <= BY_ROWS_FLOATS) {
+        // A small B (a weight gradient's: K is the batch): row blocks outermost, so C — the
+        // large operand then — is written row after row, while all of packed B stays in cache.
+        if (!pb) pb = packRight(backend, bAt, true, k, n, temporary(packedSize(k, n)));
+        parallel(backend, blocks, 4, Math.ceil(MIN_PART_FLOPS / (2 * n * k)), (m0, m1, i) => [{
+          binaries, name: 'gemmByRows', args: [pa, pb, c, 4 * n, k, m, n, m0, m1, scratchAt(i)],
+        }]);
+      } else if (n >= 64) {
+        parallel(backend, n, 8, Math.ceil(MIN_PART_FLOPS / (2 * m * k)), (n0, n1, i) => [product(pa, 0, m, 0, blocks, n0, n1, i)]);
+      } else {
+        parallel(backend, blocks, 4, Math.ceil(MIN_PART_FLOPS / (2 * n * k)), (m0, m1, i) => [product(pa, 0, m, m0, m1, 0, n, i)]);
+      }
       return;
     }
     // A tall A: each thread takes a range of rows, packs it a cache-sized chunk at a
