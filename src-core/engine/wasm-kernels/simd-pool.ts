@@ -7,10 +7,10 @@ import * as layout from './simd/layout.wasm.ts';
 import * as optimizerUpdates from './simd/optimizer-updates.wasm.ts';
 
 /**
- * Helper threads for the hand-written SIMD kernels. XNNPACK runs the GEMMs on all
- * of the wasm backend's threads, but every other kernel runs on the calling thread
- * while the others wait; the SIMD passes (optimiser updates, transposes, im2col,
- * col2im, element-wise) are bound by one core's memory bandwidth. Each helper is a
+ * Helper threads for the hand-written SIMD kernels (the GEMM, optimiser updates,
+ * transposes, col2im, element-wise passes). tfjs's own kernels run on the calling
+ * thread while the backend's pthreads wait, except XNNPACK's, which keep their own
+ * pool; these take their parts on helpers of their own. Each helper is a
  * worker thread with its own instance of the same modules on the same shared wasm
  * memory; a kernel's range is split, the helpers take their parts through a small
  * shared control block (Atomics.wait / notify, no messages), and the calling thread
@@ -76,7 +76,7 @@ class Helper {
     for (const call of calls) {
       const nameIndex = this.names.indexOf(call.name);
       if (nameIndex < 0) throw new Error(`SIMD helper threads do not know "${call.name}" (add it to HELPER_EXPORTS)`);
-      if (k + 3 + call.args.length > MAX_ARGS) throw new Error(`a SIMD helper job has room for ${MAX_ARGS} numbers of calls`);
+      if (k + 3 + call.args.length > MAX_ARGS) throw new Error(`a SIMD helper job has room for ${MAX_ARGS} numbers (its calls and their arguments)`);
       this.args.set([MODULES.indexOf(call.binaries), nameIndex, call.args.length, ...call.args], k);
       k += 3 + call.args.length;
     }
