@@ -3,6 +3,7 @@ import { tf } from './tf.ts';
 import { registerWasmTrainingKernels } from './wasm-kernels/index.ts';
 import { registerMissingGradients } from './gradients.ts';
 import { initThreadedWasm, wantedThreads } from './wasm-threads.ts';
+import { relaxedSimd } from './wasm-kernels/simd-module.ts';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -12,7 +13,7 @@ export type BackendName = Exclude<BackendChoice, 'auto'>;
 export interface BackendInfo {
   name: BackendName;
   version: string;
-  /** e.g. "simd, 1 thread" for wasm; "cuda" or "cpu" for tensorflow. */
+  /** e.g. "simd, 2 threads, fused multiply-add" for wasm; "cuda" or "cpu" for tensorflow. */
   detail: string;
   /** One line per rung of the ladder that failed, with its reason. */
   warnings: string[];
@@ -48,18 +49,20 @@ let threadWarning: string | null = null;
 
 async function tryWasm(): Promise<string> {
   registerWasmTrainingKernels();
+  // Fused multiply-adds round once where mul + add rounds twice: a run's numbers depend on it.
+  const fma = relaxedSimd() ? ', fused multiply-add' : '';
   const threads = wantedThreads();
   if (threads > 1) {
     try {
       const n = await initThreadedWasm(threads);
-      return `simd, ${n} thread${n > 1 ? 's' : ''}`;
+      return `simd, ${n} thread${n > 1 ? 's' : ''}${fma}`;
     } catch (err) {
       threadWarning = `wasm threads unavailable (${err instanceof Error ? err.message : String(err)}); running on 1 thread`;
     }
   }
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not initialise');
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-  return `${simd ? 'simd' : 'no simd'}, 1 thread`;
+  return `${simd ? 'simd' : 'no simd'}, 1 thread${fma}`;
 }
 
 async function tryCpu(): Promise<string> {
@@ -75,7 +78,7 @@ const RUNGS: Record<BackendName, { init: () => Promise<string>; pkg: string }> =
 
 /**
  * The backend ladder: tfjs-node-gpu when it loads, else wasm (SIMD), else cpu.
- * `cpu` is never chosen by `auto` ahead of wasm: it is ~40× slower. A forced choice
+ * `cpu` is never chosen by `auto` ahead of wasm: it is hundreds of times slower. A forced choice
  * that fails falls back down the ladder with a warning rather than stopping.
  */
 export async function initBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
