@@ -3,7 +3,7 @@ import { withTensors } from '../kernel-util.ts';
 import { convGeometry, imagesPerChunk, type ConvAttrs } from './conv-geometry.ts';
 import { thinFilterGrad } from './layout.ts';
 import { gemm } from './gemm.ts';
-import { patchesFit, patchesT, zeros } from './patches.ts';
+import { patchesFit, patchesT } from './patches.ts';
 import { heapOffset, type WasmBackend } from './simd-module.ts';
 
 /**
@@ -33,28 +33,23 @@ function patchGradient(input: Tensor4D, grad: Tensor4D, info: tf.backend_util.Co
   const [batch, height, width, ci] = input.shape;
   const { filterHeight: kh, filterWidth: kw, outHeight, outWidth, outChannels } = info;
   const taps = kh * kw * ci;
-  const zero = zeros(backend, ci);
   const chunk = imagesPerChunk(batch, outHeight * outWidth * taps);
   let dw: Tensor | null = null;
-  try {
-    // Chunks of images (for large batches) add their partial dW in order: the same sums on any thread count.
-    for (let n = 0; n < batch; n += chunk) {
-      const images = Math.min(chunk, batch - n);
-      const partial = backend.makeOutput([kh, kw, ci, outChannels], 'float32');
-      const x = heapOffset(backend, input) + 4 * n * height * width * ci;
-      const dy = heapOffset(backend, grad) + 4 * n * outHeight * outWidth * outChannels;
-      gemm(backend, patchesT(backend, { ...info, batchSize: images }, x, heapOffset(backend, zero)),
-        { at: dy, transposed: false }, heapOffset(backend, partial), taps, outChannels, images * outHeight * outWidth);
-      const part = tf.engine().makeTensorFromTensorInfo(partial);
-      const sum: Tensor = dw ? tf.add(dw, part) : part;
-      if (dw) {
-        dw.dispose();
-        part.dispose();
-      }
-      dw = sum;
+  // Chunks of images (for large batches) add their partial dW in order: the same sums on any thread count.
+  for (let n = 0; n < batch; n += chunk) {
+    const images = Math.min(chunk, batch - n);
+    const partial = backend.makeOutput([kh, kw, ci, outChannels], 'float32');
+    const x = heapOffset(backend, input) + 4 * n * height * width * ci;
+    const dy = heapOffset(backend, grad) + 4 * n * outHeight * outWidth * outChannels;
+    gemm(backend, patchesT(backend, { ...info, batchSize: images }, x),
+      { at: dy, transposed: false }, heapOffset(backend, partial), taps, outChannels, images * outHeight * outWidth);
+    const part = tf.engine().makeTensorFromTensorInfo(partial);
+    const sum: Tensor = dw ? tf.add(dw, part) : part;
+    if (dw) {
+      dw.dispose();
+      part.dispose();
     }
-  } finally {
-    backend.disposeData(zero.dataId);
+    dw = sum;
   }
   return dw!;
 }

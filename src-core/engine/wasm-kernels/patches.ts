@@ -24,12 +24,12 @@ export function patches(backend: WasmBackend, info: tf.backend_util.Conv2DInfo, 
 }
 
 /** Rows are (tap, channel), k = positions: a filter gradient's left operand. */
-export function patchesT(backend: WasmBackend, info: tf.backend_util.Conv2DInfo, x: number, zero: number): LeftOperand {
+export function patchesT(backend: WasmBackend, info: tf.backend_util.Conv2DInfo, x: number): LeftOperand {
   const table = heapOffset(backend, pixelTable(backend, info));
   const taps = info.filterHeight * info.filterWidth;
   const positions = info.batchSize * info.outHeight * info.outWidth;
   return (dst, from, _rows, first, last) => ({
-    binaries, name: 'packPatchesT', args: [x, table, taps, info.inChannels, zero, dst, positions, from, first, last],
+    binaries, name: 'packPatchesT', args: [x, table, taps, info.inChannels, dst, positions, from, first, last],
   });
 }
 

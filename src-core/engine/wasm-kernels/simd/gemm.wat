@@ -48,7 +48,7 @@
               (block $k_done
                 (loop $ks
                   (br_if $k_done (i32.ge_u (local.get $kk) (local.get $k4)))
-                  (call $transpose4Strided (i32.add (local.get $src) (i32.shl (local.get $kk) (i32.const 2))) (local.get $rs)
+                  (call $transpose4 (i32.add (local.get $src) (i32.shl (local.get $kk) (i32.const 2))) (local.get $rs)
                     (i32.add (local.get $d) (i32.shl (local.get $kk) (i32.const 4))) (i32.const 16))
                   (local.set $kk (i32.add (local.get $kk) (i32.const 4)))
                   (br $ks)))
@@ -60,10 +60,11 @@
   ;; A convolution's patch matrix (NHWC), packed without being written out:
   ;; A[p, (t, c)] = x[position p's pixel under tap t, channel c], zero in the padding.
   ;; $table[p·T + t] is that pixel's byte offset from $x (−1 in the padding), for the
-  ;; T = $taps filter taps; $ci (channels) a multiple of 4, K = T·$ci; $zero: $ci zeros.
+  ;; T = $taps filter taps; $ci (channels) a multiple of 4, K = T·$ci.
 
   ;; For the forward pass (A as it is): rows [m0, m1) of A (positions; rows ≥ $rows are
-  ;; zeros) in blocks as packA's: per tap, four positions' channel vectors transposed.
+  ;; zeros) in blocks as packA's: per tap, four positions' channel vectors transposed
+  ;; ($zero: $ci zeros, read for the padding).
   (func (export "packPatches") (param $x i32) (param $table i32) (param $taps i32) (param $ci i32) (param $zero i32)
     (param $dst i32) (param $rows i32) (param $m0 i32) (param $m1 i32)
     (local $m i32) (local $t i32) (local $c i32) (local $d i32) (local $cBytes i32)
@@ -85,7 +86,8 @@
             (local.set $s2 (call $pixel (local.get $x) (local.get $table) (local.get $taps) (local.get $zero) (local.get $rows) (i32.add (local.get $m) (i32.const 2)) (local.get $t)))
             (local.set $s3 (call $pixel (local.get $x) (local.get $table) (local.get $taps) (local.get $zero) (local.get $rows) (i32.add (local.get $m) (i32.const 3)) (local.get $t)))
             (local.set $c (i32.const 0))
-            ;; $transpose4 written out: this loop packs every float of the patch matrix
+            ;; a 4×4 transpose as in $transpose4, written out (four rows at four addresses): this
+            ;; loop packs every float of the patch matrix
             (block $c_done
               (loop $channels
                 (br_if $c_done (i32.ge_u (local.get $c) (local.get $cBytes)))
@@ -122,7 +124,7 @@
 
   ;; For the filter gradient (Aᵀ: rows are (tap, channel), K = $positions): rows
   ;; [m0, m1) from row $base on, four channels of one tap a block — one vector a position.
-  (func (export "packPatchesT") (param $x i32) (param $table i32) (param $taps i32) (param $ci i32) (param $zero i32)
+  (func (export "packPatchesT") (param $x i32) (param $table i32) (param $taps i32) (param $ci i32)
     (param $dst i32) (param $positions i32) (param $base i32) (param $m0 i32) (param $m1 i32)
     (local $m i32) (local $t i32) (local $c i32) (local $p i32) (local $d i32) (local $e i32) (local $tBytes i32)
     (local $pBytes i32)
@@ -311,9 +313,9 @@
             (block $k_done
               (loop $ks
                 (br_if $k_done (i32.ge_u (local.get $kk) (local.get $k4)))
-                (call $transpose4Strided (i32.add (local.get $src) (i32.shl (local.get $kk) (i32.const 2))) (local.get $cs)
+                (call $transpose4 (i32.add (local.get $src) (i32.shl (local.get $kk) (i32.const 2))) (local.get $cs)
                   (i32.add (local.get $dst) (i32.shl (local.get $kk) (i32.const 5))) (i32.const 32))
-                (call $transpose4Strided (i32.add (i32.add (local.get $src) (i32.shl (local.get $cs) (i32.const 2))) (i32.shl (local.get $kk) (i32.const 2)))
+                (call $transpose4 (i32.add (i32.add (local.get $src) (i32.shl (local.get $cs) (i32.const 2))) (i32.shl (local.get $kk) (i32.const 2)))
                   (local.get $cs) (i32.add (i32.add (local.get $dst) (i32.const 16)) (i32.shl (local.get $kk) (i32.const 5))) (i32.const 32))
                 (local.set $kk (i32.add (local.get $kk) (i32.const 4)))
                 (br $ks)))
@@ -358,15 +360,15 @@
     (v128.store (local.get $pc) (local.get $c30))
     (v128.store offset=16 (local.get $pc) (local.get $c31)))
 
-  ;; Four 16-byte rows at $s0 … $s3 stored transposed at $d, $d + $ds, … (two rounds of
-  ;; shuffles, as in layout.wat).
-  (func $transpose4 (param $s0 i32) (param $s1 i32) (param $s2 i32) (param $s3 i32) (param $d i32) (param $ds i32)
+  ;; Four 16-byte rows $ss bytes apart from $s stored transposed at $d, $d + $ds, … (two
+  ;; rounds of shuffles, as in layout.wat).
+  (func $transpose4 (param $s i32) (param $ss i32) (param $d i32) (param $ds i32)
     (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
     (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
-    (local.set $v0 (v128.load (local.get $s0)))
-    (local.set $v1 (v128.load (local.get $s1)))
-    (local.set $v2 (v128.load (local.get $s2)))
-    (local.set $v3 (v128.load (local.get $s3)))
+    (local.set $v0 (v128.load (local.get $s)))
+    (local.set $v1 (v128.load (i32.add (local.get $s) (local.get $ss))))
+    (local.set $v2 (v128.load (i32.add (local.get $s) (i32.shl (local.get $ss) (i32.const 1)))))
+    (local.set $v3 (v128.load (i32.add (local.get $s) (i32.mul (local.get $ss) (i32.const 3)))))
     ;; [a0 b0 a1 b1] [a2 b2 a3 b3] [c0 d0 c1 d1] [c2 d2 c3 d3]
     (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v0) (local.get $v1)))
     (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v0) (local.get $v1)))
@@ -381,12 +383,6 @@
       (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
     (v128.store (i32.add (local.get $d) (i32.mul (local.get $ds) (i32.const 3)))
       (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3))))
-
-  ;; $transpose4 of four rows $ss bytes apart.
-  (func $transpose4Strided (param $s i32) (param $ss i32) (param $d i32) (param $ds i32)
-    (call $transpose4 (local.get $s) (i32.add (local.get $s) (local.get $ss))
-      (i32.add (local.get $s) (i32.shl (local.get $ss) (i32.const 1))) (i32.add (local.get $s) (i32.mul (local.get $ss) (i32.const 3)))
-      (local.get $d) (local.get $ds)))
 
   ;; Packs k in [k0, k1) of $width lines (rows of A, columns of B) one float at a time:
   ;; line j, step k from $src + j·$js + k·$ks to $dst + (k·$width + j)·4, zeros for
