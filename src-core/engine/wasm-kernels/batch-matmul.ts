@@ -2,7 +2,7 @@ import { tf, type Tensor } from '../tf.ts';
 import { withTensors } from '../kernel-util.ts';
 import { heapOffset, type WasmBackend } from './simd-module.ts';
 import { gemm, matrix } from './gemm.ts';
-import { isCachedWeight, packedWeights } from './packed-weights.ts';
+import { rightOperand } from './packed-weights.ts';
 
 /**
  * A single product (every dense layer's, and the convolutions' that go through
@@ -24,9 +24,7 @@ export function batchMatMulConfig(original: tf.KernelConfig): tf.KernelConfig {
     const batch = Math.max(size(a) / (a.shape.at(-1)! * a.shape.at(-2)!), size(b) / (b.shape.at(-1)! * b.shape.at(-2)!));
     const backend = args.backend as unknown as WasmBackend;
     if (batch === 1 && rows * cols * depth > 0 && a.dtype === 'float32' && b.dtype === 'float32') {
-      const right = isCachedWeight(b)
-        ? packedWeights(backend, b, transposeB, depth, cols)
-        : { at: heapOffset(backend, b), transposed: transposeB };
+      const right = rightOperand(backend, b, transposeB, depth, cols);
       const leading = (a.shape.length >= b.shape.length ? a.shape : b.shape).slice(0, -2);
       const c = backend.makeOutput([...leading, rows, cols], 'float32');
       gemm(backend, matrix(heapOffset(backend, a), transposeA, rows, depth), right, heapOffset(backend, c), rows, cols, depth);

@@ -2,15 +2,16 @@ import type { tf } from '../tf.ts';
 import { convGeometry, type ConvAttrs } from './conv-geometry.ts';
 import { gemm } from './gemm.ts';
 import { patches, patchesFit, zeros } from './patches.ts';
-import { isCachedWeight, packedWeights } from './packed-weights.ts';
+import { rightOperand } from './packed-weights.ts';
 import { heapOffset, type WasmBackend } from './simd-module.ts';
 
 /**
  * A NHWC convolution as one GEMM of its patch matrix with the filter,
  * out[p, co] = Σ_(ky, kx, ci) patches[p, (ky, kx, ci)] · W[ky, kx, ci, co], on
  * simd/gemm.wat (fused multiply-adds, every thread), the patches packed straight
- * from x, the filter once per weight version. Inputs it does not fit (channels not a multiple of 4 — the first layer —,
- * dilations, NCHW, other dtypes) take the backend's own kernel (XNNPACK).
+ * from x, the filter once per weight version. Inputs it does not fit (channels not
+ * a multiple of 4 — the first layer —, dilations, NCHW, other dtypes) take the
+ * backend's own kernel (XNNPACK).
  */
 export function conv2dConfig(original: tf.KernelConfig): tf.KernelConfig {
   const kernelFunc = (args: { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap; backend: WasmBackend }) => {
@@ -24,9 +25,7 @@ export function conv2dConfig(original: tf.KernelConfig): tf.KernelConfig {
     if (!patchesFit(info)) return original.kernelFunc(args as never);
     const { backend } = args;
     const taps = info.filterHeight * info.filterWidth * info.inChannels;
-    const weights = isCachedWeight(filter)
-      ? packedWeights(backend, filter, false, taps, info.outChannels)
-      : { at: heapOffset(backend, filter), transposed: false };
+    const weights = rightOperand(backend, filter, false, taps, info.outChannels);
     const out = backend.makeOutput(info.outShape, 'float32');
     const zero = zeros(backend, info.inChannels);
     try {

@@ -18,10 +18,18 @@ const MAX_CACHED = 16;
 const MIN_CACHED_FLOATS = 65_536;
 
 /**
+ * B [k, n] (stored [n, k] when transposed) as a GEMM's right operand: packed once per
+ * weight version when it is a weight matrix worth caching, else read where it lies.
+ */
+export function rightOperand(backend: WasmBackend, b: tf.TensorInfo, transposed: boolean, k: number, n: number): RightOperand {
+  return isCachedWeight(b) ? packedWeights(backend, b, transposed, k, n) : { at: heapOffset(backend, b), transposed };
+}
+
+/**
  * Whether `b` is a weight matrix worth caching packed: a trainable variable's data
  * (activations and gradients are used once; caching them would evict the weights).
  */
-export function isCachedWeight(b: tf.TensorInfo): boolean {
+function isCachedWeight(b: tf.TensorInfo): boolean {
   if (b.shape.reduce((n, d) => n * d, 1) < MIN_CACHED_FLOATS) return false;
   const variables = tf.engine().state.registeredVariables;
   for (const name in variables) {
@@ -31,7 +39,7 @@ export function isCachedWeight(b: tf.TensorInfo): boolean {
 }
 
 /** B [k, n] (stored [n, k] when transposed), packed once per weight version. */
-export function packedWeights(backend: WasmBackend, b: tf.TensorInfo, transposed: boolean, k: number, n: number): RightOperand {
+function packedWeights(backend: WasmBackend, b: tf.TensorInfo, transposed: boolean, k: number, n: number): RightOperand {
   for (const [dataId, entries] of cache) {
     if (!backend.dataIdMap.has(dataId)) drop(dataId, entries, backend);
   }
