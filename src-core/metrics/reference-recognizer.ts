@@ -41,7 +41,7 @@ export async function recognizerForRun(home: string, db: Db | undefined, data: {
   const net = buildCaptchaRecognizer(new Rng(0), CAPTCHA_CLASSES);
   if (!existsSync(file)) {
     const config: RecognizerJobConfig = {
-      ...RECOGNIZER_DEFAULTS, preset: 'captcha-recognizer', section: '4.1', title: 'reference', steps: REFERENCE_STEPS, evalEvery: REFERENCE_STEPS,
+      ...RECOGNIZER_DEFAULTS, preset: 'captcha-recognizer', presetVersion: 1, section: '4.1', title: 'reference', steps: REFERENCE_STEPS, evalEvery: REFERENCE_STEPS,
       optimizer: { kind: 'adam', learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
       data: { source: 'synth-captchas', count: 2048, seed: 9001 },
     };

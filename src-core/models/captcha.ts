@@ -1,7 +1,8 @@
 import type { Rng } from '../util/rng.ts';
+import { tf, type Tensor2D } from '../engine/tf.ts';
 import {
-  ParamBuilder, batchNorm, concatLabels, conv, deconv, dense, flatten, lrelu, maxPool2, relu, reshapeTo, sequential,
-  sigmoid, tanh,
+  ParamBuilder, concatLabelPlanes, concatLabels, conv, deconv, dense, flatten, lrelu, maxPool2, normalization, relu,
+  reshapeTo, sequential, sigmoid, tanh, type BatchNormKind,
 } from './layers.ts';
 import type { Layer, Network } from './network.ts';
 
@@ -34,34 +35,84 @@ export function buildCaptchaRecognizer(rng: Rng, classes = CAPTCHA_CLASSES): Net
   return { ...net, penultimate: featureNet.apply };
 }
 
-export interface CaptchaDiscriminatorOptions {
+/**
+ * Where the one-hot labels join the discriminator (SPEC §7):
+ *  features:    the thesis's `dis_h1 = concat([dis_h1, label], 1)` — the flattened conv features (3200),
+ *               before fc 1024, so the label passes a non-linear layer with the image;
+ *  every-layer: DCGAN-tensorflow's conditional model — label planes on the input and on conv1's output,
+ *               the vector before fc 1024 and before the last fc (and likewise at every layer of G);
+ *  projection:  Miyato & Koyama (2018) — D(x, y) = fc(h) + ⟨embed(y), h⟩ on the 1024-d features h.
+ */
+export const LABEL_JOINS = ['features', 'every-layer', 'projection'] as const;
+export type LabelJoin = (typeof LABEL_JOINS)[number];
+
+/** What the captcha DCGAN nets are built with besides their layers (SPEC §3). */
+export interface CaptchaDcganOptions {
+  /** Layers add biases (the thesis's code has none). */
+  biases: boolean;
+  /** The batch norm of every BN layer. */
+  batchNormKind: BatchNormKind;
+  /** One-hot label classes (0: unconditioned). */
+  labelClasses: number;
+  labelJoin: LabelJoin;
+}
+
+export interface CaptchaDiscriminatorOptions extends CaptchaDcganOptions {
   /** Batch norm after fc 1024 (off for WGAN-GP critics, SPEC §9). */
   batchNorm: boolean;
-  /** One-hot labels concatenated after the first fc block (SPEC §7). */
-  labelClasses: number;
+}
+
+function paramBuilder(rng: Rng, biases: boolean): ParamBuilder {
+  const pb = new ParamBuilder(rng);
+  pb.biases = biases;
+  return pb;
 }
 
 /**
  * SPEC §3 discriminator / WDCGAN critic. Output: one logit (or critic value) [B, 1].
  *   [B,20,20,1] → conv5 s2 64 → lrelu → [B,10,10,64] → conv5 s2 128 → lrelu → [B,5,5,128]
- *   → flatten 3200 → fc 1024 → (BN) → lrelu → (concat labels) → fc 1
+ *   → flatten 3200 → (concat labels: 3200+L) → fc 1024 → (BN) → lrelu → fc 1
+ * every-layer adds label planes before each conv ([B,20,20,1+L], [B,10,10,64+L]) and the labels
+ * before fc 1 (1024+L); projection adds ⟨E·y, h⟩ to fc 1's output (E: [L, 1024]).
  */
 export function buildCaptchaDcganDiscriminator(rng: Rng, opts: CaptchaDiscriminatorOptions): Network {
-  const pb = new ParamBuilder(rng);
+  const pb = paramBuilder(rng, opts.biases);
+  const L = opts.labelClasses;
+  const every = L > 0 && opts.labelJoin === 'every-layer';
+  const project = L > 0 && opts.labelJoin === 'projection';
+  const planes = every ? L : 0;
+  const atFeatures = L > 0 && !project ? L : 0;
   const layers: Layer[] = [
-    conv(pb, 'conv1', 5, 2, 1, 64), lrelu,
-    conv(pb, 'conv2', 5, 2, 64, 128), lrelu,
-    flatten, dense(pb, 'fc1', 3200, 1024),
-    ...(opts.batchNorm ? [batchNorm(pb, 'bn1', 1024)] : []), lrelu,
-    ...(opts.labelClasses ? [concatLabels] : []),
-    dense(pb, 'fc2', 1024 + opts.labelClasses, 1),
+    ...(every ? [concatLabelPlanes] : []),
+    conv(pb, 'conv1', 5, 2, 1 + planes, 64), lrelu,
+    ...(every ? [concatLabelPlanes] : []),
+    conv(pb, 'conv2', 5, 2, 64 + planes, 128), lrelu,
+    flatten,
+    ...(atFeatures ? [concatLabels] : []),
+    dense(pb, 'fc1', 3200 + atFeatures, 1024),
+    ...(opts.batchNorm ? [normalization(pb, opts.batchNormKind, 'bn1', 1024)] : []), lrelu,
+    ...(every ? [concatLabels] : []),
+    project ? projectionHead(pb, 'fc2', 1024, L) : dense(pb, 'fc2', 1024 + planes, 1),
   ];
-  return sequential('captcha-dcgan/D', pb, [TILE, TILE, 1], [1], layers, opts.labelClasses);
+  return sequential('captcha-dcgan/D', pb, [TILE, TILE, 1], [1], layers, L);
 }
 
-export interface CaptchaGeneratorOptions {
+/**
+ * A projection discriminator's output layer: h [B, n] → fc(h) + ⟨y·E, h⟩ [B, 1].
+ * E [classes, n] is a linear map of the one-hot label (a dense kernel, clipped as one).
+ */
+function projectionHead(pb: ParamBuilder, name: string, units: number, classes: number): Layer {
+  const fc = dense(pb, name, units, 1);
+  const embed = pb.add(`${name}/label_embedding`, 'dense-kernel', [classes, units], 'normal').variable;
+  return (h, ctx) => {
+    if (!ctx.labels) throw new Error('this network is label-conditioned: pass one-hot labels');
+    const projected = tf.sum(tf.mul(tf.matMul(ctx.labels, embed as unknown as Tensor2D), h), 1, true);
+    return tf.add(fc(h, ctx), projected);
+  };
+}
+
+export interface CaptchaGeneratorOptions extends CaptchaDcganOptions {
   zDim: number;
-  labelClasses: number;
   /**
    * 'sigmoid': SPEC §3's deconv → 20×20×1 → sigmoid.
    * 'smoothing': SPEC §6's deconv → 20×20×16 → tanh → conv5 s1 → 20×20×1 → sigmoid.
@@ -76,29 +127,36 @@ export const SMOOTHING_CHANNELS = 16;
  * SPEC §3 generator (and §6's smoothing tail). Output: images [B, 20, 20, 1] in [0, 1].
  *   z [B,128] (+ labels) → fc 1024 → BN → ReLU → fc 3200 → BN → ReLU → reshape [B,5,5,128]
  *   → deconv5 s2 → [B,10,10,64] → BN → ReLU → deconv5 s2 → [B,20,20,1 or 16] → tail
+ * every-layer also joins the labels before fc 3200 and as planes before each deconv.
  */
 export function buildCaptchaDcganGenerator(rng: Rng, opts: CaptchaGeneratorOptions): Network {
-  const pb = new ParamBuilder(rng);
+  const pb = paramBuilder(rng, opts.biases);
+  const L = opts.labelClasses;
+  const every = L > 0 && opts.labelJoin === 'every-layer' ? L : 0;
+  const bn = (name: string, c: number) => normalization(pb, opts.batchNormKind, name, c);
   const lastChannels = opts.tail === 'smoothing' ? SMOOTHING_CHANNELS : 1;
   const layers: Layer[] = [
-    ...(opts.labelClasses ? [concatLabels] : []),
-    dense(pb, 'fc1', opts.zDim + opts.labelClasses, 1024), batchNorm(pb, 'bn1', 1024), relu,
-    dense(pb, 'fc2', 1024, 3200), batchNorm(pb, 'bn2', 3200), relu,
+    ...(L ? [concatLabels] : []),
+    dense(pb, 'fc1', opts.zDim + L, 1024), bn('bn1', 1024), relu,
+    ...(every ? [concatLabels] : []),
+    dense(pb, 'fc2', 1024 + every, 3200), bn('bn2', 3200), relu,
     reshapeTo([5, 5, 128]),
-    deconv(pb, 'deconv1', 5, 2, 128, 64), batchNorm(pb, 'bn3', 64), relu,
-    deconv(pb, 'deconv2', 5, 2, 64, lastChannels),
+    ...(every ? [concatLabelPlanes] : []),
+    deconv(pb, 'deconv1', 5, 2, 128 + every, 64), bn('bn3', 64), relu,
+    ...(every ? [concatLabelPlanes] : []),
+    deconv(pb, 'deconv2', 5, 2, 64 + every, lastChannels),
     ...(opts.tail === 'smoothing' ? [tanh, conv(pb, 'smooth', 5, 1, SMOOTHING_CHANNELS, 1)] : []),
     sigmoid,
   ];
-  return sequential('captcha-dcgan/G', pb, [opts.zDim], [TILE, TILE, 1], layers, opts.labelClasses);
+  return sequential('captcha-dcgan/G', pb, [opts.zDim], [TILE, TILE, 1], layers, L);
 }
 
 /**
  * SPEC §4 fully-connected critic. Output [B, 1].
  *   [B,20,20,1] → flatten 400 → fc 500 → ReLU → fc 1
  */
-export function buildCaptchaFcDiscriminator(rng: Rng): Network {
-  const pb = new ParamBuilder(rng);
+export function buildCaptchaFcDiscriminator(rng: Rng, biases = true): Network {
+  const pb = paramBuilder(rng, biases);
   const layers = [flatten, dense(pb, 'fc1', TILE * TILE, 500), relu, dense(pb, 'fc2', 500, 1)];
   return sequential('captcha-fc/D', pb, [TILE, TILE, 1], [1], layers);
 }
@@ -107,8 +165,8 @@ export function buildCaptchaFcDiscriminator(rng: Rng): Network {
  * SPEC §4 fully-connected generator. Output [B, 20, 20, 1].
  *   z [B,128] → fc 500 → ReLU → fc 400 → sigmoid → reshape [B,20,20,1]
  */
-export function buildCaptchaFcGenerator(rng: Rng, zDim = CAPTCHA_Z): Network {
-  const pb = new ParamBuilder(rng);
+export function buildCaptchaFcGenerator(rng: Rng, biases = true, zDim = CAPTCHA_Z): Network {
+  const pb = paramBuilder(rng, biases);
   const layers = [dense(pb, 'fc1', zDim, 500), relu, dense(pb, 'fc2', 500, TILE * TILE), sigmoid, reshapeTo([TILE, TILE, 1])];
   return sequential('captcha-fc/G', pb, [zDim], [TILE, TILE, 1], layers);
 }

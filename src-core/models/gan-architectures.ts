@@ -1,6 +1,7 @@
 import type { Rng } from '../util/rng.ts';
+import type { BatchNormKind } from './layers.ts';
 import {
-  CAPTCHA_CLASSES, CAPTCHA_Z, buildCaptchaDcganDiscriminator, buildCaptchaDcganGenerator, buildCaptchaFcDiscriminator,
+  CAPTCHA_CLASSES, CAPTCHA_Z, buildCaptchaDcganDiscriminator, type LabelJoin, buildCaptchaDcganGenerator, buildCaptchaFcDiscriminator,
   buildCaptchaFcGenerator,
 } from './captcha.ts';
 import {
@@ -21,7 +22,18 @@ export interface ArchitectureOptions {
   labelConditioned: boolean;
   /** Face image side. */
   imageSize: FaceSize;
+  /** Where the labels join D (and G, for every-layer): SPEC §7. */
+  labelJoin: LabelJoin;
+  /** Layers of the DCGAN nets add biases (the thesis's captcha code has none, SPEC §3). */
+  biases: boolean;
+  /** The DCGAN nets' batch norm (SPEC §3: the thesis's parameter-free `batchnormalize`). */
+  batchNormKind: BatchNormKind;
 }
+
+/** The thesis's captcha DCGAN reading (SPEC §3, §7): what presets start from. */
+export const THESIS_ARCHITECTURE_OPTIONS: ArchitectureOptions = {
+  discriminatorBatchNorm: true, labelConditioned: false, imageSize: 64, labelJoin: 'features', biases: false, batchNormKind: 'parameter-free',
+};
 
 export interface GanPair {
   discriminator: Network;
@@ -38,30 +50,32 @@ export function buildGan(arch: GanArchitecture, opts: ArchitectureOptions, rng: 
     throw new Error(`label conditioning is defined for the captcha DCGAN nets only, not ${arch}`);
   }
   const bn = opts.discriminatorBatchNorm;
+  const layerOptions = { biases: opts.biases, batchNormKind: opts.batchNormKind };
   switch (arch) {
     case 'captcha-dcgan':
-    case 'captcha-dcgan-smoothing':
+    case 'captcha-dcgan-smoothing': {
+      const dcgan = { ...layerOptions, labelClasses: labels, labelJoin: opts.labelJoin };
       return {
-        discriminator: buildCaptchaDcganDiscriminator(dRng, { batchNorm: bn, labelClasses: labels }),
-        generator: buildCaptchaDcganGenerator(gRng, {
-          zDim: CAPTCHA_Z, labelClasses: labels, tail: arch === 'captcha-dcgan' ? 'sigmoid' : 'smoothing',
-        }),
+        discriminator: buildCaptchaDcganDiscriminator(dRng, { ...dcgan, batchNorm: bn }),
+        generator: buildCaptchaDcganGenerator(gRng, { ...dcgan, zDim: CAPTCHA_Z, tail: arch === 'captcha-dcgan' ? 'sigmoid' : 'smoothing' }),
         zDim: CAPTCHA_Z,
       };
+    }
     case 'captcha-fc':
-      return { discriminator: buildCaptchaFcDiscriminator(dRng), generator: buildCaptchaFcGenerator(gRng), zDim: CAPTCHA_Z };
+      return { discriminator: buildCaptchaFcDiscriminator(dRng, opts.biases), generator: buildCaptchaFcGenerator(gRng, opts.biases), zDim: CAPTCHA_Z };
     case 'celeba-dcgan':
     case 'celeba-dcgan-smoothing': {
       const tail = arch === 'celeba-dcgan' ? 'sigmoid' : 'smoothing';
-      const generator = buildFaceDcganGenerator(gRng, opts.imageSize, { tail });
-      return { discriminator: buildFaceDcganDiscriminator(dRng, opts.imageSize, { batchNorm: bn }), generator, zDim: generator.inputShape[0]! };
+      const generator = buildFaceDcganGenerator(gRng, opts.imageSize, { tail, ...layerOptions });
+      const discriminator = buildFaceDcganDiscriminator(dRng, opts.imageSize, { batchNorm: bn, ...layerOptions });
+      return { discriminator, generator, zDim: generator.inputShape[0]! };
     }
     case 'celeba-fc':
     case 'celeba-fc-conv':
     case 'celeba-fc-deconv': {
       const variant = arch === 'celeba-fc' ? 'plain' : arch === 'celeba-fc-conv' ? 'conv' : 'deconv';
-      const generator = buildFaceFcGenerator(gRng, opts.imageSize, variant);
-      return { discriminator: buildFaceFcDiscriminator(dRng, opts.imageSize), generator, zDim: generator.inputShape[0]! };
+      const generator = buildFaceFcGenerator(gRng, opts.imageSize, variant, opts.biases);
+      return { discriminator: buildFaceFcDiscriminator(dRng, opts.imageSize, opts.biases), generator, zDim: generator.inputShape[0]! };
     }
   }
 }

@@ -32,13 +32,22 @@ export class ParamBuilder {
 
   /** Bias value for layers whose initial bias the recipe fixes (LeNet's 0.1). */
   biasInit: 'zeros' | number = 'zeros';
+  /** False for nets written without `+ b` (the thesis's captcha DCGAN code, SPEC §3): layers add no bias. */
+  biases = true;
+
+  /** The layer's bias [n], or null when this network has none. */
+  bias(name: string, kind: ParamKind, n: number, init: 'zeros' | number = this.biasInit): Param | null {
+    return this.biases ? this.add(`${name}/bias`, kind, [n], init) : null;
+  }
 }
+
+const withBias = (y: Tensor, b: Param | null): Tensor => (b ? tf.add(y, b.variable) : y);
 
 /** fc N: x [B, in] → [B, out]. */
 export function dense(pb: ParamBuilder, name: string, inUnits: number, outUnits: number): Layer {
   const w = pb.add(`${name}/kernel`, 'dense-kernel', [inUnits, outUnits], 'normal').variable;
-  const b = pb.add(`${name}/bias`, 'dense-bias', [outUnits], pb.biasInit).variable;
-  return (x) => tf.add(tf.matMul(x as Tensor2D, w as unknown as Tensor2D), b);
+  const b = pb.bias(name, 'dense-bias', outUnits);
+  return (x) => withBias(tf.matMul(x as Tensor2D, w as unknown as Tensor2D), b);
 }
 
 /** conv k s N, NHWC: x [B, H, W, Cin] → [B, H', W', N]. */
@@ -47,8 +56,8 @@ export function conv(
   padding: 'same' | 'valid' = 'same',
 ): Layer {
   const w = pb.add(`${name}/kernel`, 'conv-kernel', [kernel, kernel, inChannels, outChannels], 'normal').variable;
-  const b = pb.add(`${name}/bias`, 'conv-bias', [outChannels], pb.biasInit).variable;
-  return (x) => tf.add(tf.conv2d(x as Tensor4D, w as unknown as Tensor4D, stride, padding), b);
+  const b = pb.bias(name, 'conv-bias', outChannels);
+  return (x) => withBias(tf.conv2d(x as Tensor4D, w as unknown as Tensor4D, stride, padding), b);
 }
 
 /** deconv k s, SAME: x [B, H, W, Cin] → [B, H·s, W·s, N] (a transposed convolution). */
@@ -57,11 +66,10 @@ export function deconv(
 ): Layer {
   // conv2dTranspose's filter is [k, k, out, in].
   const w = pb.add(`${name}/kernel`, 'deconv-kernel', [kernel, kernel, outChannels, inChannels], 'normal').variable;
-  const b = pb.add(`${name}/bias`, 'deconv-bias', [outChannels], 'zeros').variable;
+  const b = pb.bias(name, 'deconv-bias', outChannels, 'zeros');
   return (x) => {
     const [batch, h, wd] = x.shape as [number, number, number, number];
-    const out = tf.conv2dTranspose(x as Tensor4D, w as unknown as Tensor4D, [batch, h * stride, wd * stride, outChannels], stride, 'same');
-    return tf.add(out, b);
+    return withBias(tf.conv2dTranspose(x as Tensor4D, w as unknown as Tensor4D, [batch, h * stride, wd * stride, outChannels], stride, 'same'), b);
   };
 }
 
@@ -92,6 +100,33 @@ export function batchNorm(pb: ParamBuilder, name: string, channels: number): Lay
   };
 }
 
+/**
+ * The two batch norms of the thesis's code:
+ *  parameter-free: its captcha nets' `batchnormalize(x)` (SPEC §3) — the batch's own mean
+ *                  and variance, in training and at sampling alike, no scale or offset;
+ *  learnable:      γ/β and moving averages (the faces' `batch_norm(value, is_train)` wrapper, 5.1).
+ */
+export const BATCH_NORM_KINDS = ['parameter-free', 'learnable'] as const;
+export type BatchNormKind = (typeof BATCH_NORM_KINDS)[number];
+
+/** `batchnormalize`'s ε in the public TensorFlow DCGAN the thesis's captcha code comes from. */
+export const BATCHNORMALIZE_EPSILON = 1e-8;
+
+/** Parameter-free batch norm over every axis but the last: x [..., C] → same shape. */
+export const batchNormalize: Layer = (x, ctx) => {
+  const channels = x.shape.at(-1)!;
+  // Unit scale, zero offset: the trained layer's fast gradient, with nothing to learn.
+  const [one, zero] = [tf.ones([channels]), tf.zeros([channels])];
+  if (ctx.training) return batchNormTraining(x, one, zero, BATCHNORMALIZE_EPSILON).y;
+  const { mean, variance } = tf.moments(x, x.shape.map((_, i) => i).slice(0, -1));
+  return tf.batchNorm(x, mean, variance, zero, one, BATCHNORMALIZE_EPSILON);
+};
+
+/** The batch norm layer of `kind`. */
+export function normalization(pb: ParamBuilder, kind: BatchNormKind, name: string, channels: number): Layer {
+  return kind === 'learnable' ? batchNorm(pb, name, channels) : batchNormalize;
+}
+
 export const LRELU_SLOPE = 0.2;
 export const lrelu: Layer = (x) => tf.leakyRelu(x, LRELU_SLOPE);
 export const relu: Layer = (x) => tf.relu(x);
@@ -105,6 +140,15 @@ export const maxPool2: Layer = (x) => tf.maxPool(x as Tensor4D, 2, 2, 'valid');
 export const concatLabels: Layer = (x: Tensor, ctx: ApplyContext) => {
   if (!ctx.labels) throw new Error('this network is label-conditioned: pass one-hot labels');
   return tf.concat([x, ctx.labels], 1);
+};
+
+/** Concatenates the labels as constant planes to an image activation: [B, H, W, C] → [B, H, W, C + classes]. */
+export const concatLabelPlanes: Layer = (x: Tensor, ctx: ApplyContext) => {
+  if (!ctx.labels) throw new Error('this network is label-conditioned: pass one-hot labels');
+  const [batch, h, w] = x.shape as [number, number, number, number];
+  const classes = ctx.labels.shape[1];
+  const planes = tf.mul(tf.reshape(ctx.labels, [batch, 1, 1, classes]), tf.ones([1, h, w, 1]));
+  return tf.concat([x, planes], 3);
 };
 
 /** Folds observed batch statistics into their moving averages, in order, and frees them. */

@@ -2,52 +2,118 @@ import { DCGAN_ADAM, GAN_DEFAULTS, GP_ADAM, RECOGNIZER_DEFAULTS, WGAN_RMSPROP } 
 import type { GanJobConfig, JobConfig } from './types.ts';
 
 type GanOverrides = Partial<GanJobConfig> & Pick<GanJobConfig, 'preset' | 'section' | 'title'>;
-const gan = (o: GanOverrides): GanJobConfig => ({ ...GAN_DEFAULTS, ...o });
+const gan = (o: GanOverrides): GanJobConfig => ({ ...GAN_DEFAULTS, presetVersion: presetVersion(o.preset), ...o });
 
 /** WGAN on any net (SPEC §4–5): Wasserstein loss, RMSProp, every critic variable clipped to ±0.05. */
 const WGAN = {
   loss: 'wgan', discriminatorOptimizer: WGAN_RMSPROP, generatorOptimizer: WGAN_RMSPROP,
   clip: { policy: 'all', value: 0.05 },
 } as const;
-/** SPEC §6: smoothing tail, selective clipping, more critic updates until its estimate falls steadily. */
+/** SPEC §3's "D : G = 1 : 5": five generator updates per discriminator update. */
+const ONE_TO_FIVE = { kind: 'fixed', ratio: { d: 1, g: 5 } } as const;
+/** SPEC §4's FC WGAN ratio "3 : 1". */
+const THREE_TO_ONE = { kind: 'fixed', ratio: { d: 3, g: 1 } } as const;
+/**
+ * SPEC §6 as the thesis ran it: §5's WDCGAN with the smoothing tail and selective clipping;
+ * "the learning rate and the D : G ratio were not adjusted" (4.4), so 1 : 5 and no schedule.
+ */
 const WGAN_UPDATE = {
   ...WGAN,
   architecture: 'captcha-dcgan-smoothing',
   clip: { policy: 'selective', value: 0.05 },
-  // early 5:1 so the critic approximates the distance; late 1:5 = the WDCGAN ratio.
-  schedule: { kind: 'adaptive', early: { d: 5, g: 1 }, late: { d: 1, g: 5 }, window: 20, steadiness: 0.6 },
+  schedule: ONE_TO_FIVE,
 } as const;
-/** SPEC §9: no clipping, no BN in the critic, λ = 10, Adam(1e-4, 0, 0.9), 5 critic updates per G update. */
-const WGAN_GP = {
-  loss: 'wgan-gp', gpWeight: 10, discriminatorBatchNorm: false, discriminatorOptimizer: GP_ADAM,
-  generatorOptimizer: GP_ADAM, clip: { policy: 'none', value: 0.05 }, schedule: { kind: 'fixed', ratio: { d: 5, g: 1 } },
+/**
+ * SPEC §6.3, the author's recommendation, never run in the thesis: early 5:1 so the critic
+ * approximates the distance, then 1:5 (the WDCGAN ratio) once its estimate falls steadily.
+ */
+const ADAPTIVE = { kind: 'adaptive', early: { d: 5, g: 1 }, late: { d: 1, g: 5 }, window: 20, steadiness: 0.6 } as const;
+/**
+ * SPEC §9 as the thesis ran it (6.2: "the same model and parameters; the only difference is
+ * how the Lipschitz constraint is applied"): the compared run's model, optimiser and ratio,
+ * the penalty (λ = 10) instead of any clipping, no batch norm in the critic (6.1).
+ */
+const GP_INSTEAD_OF_CLIP = { loss: 'wgan-gp', gpWeight: 10, discriminatorBatchNorm: false, clip: { policy: 'none', value: 0.05 } } as const;
+/** The WGAN-GP paper's own settings: Adam(1e-4, 0, 0.9), 5 critic updates per G update. */
+const GP_PAPER = {
+  ...GP_INSTEAD_OF_CLIP, discriminatorOptimizer: GP_ADAM, generatorOptimizer: GP_ADAM, schedule: { kind: 'fixed', ratio: { d: 5, g: 1 } },
 } as const;
-/** SPEC §3's "D : G = 1 : 5": five generator updates per discriminator update. */
-const ONE_TO_FIVE = { kind: 'fixed', ratio: { d: 1, g: 5 } } as const;
+/** SPEC §4 (4.3): the FC nets add biases ("加上一个长 500 的偏置项"). */
+const FC_LAYERS = { architecture: 'captcha-fc', biases: true } as const;
 /** SPEC §8 WDCGAN: 5:2 for the first 25 iterations, then 2:1. */
 const FACE_WGAN_SCHEDULE = { kind: 'phased', first: { d: 5, g: 2 }, iterations: 25, then: { d: 2, g: 1 } } as const;
-/** Faces: 64² by default because 128² costs ~4× per iteration on a CPU; `--set imageSize=128` is the thesis's size. */
-const FACES = { imageSize: 64, sampleCount: 16, data: { source: 'face-folder', path: '' } } as const;
+/**
+ * Faces: 64² by default because 128² costs ~4× per iteration on a CPU (`--set imageSize=128`
+ * is the thesis's size); biases and a learnable batch norm, reading 5.1's wrappers as DCGAN-tensorflow's.
+ */
+const FACES = {
+  imageSize: 64, sampleCount: 16, data: { source: 'face-folder', path: '' }, biases: true, batchNormKind: 'learnable',
+} as const;
+
+/**
+ * What changed in each preset, by version: shown beside old runs in history, which keep
+ * their own configuration (and so still open, compare and export), but whose checkpoints
+ * a changed architecture cannot resume.
+ */
+export const PRESET_CHANGES: Record<string, { version: number; change: string }[]> = Object.fromEntries([
+  ...['captcha-dcgan', 'captcha-wdcgan'].map((id) => [id, [
+    { version: 2, change: 'no biases and the parameter-free batch norm of the thesis\'s code (SPEC §3)' },
+  ]]),
+  ['captcha-wdcgan-update', [
+    { version: 2, change: 'no biases, parameter-free batch norm; ratio 1 : 5 with no schedule, as the thesis ran it (the schedule is captcha-wdcgan-update-adaptive)' },
+  ]],
+  ...['captcha-dcgan-label', 'captcha-wdcgan-label', 'captcha-wdcgan-label-update'].map((id) => [id, [
+    { version: 2, change: 'labels join D before fc 1024 (they joined before the last unit, where they cannot condition); no biases, parameter-free batch norm' + (id.endsWith('update') ? '; 1 : 5 with no schedule' : '') },
+  ]]),
+  ['captcha-wdcgan-gp', [
+    { version: 2, change: 'the thesis\'s run: WDCGAN_update\'s model, RMSProp and 1 : 5 with the penalty instead of clipping (the paper\'s Adam 5 : 1 is captcha-wdcgan-gp-paper)' },
+  ]],
+  ['captcha-fc-wgan-gp', [
+    { version: 2, change: 'the thesis\'s run: FC WGAN\'s RMSProp and 3 : 1 with the penalty instead of clipping (the paper\'s Adam 5 : 1 is captcha-fc-wgan-gp-paper)' },
+  ]],
+]);
+
+/** A preset's current version: 1 plus its recorded changes. */
+export function presetVersion(id: string): number {
+  return Math.max(1, ...(PRESET_CHANGES[id] ?? []).map((c) => c.version));
+}
+
+/** What changed in `id` since version `from` (empty when current). */
+export function changesSince(id: string, from: number): string[] {
+  return (PRESET_CHANGES[id] ?? []).filter((c) => c.version > from).map((c) => `v${c.version}: ${c.change}`);
+}
 
 export const PRESETS: readonly JobConfig[] = [
-  { ...RECOGNIZER_DEFAULTS, preset: 'captcha-recognizer', section: '4.1', title: 'Captcha recogniser (LeNet-style CNN)' },
+  { ...RECOGNIZER_DEFAULTS, preset: 'captcha-recognizer', presetVersion: 1, section: '4.1', title: 'Captcha recogniser (LeNet-style CNN)' },
   gan({ preset: 'captcha-dcgan', section: '4.2', title: 'Captcha DCGAN', schedule: ONE_TO_FIVE }),
   gan({
-    preset: 'captcha-fc-gan', section: '4.3', title: 'Fully-connected GAN (mode-collapse control)', architecture: 'captcha-fc',
-    discriminatorOptimizer: WGAN_RMSPROP, generatorOptimizer: WGAN_RMSPROP, schedule: { kind: 'fixed', ratio: { d: 3, g: 1 } },
+    preset: 'captcha-fc-gan', section: '4.3', title: 'Fully-connected GAN (mode-collapse control)', ...FC_LAYERS,
+    discriminatorOptimizer: WGAN_RMSPROP, generatorOptimizer: WGAN_RMSPROP, schedule: THREE_TO_ONE,
   }),
-  gan({ preset: 'captcha-fc-wgan', section: '4.3', title: 'Fully-connected WGAN', architecture: 'captcha-fc', ...WGAN,
-    schedule: { kind: 'fixed', ratio: { d: 3, g: 1 } } }),
+  gan({ preset: 'captcha-fc-wgan', section: '4.3', title: 'Fully-connected WGAN', ...FC_LAYERS, ...WGAN, schedule: THREE_TO_ONE }),
   gan({ preset: 'captcha-wdcgan', section: '4.3', title: 'WDCGAN', ...WGAN, schedule: ONE_TO_FIVE }),
-  gan({ preset: 'captcha-wdcgan-update', section: '4.4', title: 'WDCGAN_update (the thesis\'s optimisation)', ...WGAN_UPDATE }),
+  gan({ preset: 'captcha-wdcgan-update', section: '4.4', title: 'WDCGAN_update (the thesis\'s optimisation, as reported)', ...WGAN_UPDATE }),
+  gan({
+    preset: 'captcha-wdcgan-update-adaptive', section: '4.4', title: 'WDCGAN_update + adaptive schedule (the author\'s recommendation)',
+    ...WGAN_UPDATE, schedule: ADAPTIVE,
+  }),
   gan({ preset: 'captcha-dcgan-label', section: '4.4', title: 'DCGAN, label-conditioned', labelConditioned: true,
     discriminatorOptimizer: DCGAN_ADAM, generatorOptimizer: DCGAN_ADAM, schedule: ONE_TO_FIVE }),
   gan({ preset: 'captcha-wdcgan-label', section: '4.4', title: 'WDCGAN, label-conditioned', labelConditioned: true, ...WGAN,
     schedule: ONE_TO_FIVE }),
   gan({ preset: 'captcha-wdcgan-label-update', section: '4.4', title: 'WDCGAN_update, label-conditioned', labelConditioned: true,
     ...WGAN_UPDATE }),
-  gan({ preset: 'captcha-wdcgan-gp', section: '6', title: 'DCGAN critic with gradient penalty', ...WGAN_GP }),
-  gan({ preset: 'captcha-fc-wgan-gp', section: '6', title: 'Fully-connected WGAN-GP', architecture: 'captcha-fc', ...WGAN_GP }),
+  // Beyond the thesis: the modern way to give D the label (Miyato & Koyama 2018) on the WDCGAN_label recipe.
+  gan({ preset: 'captcha-wdcgan-label-projection', section: '4.4', title: 'WDCGAN, projection discriminator (extra)',
+    labelConditioned: true, labelJoin: 'projection', ...WGAN, schedule: ONE_TO_FIVE }),
+  gan({ preset: 'captcha-wdcgan-gp', section: '6', title: 'DCGAN critic with gradient penalty (as the thesis ran it)',
+    ...WGAN_UPDATE, ...GP_INSTEAD_OF_CLIP }),
+  gan({ preset: 'captcha-wdcgan-gp-paper', section: '6', title: 'DCGAN critic with gradient penalty, WGAN-GP paper settings (extra)',
+    ...WGAN_UPDATE, ...GP_PAPER }),
+  gan({ preset: 'captcha-fc-wgan-gp', section: '6', title: 'Fully-connected WGAN-GP (as the thesis ran it)', ...FC_LAYERS, ...WGAN,
+    schedule: THREE_TO_ONE, ...GP_INSTEAD_OF_CLIP }),
+  gan({ preset: 'captcha-fc-wgan-gp-paper', section: '6', title: 'Fully-connected WGAN-GP, paper settings (extra)', ...FC_LAYERS,
+    ...GP_PAPER }),
   gan({ preset: 'celeba-dcgan', section: '5.2', title: 'CelebA DCGAN', architecture: 'celeba-dcgan', ...FACES,
     schedule: { kind: 'fixed', ratio: { d: 1, g: 2 } } }),
   gan({ preset: 'celeba-wdcgan', section: '5.3', title: 'CelebA WDCGAN', architecture: 'celeba-dcgan', ...FACES, ...WGAN,

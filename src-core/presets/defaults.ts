@@ -14,14 +14,23 @@ export const GP_ADAM: OptimizerConfig = { kind: 'adam', learningRate: 1e-4, beta
 /** Synthesised captchas when no dataset is given: 2,048 captchas = 8,192 tiles. */
 const SYNTH_DATA = { source: 'synth-captchas', count: 2048, seed: 1 } as const;
 
-export const GAN_DEFAULTS: Omit<GanJobConfig, 'preset' | 'section' | 'title'> = {
+/** A preset's own fields: the rest comes from the defaults. */
+type PresetFields = 'preset' | 'presetVersion' | 'section' | 'title';
+
+/** The defaults are the thesis's captcha DCGAN (SPEC §3); other presets override what differs. */
+export const GAN_DEFAULTS: Omit<GanJobConfig, PresetFields> = {
   kind: 'gan',
   architecture: 'captcha-dcgan',
   imageSize: 64,
   loss: 'gan',
   gpWeight: 10,
   discriminatorBatchNorm: true,
+  // The thesis's code: bare conv2d / matmul / conv2d_transpose and `batchnormalize(x)` with no γ, β.
+  batchNormKind: 'parameter-free',
+  biases: false,
   labelConditioned: false,
+  // The thesis's `dis_h1 = tf.concat([dis_h1, label], 1)`: before D's fc 1024.
+  labelJoin: 'features',
   noise: 'uniform',
   discriminatorOptimizer: DCGAN_ADAM,
   generatorOptimizer: DCGAN_ADAM,
@@ -44,7 +53,7 @@ export const GAN_DEFAULTS: Omit<GanJobConfig, 'preset' | 'section' | 'title'> = 
   data: SYNTH_DATA,
 };
 
-export const RECOGNIZER_DEFAULTS: Omit<RecognizerJobConfig, 'preset' | 'section' | 'title'> = {
+export const RECOGNIZER_DEFAULTS: Omit<RecognizerJobConfig, PresetFields> = {
   kind: 'recognizer',
   // TensorFlow's MNIST tutorial rate, the recipe the thesis follows (4.1.3).
   optimizer: { kind: 'adam', learningRate: 1e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },

@@ -1,4 +1,6 @@
+import { LABEL_JOINS } from '../models/captcha.ts';
 import { GAN_ARCHITECTURES } from '../models/gan-architectures.ts';
+import { BATCH_NORM_KINDS } from '../models/layers.ts';
 import { CLIP_POLICIES } from '../training/clipping.ts';
 import { GAN_LOSSES } from '../training/losses.ts';
 import { PRESET_IDS, findPreset } from './catalog.ts';
@@ -14,6 +16,8 @@ export const CHOICES: Record<string, readonly string[]> = {
   architecture: GAN_ARCHITECTURES,
   loss: GAN_LOSSES,
   'clip.policy': CLIP_POLICIES,
+  batchNormKind: BATCH_NORM_KINDS,
+  labelJoin: LABEL_JOINS,
   noise: ['uniform', 'normal'],
   'discriminatorOptimizer.kind': ['adam', 'rmsprop'],
   'generatorOptimizer.kind': ['adam', 'rmsprop'],
@@ -135,7 +139,7 @@ export function validateConfig(config: JobConfig): void {
 }
 
 /** Fields that describe the preset rather than configure training. */
-const NOT_SETTINGS = ['kind', 'preset', 'section', 'title'];
+const NOT_SETTINGS = ['kind', 'preset', 'presetVersion', 'section', 'title'];
 /** Tags of tagged unions: changing one alone would leave the wrong fields beside it. */
 const isVariantTag = (key: string) => key.endsWith('.kind') || key === 'data.source';
 const isSetting = (key: string) => !NOT_SETTINGS.includes(key);

@@ -1,4 +1,6 @@
+import type { LabelJoin } from '../models/captcha.ts';
 import type { GanArchitecture } from '../models/gan-architectures.ts';
+import type { BatchNormKind } from '../models/layers.ts';
 import type { ClipPolicy } from '../training/clipping.ts';
 import type { GanLoss } from '../training/losses.ts';
 import type { OptimizerConfig } from '../training/optimizers.ts';
@@ -15,6 +17,11 @@ export type DataConfig =
 /** Fields every job shares. */
 interface JobBase {
   preset: string;
+  /**
+   * The preset's version when the run was made (absent in runs older than versioning: 1).
+   * Bumped whenever a preset's meaning changes; catalog.ts says what changed.
+   */
+  presetVersion: number;
   /** Thesis chapter/section the preset reproduces, for grouping in the UI. */
   section: string;
   title: string;
@@ -39,7 +46,13 @@ export interface GanJobConfig extends JobBase {
   /** λ of the gradient penalty (wgan-gp only). */
   gpWeight: number;
   discriminatorBatchNorm: boolean;
+  /** DCGAN nets' batch norm: the thesis captcha code's parameter-free `batchnormalize`, or learnable γ/β. */
+  batchNormKind: BatchNormKind;
+  /** Layers add biases (the thesis's captcha DCGAN code has none; its FC nets do). */
+  biases: boolean;
   labelConditioned: boolean;
+  /** Where the labels join the discriminator (SPEC §7). */
+  labelJoin: LabelJoin;
   noise: 'uniform' | 'normal';
   discriminatorOptimizer: OptimizerConfig;
   generatorOptimizer: OptimizerConfig;

@@ -6,6 +6,7 @@ import { tf } from '../engine/tf.ts';
 import { BatchSampler } from '../data/sampler.ts';
 import { loadImageSet } from '../data/load.ts';
 import { sampleGridPng } from '../data/sample-grid.ts';
+import { buildableConfig } from '../presets/stored.ts';
 import type { JobConfig } from '../presets/types.ts';
 import { getCheckpoint, recordCheckpoint } from '../store/checkpoints.ts';
 import { appendMetrics, truncateMetrics, type MetricPoint } from '../store/metrics.ts';
@@ -57,7 +58,8 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
   const { db, run } = o;
   const files = runFiles(o.home, run.id);
   mkdirSync(files.samples, { recursive: true });
-  const config = run.config as JobConfig;
+  // Before anything is written: a run this version cannot build is refused and left as it was.
+  const config = buildableConfig(run.config as JobConfig);
   let job: TrainingJob | null = null;
   let data: ImageSet | null = null;
   let evaluator: Evaluator | null = null;

@@ -75,7 +75,7 @@ export async function findMislabels(
   const probs = new Float32Array(set.count * classes);
   const order = new Rng(o.seed).fork('folds').permutation(n);
   const config: RecognizerJobConfig = {
-    kind: 'recognizer', preset: 'captcha-recognizer', section: '4.1', title: 'fold', seed: o.seed, batchSize: 64, steps: o.steps, seconds: 0,
+    kind: 'recognizer', preset: 'captcha-recognizer', presetVersion: 1, section: '4.1', title: 'fold', seed: o.seed, batchSize: 64, steps: o.steps, seconds: 0,
     checkpointEvery: o.steps, progressEvery: o.steps, evalEvery: o.steps, validationSplit: 0.1,
     optimizer: { kind: 'adam', learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, data: { source: 'dataset', id: datasetId },
   };

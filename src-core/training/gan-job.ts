@@ -25,7 +25,10 @@ export function createGanJob(config: GanJobConfig, data: ImageSet, sampler: Batc
   const pair = buildGan(config.architecture, {
     discriminatorBatchNorm: config.discriminatorBatchNorm,
     labelConditioned: config.labelConditioned,
+    labelJoin: config.labelJoin,
     imageSize: config.imageSize,
+    biases: config.biases,
+    batchNormKind: config.batchNormKind,
   }, root);
   const [h, w, c] = pair.discriminator.inputShape as [number, number, number];
   if (h !== data.height || w !== data.width || c !== data.channels) {
@@ -229,6 +232,11 @@ export function loadNet(prefix: string, net: Network, tensors: Record<string, Sa
       throw new Error(`checkpoint's ${prefix}/${p.name} is ${saved.shape.join('×')}, the model's is ${p.variable.shape.join('×')}`);
     }
     tf.tidy(() => p.variable.assign(tf.tensor(saved.values, saved.shape)));
+  }
+  const names = new Set(net.params.map((p) => `${prefix}/${p.name}`));
+  const foreign = Object.keys(tensors).filter((k) => k.startsWith(`${prefix}/`) && !names.has(k));
+  if (foreign.length) {
+    throw new Error(`the checkpoint holds ${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}, which ${net.name} does not have: it was written by another architecture`);
   }
 }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { tf, type Tensor, type Tensor2D } from '../../src-core/engine/tf.ts';
-import { buildGan, type ArchitectureOptions, type GanArchitecture } from '../../src-core/models/gan-architectures.ts';
+import { THESIS_ARCHITECTURE_OPTIONS, buildGan, type ArchitectureOptions, type GanArchitecture } from '../../src-core/models/gan-architectures.ts';
 import { disposeNetwork, trainableVariables, type Network } from '../../src-core/models/network.ts';
 import { discriminatorLoss, generatorLoss, gradientPenalty, type GanLoss } from '../../src-core/training/losses.ts';
 import { Rng } from '../../src-core/util/rng.ts';
@@ -45,7 +45,7 @@ const CASES: Case[] = [
 /** D's gradients (with the GP for wgan-gp) and G's gradients, all as arrays. */
 async function gradients(c: Case, backend: 'cpu' | 'wasm'): Promise<Map<string, Float32Array>> {
   await useBackend(backend);
-  const opts: ArchitectureOptions = { discriminatorBatchNorm: true, labelConditioned: false, imageSize: 64, ...c.opts };
+  const opts: ArchitectureOptions = { ...THESIS_ARCHITECTURE_OPTIONS, ...c.opts };
   const { discriminator: D, generator: G, zDim } = buildGan(c.arch, opts, new Rng(5));
   const out = new Map<string, Float32Array>();
   tf.tidy(() => {

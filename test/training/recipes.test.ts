@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { tf, type Tensor2D } from '../../src-core/engine/tf.ts';
-import { buildGan, type ArchitectureOptions, type GanArchitecture } from '../../src-core/models/gan-architectures.ts';
+import { THESIS_ARCHITECTURE_OPTIONS, buildGan, type ArchitectureOptions, type GanArchitecture } from '../../src-core/models/gan-architectures.ts';
 import { buildCaptchaRecognizer } from '../../src-core/models/captcha.ts';
 import { disposeNetwork } from '../../src-core/models/network.ts';
 import { clippedParams, type ClipPolicy } from '../../src-core/training/clipping.ts';
@@ -18,7 +18,7 @@ const ADAM: OptimizerConfig = { kind: 'adam', learningRate: 2e-4, beta1: 0.5, be
 const FAST_ADAM: OptimizerConfig = { kind: 'adam', learningRate: 0.1, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 };
 
 function makeModel(arch: GanArchitecture, loss: GanLoss, clip: ClipPolicy, opts: Partial<ArchitectureOptions> = {}, opt = ADAM): GanModel {
-  const pair = buildGan(arch, { discriminatorBatchNorm: loss !== 'wgan-gp', labelConditioned: false, imageSize: 64, ...opts }, new Rng(11));
+  const pair = buildGan(arch, { ...THESIS_ARCHITECTURE_OPTIONS, discriminatorBatchNorm: loss !== 'wgan-gp', ...opts }, new Rng(11));
   return {
     discriminator: pair.discriminator, generator: pair.generator,
     dOptimizer: createOptimizer(opt, pair.discriminator.params), gOptimizer: createOptimizer(opt, pair.generator.params),

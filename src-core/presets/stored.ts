@@ -1,0 +1,22 @@
+import { changesSince } from './catalog.ts';
+import { ConfigError } from './resolve.ts';
+import type { JobConfig } from './types.ts';
+
+/**
+ * A run's stored configuration as this version builds it. Runs made before presets had
+ * versions lack the layer fields: every net then had biases and a learnable batch norm,
+ * which this version still builds, so those runs resume exactly. Their label-conditioned
+ * nets joined the labels just before D's last unit, which no longer exists: refused.
+ */
+export function buildableConfig(stored: JobConfig): JobConfig {
+  if (stored.kind !== 'gan') return stored;
+  if ((stored as Partial<typeof stored>).biases !== undefined) return stored;
+  if (stored.labelConditioned) {
+    const changes = changesSince(stored.preset, 1);
+    throw new ConfigError(
+      `this run was made with version 1 of ${stored.preset}, whose discriminator this version no longer builds` +
+      `${changes.length ? ` (${changes.join('; ')})` : ''}: its checkpoint cannot be resumed. Its metrics and samples stay browsable; start a new run to train the current version.`,
+    );
+  }
+  return { ...stored, presetVersion: 1, biases: true, batchNormKind: 'learnable', labelJoin: 'features' };
+}
