@@ -28,8 +28,8 @@ Usage:
   gan-workbench eval RUN [--step S] [--count N] [--json]            quality of the latest checkpoint (or as recorded at step S)
   gan-workbench ttq RUN… --metric KEY --threshold V [--window W] [--above|--below] [--json]
   gan-workbench histograms RUN [--step S] [--json]                   per-layer weight distributions
-  gan-workbench reproduce captcha [--budget-seconds S] [--out DIR] [--only PRESET,…] [--runs RUN,… (judge existing runs)] [--json]
-  gan-workbench reproduce celeba --data ID [--budget-seconds S] [--out DIR] [--only PRESET,…] [--runs RUN,…] [--json]
+  gan-workbench reproduce captcha [--seeds N] [--budget-seconds S | --budget-steps N] [--out DIR] [--only PRESET,…] [--runs RUN,… (judge existing runs)] [--json]
+  gan-workbench reproduce celeba --data ID [--seeds N] [--budget-seconds S | --budget-steps N] [--out DIR] [--only PRESET,…] [--runs RUN,…] [--json]
   gan-workbench dataset synth-captchas --count N [--seed K]
   gan-workbench dataset import-captchas DIR [--labels FILE] [--labels-from-filenames] [--length N] [--alphabet S]
                         [--size WxH] [--threshold otsu|0-255] [--segmentation equal|projection] [--json]
@@ -59,7 +59,7 @@ const COMMANDS: Record<string, { options: string[]; run: (args: ReturnType<typeo
   eval: { options: ['step', 'count', 'json', 'home'], run: evalCommand },
   ttq: { options: ['metric', 'threshold', 'window', 'above', 'below', 'json', 'home'], run: ttqCommand },
   histograms: { options: ['step', 'json', 'home'], run: histogramsCommand },
-  reproduce: { options: ['budget-seconds', 'out', 'only', 'runs', 'data', 'json', 'home'], run: reproduceCommand },
+  reproduce: { options: ['budget-seconds', 'budget-steps', 'seeds', 'out', 'only', 'runs', 'data', 'json', 'home'], run: reproduceCommand },
   dataset: {
     options: ['count', 'seed', 'labels', 'labels-from-filenames', 'length', 'alphabet', 'size', 'threshold', 'segmentation', 'json', 'out', 'captcha', 'home'],
     run: datasetCommand,

@@ -16,7 +16,8 @@ import { homePaths, resolveHome } from '../util/home.ts';
 import { Rng } from '../util/rng.ts';
 import { UsageError, intFlag, numberFlag, stringFlag, type ParsedArgs } from './args.ts';
 import type { Io } from './commands.ts';
-import { judgeCaptchaRuns, judgeCelebaRuns, reproduceCaptcha, reproduceCeleba } from '../reproduce/experiments.ts';
+import { reproduceCaptcha, reproduceCeleba } from '../reproduce/experiments.ts';
+import { judgeCaptchaRuns, judgeCelebaRuns } from '../reproduce/report.ts';
 
 /** `eval RUN`: quality metrics of the run's latest checkpoint on its fixed evaluation batch. */
 export async function evalCommand(args: ParsedArgs, io: Io): Promise<number> {
@@ -126,21 +127,29 @@ export function histogramsCommand(args: ParsedArgs, io: Io): number {
   }
 }
 
-/** `reproduce captcha|celeba [--budget-seconds S] [--out DIR]`: the thesis's claims, measured. */
+/**
+ * `reproduce captcha|celeba [--seeds N] [--budget-seconds S | --budget-steps N] [--out DIR]`: the thesis's
+ * claims, measured over seeds. Rerun in the same home, it keeps the runs it finished and trains the rest.
+ */
 export async function reproduceCommand(args: ParsedArgs, io: Io): Promise<number> {
   const target = args.positionals[0];
   if (target !== 'captcha' && target !== 'celeba') throw new UsageError('reproduce takes captcha or celeba');
   const dataset = intFlag(args, 'data', 1);
   if (target === 'celeba' && dataset === undefined) throw new UsageError('reproduce celeba needs --data ID: a CelebA dataset imported with `dataset import-celeba DIR --size 64`');
   const home = resolveHome(stringFlag(args, 'home'));
-  const budget = numberFlag(args, 'budget-seconds', 1) ?? 120;
+  const steps = intFlag(args, 'budget-steps', 1);
+  const seconds = numberFlag(args, 'budget-seconds', 1);
+  if (steps !== undefined && seconds !== undefined) throw new UsageError('give --budget-seconds or --budget-steps, not both');
+  const budget = steps !== undefined ? { steps } : { seconds: seconds ?? 120 };
+  const seeds = intFlag(args, 'seeds', 1) ?? 3;
   const out = stringFlag(args, 'out') ?? `reproduction-${target}-${new Date().toISOString().slice(0, 10)}`;
   const only = stringFlag(args, 'only')?.split(',');
   const runs = stringFlag(args, 'runs')?.split(',');
   const log = (l: string) => io.err.write(`${l}\n`);
+  const options = { home, out, budget, seeds, experiments: only, dataset, log };
   const claims = target === 'celeba'
-    ? (runs ? judgeCelebaRuns(home, out, runs, budget) : await reproduceCeleba({ home, out, budgetSeconds: budget, experiments: only, dataset, log }))
-    : (runs ? judgeCaptchaRuns(home, out, runs, budget) : await reproduceCaptcha({ home, out, budgetSeconds: budget, experiments: only, log }));
+    ? (runs ? judgeCelebaRuns(home, out, runs) : await reproduceCeleba(options))
+    : (runs ? judgeCaptchaRuns(home, out, runs) : await reproduceCaptcha(options));
   if (args.flags.has('json')) io.out.write(`${JSON.stringify({ out, claims })}\n`);
   else for (const c of claims) io.out.write(`${c.verdict.padEnd(13)} ${c.claim}\n`);
   io.out.write(`report: ${out}/report.md\n`);

@@ -20,14 +20,25 @@ export interface Evaluator {
   /** Where the feature extractor came from (for the run's log). */
   source: string;
   evaluate(batch: GeneratedBatch): Record<string, number>;
+  /**
+   * The same metrics on real images not in the reference set, keyed `real_<metric>`:
+   * what a perfect generator would score, shown beside every quality figure.
+   */
+  reference(count: number): Record<string, number>;
   dispose(): void;
 }
 
-/** Real images drawn once (seeded) as the reference set. */
-function realSample(data: ImageSet, count: number): Float32Array {
+/** Seeds of the two real samples: the reference set, and the held-apart one `reference()` measures. */
+const REFERENCE_SEED = 424242;
+const HELD_APART_SEED = 171717;
+
+/** Real images drawn (seeded) from the data, with their classes when labelled. */
+function realSample(data: ImageSet, count: number, seed = REFERENCE_SEED): { images: Float32Array; labels: Int32Array | null; count: number } {
   const n = Math.min(count, data.count);
-  return new BatchSampler(data, n, 424242).next().images;
+  return { ...new BatchSampler(data, n, seed).next(), count: n };
 }
+
+const asReference = (values: Record<string, number>) => Object.fromEntries(Object.entries(values).map(([k, v]) => [`real_${k}`, v]));
 
 /**
  * Metrics of a GAN run, measured every `evalEvery` iterations on a fixed noise batch:
@@ -39,23 +50,29 @@ export async function createEvaluator(config: GanJobConfig, data: ImageSet, home
   if (config.architecture.startsWith('captcha')) {
     const { net, source } = await recognizerForRun(home, db, config.data as { source: string; id?: number });
     const real = realSample(data, 1000);
-    const n = real.length / 400;
-    const realStats: FeatureStats = featureStats(recognizerOutputs(net, real, n).features, n, 500);
+    const realStats: FeatureStats = featureStats(recognizerOutputs(net, real.images, real.count).features, real.count, 500);
     return {
       source,
       evaluate: (b) => captchaMetrics(net, realStats, b),
+      reference: (count) => {
+        const apart = realSample(data, count, HELD_APART_SEED);
+        return asReference(captchaMetrics(net, realStats, { pixels: apart.images, count: apart.count, size: data.height, channels: 1, requested: apart.labels }));
+      },
       dispose: () => disposeNetwork(net),
     };
   }
-  const real: FaceImages = { pixels: realSample(data, 64), count: Math.min(64, data.count), size: data.height };
+  const sample = realSample(data, 64);
+  const real: FaceImages = { pixels: sample.images, count: sample.count, size: data.height };
+  const faceMetrics = (pixels: Float32Array, count: number) => {
+    const fake: FaceImages = { pixels, count, size: data.height };
+    return { swd: slicedWasserstein(real, fake, { patchesPerImage: 32, directions: 64, seed: 1 }).mean, ms_ssim: meanPairwiseMsSsim(fake, 32, 1) };
+  };
   return {
     source: `${real.count} real faces`,
-    evaluate: (b) => {
-      const fake: FaceImages = { pixels: b.pixels, count: b.count, size: b.size };
-      return {
-        swd: slicedWasserstein(real, fake, { patchesPerImage: 32, directions: 64, seed: 1 }).mean,
-        ms_ssim: meanPairwiseMsSsim(fake, 32, 1),
-      };
+    evaluate: (b) => faceMetrics(b.pixels, b.count),
+    reference: (count) => {
+      const apart = realSample(data, count, HELD_APART_SEED);
+      return asReference(faceMetrics(apart.images, apart.count));
     },
     dispose: () => {},
   };

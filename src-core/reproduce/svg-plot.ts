@@ -4,6 +4,15 @@ import { SERIES_COLOURS as COLOURS } from '../api/palette.ts';
 export interface Line {
   name: string;
   points: { x: number; y: number }[];
+  /** Palette index (default: the line's position); lines of one experiment share it. */
+  colour?: number;
+  /** Stroke width at 1× scale (default 2) and opacity (default 1): thin, faint lines for single seeds. */
+  width?: number;
+  opacity?: number;
+  /** Dashed (a reference level such as real data). */
+  dashed?: boolean;
+  /** Listed in the legend (default true). */
+  legend?: boolean;
 }
 
 
@@ -25,11 +34,12 @@ function ticks(lo: number, hi: number, n = 5): number[] {
 export function lineChartSvg(title: string, xLabel: string, yLabel: string, lines: Line[], width = 720, height = 420): string {
   const k = Math.max(1, Math.min(width / 720, height / 420));
   const font = 12 * k;
-  const longest = Math.max(0, ...lines.map((l) => l.name.length));
+  const listed = lines.filter((l) => l.legend !== false);
+  const longest = Math.max(0, ...listed.map((l) => l.name.length));
   // Short names sit in a column at the right; long ones (run ids) in rows below the axis label.
   const below = longest > 16;
   const legend = below ? 20 * k : Math.min(width * 0.45, (45 + longest * 7) * k);
-  const legendRows = below ? lines.length * 18 * k + 6 * k : 0;
+  const legendRows = below ? listed.length * 18 * k + 6 * k : 0;
   const m = { left: 70 * k, right: legend, top: 40 * k, bottom: 55 * k + legendRows };
   const all = lines.flatMap((l) => l.points);
   const xs = all.map((p) => p.x);
@@ -51,12 +61,15 @@ export function lineChartSvg(title: string, xLabel: string, yLabel: string, line
     `<text x="${f((m.left + width - m.right) / 2)}" y="${f(height - legendRows - 12 * k)}" text-anchor="middle">${esc(xLabel)}</text>`,
     `<text transform="translate(${f(18 * k)} ${f((m.top + height - m.bottom) / 2)}) rotate(-90)" text-anchor="middle">${esc(yLabel)}</text>`,
   ];
+  const colourOf = (l: Line, i: number) => (l.dashed && l.colour === undefined ? '#555' : COLOURS[(l.colour ?? i) % COLOURS.length]);
+  const stroke = (l: Line) => `stroke-width="${f((l.width ?? 2) * k)}"${l.opacity !== undefined ? ` stroke-opacity="${l.opacity}"` : ''}${l.dashed ? ` stroke-dasharray="${f(6 * k)} ${f(4 * k)}"` : ''}`;
   lines.forEach((l, i) => {
-    const c = COLOURS[i % COLOURS.length];
-    const y = below ? height - legendRows + (8 + i * 18) * k : m.top + (10 + i * 18) * k;
+    if (l.points.length) parts.push(`<polyline fill="none" stroke="${colourOf(l, i)}" ${stroke(l)} stroke-linejoin="round" points="${l.points.map((p) => `${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(' ')}"/>`);
+  });
+  lines.filter((l) => l.legend !== false).forEach((l, row) => {
+    const y = below ? height - legendRows + (8 + row * 18) * k : m.top + (10 + row * 18) * k;
     const lx = below ? m.left - 40 * k : width - m.right;
-    if (l.points.length) parts.push(`<polyline fill="none" stroke="${c}" stroke-width="${f(2 * k)}" stroke-linejoin="round" points="${l.points.map((p) => `${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(' ')}"/>`);
-    parts.push(`<line x1="${f(lx + 15 * k)}" y1="${f(y)}" x2="${f(lx + 35 * k)}" y2="${f(y)}" stroke="${c}" stroke-width="${f(3 * k)}"/>`,
+    parts.push(`<line x1="${f(lx + 15 * k)}" y1="${f(y)}" x2="${f(lx + 35 * k)}" y2="${f(y)}" stroke="${colourOf(l, lines.indexOf(l))}" ${stroke({ ...l, width: 3, opacity: undefined })}/>`,
       `<text x="${f(lx + 40 * k)}" y="${f(y + 4 * k)}">${esc(l.name)}</text>`);
   });
   parts.push('</svg>');

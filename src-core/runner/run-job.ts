@@ -149,7 +149,14 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
       lastEvalStep = step;
     };
     const histograms = () => saveHistograms(db, run.pk, job!.iteration, (job as GanJob).weightHistograms());
-    if (fromStep === 0 && (evalEvery > 0 || evalEverySeconds > 0)) await measure();
+    if (fromStep === 0 && (evalEvery > 0 || evalEverySeconds > 0)) {
+      // What real data scores on the same metrics, once, at step 0 (not charged to the clock).
+      const started = performance.now();
+      const reference = evaluator!.reference(config.kind === 'gan' ? config.evalCount : 0);
+      for (const [key, value] of Object.entries(reference)) pending.push({ key, step: 0, seconds: 0, value });
+      measuring += (performance.now() - started) / 1000;
+      await measure();
+    }
     if (fromStep === 0 && histogramEvery > 0) histograms();
     if (fromStep === 0 && sampleEvery > 0) await samples();
     while (job.iteration < toStep && !o.shouldStop() && !(budget > 0 && session() >= budget)) {
