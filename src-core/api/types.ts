@@ -49,6 +49,10 @@ export interface RunSummaryRow extends RunFields {
   /** The lowest and the last value of the metric the list was asked about. */
   best: number | null;
   last: number | null;
+  /** The version of its preset the run was made with (1 for runs older than versioning). */
+  presetVersion: number;
+  /** What changed in the preset since that version ("v2: …"); empty when the run is current. */
+  presetChanges: string[];
 }
 
 export interface RunDetail extends RunSummaryRow {

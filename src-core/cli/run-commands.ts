@@ -1,3 +1,4 @@
+import { changesSince } from '../presets/catalog.ts';
 import { createWriteStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -68,7 +69,10 @@ export function showCommand(args: ParsedArgs, io: Io): number {
       io.out.write(`${JSON.stringify({ ...rest, metrics: keys, samples, checkpoint })}\n`);
       return 0;
     }
-    io.out.write(`${run.id}\n  preset   ${run.preset}\n  status   ${run.status}${run.error ? ` — ${run.error}` : ''}\n`);
+    const version = (run.config as { presetVersion?: number }).presetVersion ?? 1;
+    const changes = changesSince(run.preset, version);
+    io.out.write(`${run.id}\n  preset   ${run.preset} v${version}${changes.length ? ` (the preset has changed since: ${changes.join('; ')})` : ''}\n`);
+    io.out.write(`  status   ${run.status}${run.error ? ` — ${run.error}` : ''}\n`);
     io.out.write(`  steps    ${run.stepsDone}/${run.targetSteps} in ${formatDuration(run.wallSeconds)}\n  backend  ${run.backend ?? '-'}\n`);
     io.out.write(`  data     ${run.dataset ?? '-'}\n  created  ${run.createdAt}\n  tags     ${run.tags.join(', ') || '-'}\n`);
     io.out.write(`  notes    ${run.notes || '-'}\n  samples  ${samples.length}${samples.length ? ` (last at step ${samples.at(-1)!.step})` : ''}\n`);

@@ -159,7 +159,8 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
     }
     if (fromStep === 0 && histogramEvery > 0) histograms();
     if (fromStep === 0 && sampleEvery > 0) await samples();
-    while (job.iteration < toStep && !o.shouldStop() && !(budget > 0 && session() >= budget)) {
+    const budgetSpent = () => budget > 0 && session() >= budget;
+    while (job.iteration < toStep && !o.shouldStop() && !budgetSpent()) {
       losses = await job.runIteration();
       const step = job.iteration;
       const now = elapsed();
@@ -181,7 +182,8 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
     if (histogramEvery > 0 && job.iteration % histogramEvery !== 0) histograms();
     if (job.iteration !== lastCheckpoint) checkpoint();
     else flush();
-    const status = job.iteration >= toStep ? 'completed' : 'stopped';
+    // A run that used up its time budget has done what it was asked to, as one that made its steps.
+    const status = job.iteration >= toStep || (budgetSpent() && !o.shouldStop()) ? 'completed' : 'stopped';
     if (recognizer && config.data.source === 'dataset' && status === 'completed') {
       const e = recognizer.evaluate();
       const r = recordRecognizer(db, config.data.id, files.checkpoint, e, data, recognizer.config.kind === 'recognizer' ? recognizer.config.validationSplit : 0.1);

@@ -8,7 +8,7 @@ import { rawSeries } from '../../src-core/store/metrics.ts';
 import { tempDir } from '../helpers.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { judgeCaptchaRuns } from '../../src-core/reproduce/experiments.ts';
+import { judgeCaptchaRuns } from '../../src-core/reproduce/report.ts';
 import { trainInProcess } from '../run-helpers.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/gan-workbench.mjs', import.meta.url));
@@ -64,9 +64,14 @@ describe('quality measured during training', () => {
     assert.ok(second.type === 'eval' && Math.abs(e.metrics.frechet! - second.metrics.frechet!) < 1e-9 * second.metrics.frechet!);
     // The reproduction's report writer on a real run: report, figures and CSV.
     const reportDir = tempDir();
-    judgeCaptchaRuns(home, reportDir, [t.run.id], 4);
+    judgeCaptchaRuns(home, reportDir, [t.run.id]);
     const report = readFileSync(join(reportDir, 'report.md'), 'utf8');
-    assert.match(report, new RegExp(`\\| captcha-wdcgan \\| ${t.run.id} \\| 3 \\|`));
+    assert.match(report, /\| captcha-wdcgan \| 1 \| \d/);
+    // What real tiles score, measured once at step 0, beside the generated ones.
+    const real = rawSeries(t.db, t.run.pk, 'real_frechet');
+    assert.deepEqual(real.map((p) => p.step), [0]);
+    assert.ok(real[0]!.value > 0 && real[0]!.value < rawSeries(t.db, t.run.pk, 'frechet')[0]!.value, 'real tiles are closer to real tiles than an untrained G');
+    assert.match(report, new RegExp(`\\| \\*real data \\(held-apart sample\\)\\* \\| \\| ${real[0]!.value.toPrecision(4)} \\|`));
     assert.match(readFileSync(join(reportDir, 'frechet.svg'), 'utf8'), /<polyline/);
     assert.equal(readFileSync(join(reportDir, 'metrics.csv'), 'utf8').split('\n')[0], 'run,key,step,seconds,value');
     t.db.close();
