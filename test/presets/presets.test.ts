@@ -10,8 +10,9 @@ describe('presets', () => {
   it('has one stable id per thesis experiment', () => {
     assert.deepEqual(PRESET_IDS, [
       'captcha-recognizer', 'captcha-dcgan', 'captcha-fc-gan', 'captcha-fc-wgan', 'captcha-wdcgan', 'captcha-wdcgan-update',
-      'captcha-dcgan-label', 'captcha-wdcgan-label', 'captcha-wdcgan-label-update', 'captcha-wdcgan-gp', 'captcha-fc-wgan-gp',
-      'celeba-dcgan', 'celeba-wdcgan', 'celeba-wdcgan-update', 'celeba-fc-wgan', 'celeba-fc-wgan-conv', 'celeba-fc-wgan-deconv',
+      'captcha-wdcgan-update-adaptive', 'captcha-dcgan-label', 'captcha-wdcgan-label', 'captcha-wdcgan-label-update',
+      'captcha-wdcgan-label-projection', 'captcha-wdcgan-gp', 'captcha-wdcgan-gp-paper', 'captcha-fc-wgan-gp', 'captcha-fc-wgan-gp-paper',
+      'celeba-dcgan', 'celeba-wdcgan', 'celeba-wdcgan-gp', 'celeba-wdcgan-update', 'celeba-fc-wgan', 'celeba-fc-wgan-conv', 'celeba-fc-wgan-deconv',
     ]);
     for (const p of PRESETS) assert.doesNotThrow(() => resolveConfig(p.preset), p.preset);
   });
@@ -23,12 +24,29 @@ describe('presets', () => {
     assert.deepEqual([fc.loss, fc.clip.policy, fc.clip.value, fc.discriminatorOptimizer.kind], ['wgan', 'all', 0.05, 'rmsprop']);
     assert.deepEqual(fc.schedule, { kind: 'fixed', ratio: { d: 3, g: 1 } });
     assert.equal(gan('captcha-fc-gan').loss, 'gan');
+    // §3: the thesis's code has no biases and a parameter-free batch norm; its FC nets add biases.
+    assert.deepEqual([gan('captcha-dcgan').biases, gan('captcha-dcgan').batchNormKind], [false, 'parameter-free']);
+    assert.equal(fc.biases, true);
+    // §6 as reported: §5 + smoothing tail + selective clipping, 1 : 5, no schedule; the schedule is its own preset.
     const upd = gan('captcha-wdcgan-update');
-    assert.deepEqual([upd.architecture, upd.clip.policy, upd.schedule.kind], ['captcha-dcgan-smoothing', 'selective', 'adaptive']);
+    assert.deepEqual([upd.architecture, upd.clip.policy, upd.schedule], ['captcha-dcgan-smoothing', 'selective', { kind: 'fixed', ratio: { d: 1, g: 5 } }]);
+    const adaptive = gan('captcha-wdcgan-update-adaptive');
+    assert.deepEqual({ ...adaptive, schedule: upd.schedule, preset: upd.preset, title: upd.title, presetVersion: upd.presetVersion }, upd, 'only the schedule differs');
+    assert.equal(adaptive.schedule.kind, 'adaptive');
+    // §9 as the thesis ran it: the compared run's model, optimiser and ratio, the penalty instead of clipping.
     const gp = gan('captcha-wdcgan-gp');
-    assert.deepEqual([gp.loss, gp.gpWeight, gp.discriminatorBatchNorm, gp.clip.policy], ['wgan-gp', 10, false, 'none']);
-    assert.deepEqual(gp.discriminatorOptimizer, { kind: 'adam', learningRate: 1e-4, beta1: 0, beta2: 0.9, epsilon: 1e-8 });
-    assert.deepEqual(gp.schedule, { kind: 'fixed', ratio: { d: 5, g: 1 } });
+    assert.deepEqual([gp.loss, gp.gpWeight, gp.discriminatorBatchNorm, gp.clip.policy, gp.architecture], ['wgan-gp', 10, false, 'none', 'captcha-dcgan-smoothing']);
+    assert.deepEqual([gp.discriminatorOptimizer, gp.schedule], [upd.discriminatorOptimizer, upd.schedule]);
+    const fcGp = gan('captcha-fc-wgan-gp');
+    assert.deepEqual([fcGp.loss, fcGp.clip.policy, fcGp.discriminatorOptimizer, fcGp.schedule], ['wgan-gp', 'none', fc.discriminatorOptimizer, fc.schedule]);
+    // The WGAN-GP paper's settings as extras.
+    for (const id of ['captcha-wdcgan-gp-paper', 'captcha-fc-wgan-gp-paper']) {
+      assert.deepEqual(gan(id).discriminatorOptimizer, { kind: 'adam', learningRate: 1e-4, beta1: 0, beta2: 0.9, epsilon: 1e-8 });
+      assert.deepEqual(gan(id).schedule, { kind: 'fixed', ratio: { d: 5, g: 1 } });
+    }
+    // §7: labels join D before fc 1024; the projection discriminator is an extra.
+    assert.equal(gan('captcha-wdcgan-label').labelJoin, 'features');
+    assert.equal(gan('captcha-wdcgan-label-projection').labelJoin, 'projection');
     assert.deepEqual(gan('celeba-wdcgan').schedule, { kind: 'phased', first: { d: 5, g: 2 }, iterations: 25, then: { d: 2, g: 1 } });
     assert.deepEqual(gan('celeba-dcgan').schedule, { kind: 'fixed', ratio: { d: 1, g: 2 } });
     assert.equal(gan('captcha-wdcgan-label').labelConditioned, true);

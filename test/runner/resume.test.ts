@@ -32,8 +32,10 @@ function maxDifference(a: string, b: string): number {
 }
 
 const CASES: [string, BackendName, number][] = [
-  // labels, adaptive schedule, selective clipping, batch norm, smoothing tail
+  // labels, selective clipping, parameter-free batch norm, smoothing tail
   ['captcha-wdcgan-label-update', 'wasm', 3],
+  // the adaptive schedule's state
+  ['captcha-wdcgan-update-adaptive', 'wasm', 2],
   // the gradient penalty's α stream
   ['captcha-wdcgan-gp', 'wasm', 2],
   ['captcha-fc-wgan-gp', 'cpu', 3],

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { openStore } from '../../src-core/store/index.ts';
+import { rawSeries } from '../../src-core/store/metrics.ts';
+import { listRuns } from '../../src-core/store/runs.ts';
+import { tempDir } from '../helpers.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/gan-workbench.mjs', import.meta.url));
+// Two fast experiments, two seeds, a step budget (so runs are deterministic), few evaluations.
+const ARGS = ['reproduce', 'captcha', '--only', 'captcha-fc-gan,captcha-fc-wgan', '--seeds', '2', '--budget-steps', '4', '--json'];
+
+function reproduce(home: string, out: string) {
+  const r = spawnSync(process.execPath, [BIN, ...ARGS, '--home', home, '--out', out], { encoding: 'utf8', timeout: 300_000 });
+  assert.equal(r.status, 0, r.stderr);
+  return { claims: (JSON.parse(r.stdout.split('\n')[0]!) as { claims: { claim: string; verdict: string }[] }).claims, log: r.stderr };
+}
+
+/** Each run's final values, keyed by preset and seed: what a report is made of. */
+function finals(home: string): Record<string, Record<string, number>> {
+  const db = openStore(home);
+  try {
+    const runs = listRuns(db, { tag: 'reproduce-captcha-4it' });
+    return Object.fromEntries(runs.map((r) => [`${r.preset}/${r.seed}`, Object.fromEntries(
+      ['frechet', 'legibility', 'class_entropy', 'd', 'g'].map((k) => [k, rawSeries(db, r.pk, k).at(-1)!.value]),
+    )]));
+  } finally {
+    db.close();
+  }
+}
+
+/** Starts the reproduction and SIGKILLs it (and its runner) once the third run has begun. */
+async function killPartWay(home: string, out: string): Promise<string> {
+  const child = spawn(process.execPath, [BIN, ...ARGS, '--home', home, '--out', out], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.on('data', (d: Buffer) => {
+      log += d.toString();
+      if ((log.match(/: training \(run /g) ?? []).length >= 3) {
+        process.kill(-child.pid!, 'SIGKILL');
+        resolve();
+      }
+    });
+    child.on('exit', () => reject(new Error(`the reproduction ended before it could be killed:\n${log}`)));
+  });
+  await new Promise((r) => child.once('close', r));
+  return log;
+}
+
+describe('reproduce: a long reproduction spans several sittings', () => {
+  it('killed part-way and run again, it keeps the finished runs and ends with the report of one straight run', async () => {
+    const straight = tempDir();
+    const straightReport = reproduce(straight, join(tempDir(), 'report'));
+
+    // The reference recogniser is trained once per home; share it to keep the test short.
+    const broken = tempDir();
+    mkdirSync(join(broken, 'cache'), { recursive: true });
+    for (const f of readdirSync(join(straight, 'cache')).filter((n) => n.startsWith('reference-recognizer'))) {
+      copyFileSync(join(straight, 'cache', f), join(broken, 'cache', f));
+    }
+    const firstLog = await killPartWay(broken, join(tempDir(), 'report'));
+    const finished = [...firstLog.matchAll(/: training \(run ([^)]+)\)/g)].slice(0, 2).map((m) => m[1]!);
+
+    const out = join(tempDir(), 'report');
+    const resumed = reproduce(broken, out);
+    for (const id of finished) assert.match(resumed.log, new RegExp(`kept run ${id}`), 'a run finished before the kill is kept, not trained again');
+    assert.equal(Object.keys(finals(broken)).length, 4, 'one run per experiment and seed: the cut-short run was replaced, not added to');
+    assert.deepEqual(finals(broken), finals(straight));
+    assert.deepEqual(resumed.claims, straightReport.claims);
+    assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /\| captcha-fc-wgan \| 2 \|/);
+  });
+});
