@@ -4,10 +4,12 @@ import type { Network, ParamKind } from '../models/network.ts';
 /**
  * Weight clipping after each update (WGAN's Lipschitz constraint).
  *  none:      no clipping (GAN, WGAN-GP)
- *  all:       every trainable critic variable, SPEC §4–5
+ *  all:       every trainable critic variable, SPEC §4–5 (with a learnable batch norm, its γ and β too)
+ *  weights:   every critic kernel (dense, conv), not biases or batch-norm γ/β — for the critics
+ *             where `all` would clip what the thesis's own nets did not have
  *  selective: SPEC §6 — critic: fc weights only; generator: fc and deconv weights
  */
-export const CLIP_POLICIES = ['none', 'all', 'selective'] as const;
+export const CLIP_POLICIES = ['none', 'all', 'weights', 'selective'] as const;
 export type ClipPolicy = (typeof CLIP_POLICIES)[number];
 
 const SELECTIVE: { discriminator: ParamKind[]; generator: ParamKind[] } = {
@@ -20,6 +22,7 @@ export function clippedParams(policy: ClipPolicy, role: 'discriminator' | 'gener
   const trainable = net.params.filter((p) => p.trainable);
   if (policy === 'none') return [];
   if (policy === 'all') return role === 'discriminator' ? trainable : [];
+  if (policy === 'weights') return role === 'discriminator' ? trainable.filter((p) => p.kind.endsWith('-kernel')) : [];
   return trainable.filter((p) => SELECTIVE[role].includes(p.kind));
 }
 

@@ -106,6 +106,27 @@ describe('weight clipping', () => {
   });
 });
 
+describe('weight clipping: what "all" and "weights" touch', () => {
+  before(() => useBackend('wasm'));
+
+  it('"weights" clips every critic kernel but not biases or batch-norm γ/β; "all" clips those too', async () => {
+    const m = makeModel('captcha-dcgan', 'wgan', 'weights', { biases: true, batchNormKind: 'learnable' }, FAST_ADAM);
+    assert.deepEqual([...new Set(clippedParams('weights', 'discriminator', m.discriminator).map((p) => p.kind))].sort(), ['conv-kernel', 'dense-kernel']);
+    assert.deepEqual(clippedParams('weights', 'generator', m.generator), []);
+    assert.deepEqual([...new Set(clippedParams('all', 'discriminator', m.discriminator).map((p) => p.kind))].sort(),
+      ['bn-beta', 'bn-gamma', 'conv-bias', 'conv-kernel', 'dense-bias', 'dense-kernel']);
+    const x = inputs(8);
+    await discriminatorStep(m, x);
+    const gamma = tf.tidy(() => tf.max(m.discriminator.params.find((p) => p.kind === 'bn-gamma')!.variable).dataSync()[0]!);
+    assert.ok(gamma > 0.05, `γ is left alone (max ${gamma})`);
+    for (const p of clippedParams('weights', 'discriminator', m.discriminator)) {
+      assert.ok(tf.tidy(() => tf.max(tf.abs(p.variable)).dataSync()[0]!) <= 0.05 + 1e-7, p.name);
+    }
+    x.dispose();
+    disposeModel(m);
+  });
+});
+
 describe('gradient penalty', () => {
   before(() => useBackend('cpu'));
   it('matches a finite-difference estimate on a tiny critic (value and weight gradient)', () => {
