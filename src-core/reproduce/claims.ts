@@ -102,16 +102,20 @@ export function collapseClaim(gan: Experiment, wgan: Experiment): ClaimResult {
 
 /** The label-conditioned nets draw the character they are asked for. */
 export function labelsFollowedClaim(conditioned: Experiment[]): ClaimResult {
-  const rows = conditioned.map((e) => ({ e, i: finalInterval(e, 'conditional') }));
+  const rows = conditioned.map((e) => ({ e, i: finalInterval(e, 'conditional'), legible: median(finals(e, 'legibility')) }));
   const above = rows.filter((r) => r.i.low > CLEARLY_ABOVE_CHANCE).length;
   const below = rows.filter((r) => r.i.high < 2 * CHANCE).length;
-  const verdict: Verdict = above === rows.length ? 'confirmed' : below === rows.length ? 'refuted' : 'inconclusive';
+  // A net that draws nothing legible reads as chance whatever its labels: that says nothing about conditioning.
+  const illegible = rows.filter((r) => r.legible < MIN_LEGIBILITY);
+  const verdict: Verdict = above === rows.length ? 'confirmed' : below === rows.length && illegible.length === 0 ? 'refuted' : 'inconclusive';
+  const evidence = `final conditional accuracy, median [${pct} interval] (chance ${fmt(CHANCE)}; "clearly above": the interval's low end above ${CLEARLY_ABOVE_CHANCE}): ` +
+    rows.map((r) => `${r.e.preset} ${formatInterval(r.i)} (legibility ${fmt(r.legible)})`).join(', ');
   return {
     claim: 'The label-conditioned nets draw the characters they are asked for',
     thesis: '4.4: "with labels the results are better"',
     verdict,
-    evidence: `final conditional accuracy, median [${pct} interval] (chance ${fmt(CHANCE)}; "clearly above": the interval's low end above ${CLEARLY_ABOVE_CHANCE}): ` +
-      rows.map((r) => `${r.e.preset} ${formatInterval(r.i)}`).join(', '),
+    evidence: verdict === 'inconclusive' && illegible.length
+      ? `${evidence}; ${illegible.map((r) => r.e.preset).join(', ')} drew no legible characters within the budget, so their labels cannot be read` : evidence,
   };
 }
 

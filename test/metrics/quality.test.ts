@@ -66,12 +66,12 @@ describe('quality measured during training', () => {
     const reportDir = tempDir();
     judgeCaptchaRuns(home, reportDir, [t.run.id]);
     const report = readFileSync(join(reportDir, 'report.md'), 'utf8');
-    assert.match(report, /\| captcha-wdcgan \| 1 \| \d/);
+    assert.match(report, /\| captcha-wdcgan \| 1 \| 4 \| \d/);
     // What real tiles score, measured once at step 0, beside the generated ones.
     const real = rawSeries(t.db, t.run.pk, 'real_frechet');
     assert.deepEqual(real.map((p) => p.step), [0]);
     assert.ok(real[0]!.value > 0 && real[0]!.value < rawSeries(t.db, t.run.pk, 'frechet')[0]!.value, 'real tiles are closer to real tiles than an untrained G');
-    assert.match(report, new RegExp(`\\| \\*real data \\(held-apart sample\\)\\* \\| \\| ${real[0]!.value.toPrecision(4)} \\|`));
+    assert.match(report, new RegExp(`\\| \\*real data \\(held-apart sample\\)\\* \\| \\| \\| ${real[0]!.value.toPrecision(4)} \\|`));
     assert.match(readFileSync(join(reportDir, 'frechet.svg'), 'utf8'), /<polyline/);
     assert.equal(readFileSync(join(reportDir, 'metrics.csv'), 'utf8').split('\n')[0], 'run,key,step,seconds,value');
     t.db.close();

@@ -70,6 +70,6 @@ describe('reproduce: a long reproduction spans several sittings', () => {
     assert.equal(Object.keys(finals(broken)).length, 4, 'one run per experiment and seed: the cut-short run was replaced, not added to');
     assert.deepEqual(finals(broken), finals(straight));
     assert.deepEqual(resumed.claims, straightReport.claims);
-    assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /\| captcha-fc-wgan \| 2 \|/);
+    assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /\| captcha-fc-wgan \| 2 \| 4 \|/);
   });
 });

@@ -86,6 +86,11 @@ describe('thesis claim verdicts over seeds', () => {
     assert.equal(labelsFollowedClaim([at([0.4, 0.5, 0.45]), at([0.2, 0.25, 0.3])]).verdict, 'confirmed');
     assert.equal(labelsFollowedClaim([at([0.03, 0.035, 0.03])]).verdict, 'refuted');
     assert.equal(labelsFollowedClaim([at([0.4, 0.5, 0.45]), at([0.03, 0.035, 0.03])]).verdict, 'inconclusive');
+    // At chance because nothing is legible yet: no verdict on conditioning.
+    const unreadable = experiment('x-label', 100, [50, 50, 50], 60, { conditional: 0.03, legibility: 0 });
+    const r = labelsFollowedClaim([unreadable]);
+    assert.equal(r.verdict, 'inconclusive');
+    assert.match(r.evidence, /drew no legible characters within the budget/);
   });
 
   it('gradient penalty: faster and then stalling on every seed confirms; steady progress refutes', () => {

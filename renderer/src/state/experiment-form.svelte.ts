@@ -9,7 +9,7 @@ export interface Field {
 }
 
 /** Keys that name the preset or pick a union's variant: shown, not edited (the CLI's --set refuses them too). */
-const FIXED = new Set(['kind', 'preset', 'section', 'title']);
+const FIXED = new Set(['kind', 'preset', 'presetVersion', 'section', 'title']);
 const isFixed = (key: string) => FIXED.has(key) || key.endsWith('.kind') || key.startsWith('data');
 
 function leaves(value: unknown, prefix = ''): [string, unknown][] {
@@ -22,7 +22,7 @@ function leaves(value: unknown, prefix = ''): [string, unknown][] {
 /** Where a setting is shown: groups in reading order, each key in the first group whose test matches. */
 const GROUPS: { title: string; test: (key: string) => boolean }[] = [
   { title: 'Training', test: (k) => ['steps', 'seconds', 'batchSize', 'seed', 'checkpointEvery', 'progressEvery', 'validationSplit'].includes(k) },
-  { title: 'Model and loss', test: (k) => ['architecture', 'imageSize', 'loss', 'gpWeight', 'discriminatorBatchNorm', 'labelConditioned', 'noise'].includes(k) },
+  { title: 'Model and loss', test: (k) => ['architecture', 'imageSize', 'loss', 'gpWeight', 'discriminatorBatchNorm', 'batchNormKind', 'biases', 'labelConditioned', 'labelJoin', 'noise'].includes(k) },
   { title: 'Discriminator optimiser', test: (k) => k.startsWith('discriminatorOptimizer.') },
   { title: 'Generator optimiser', test: (k) => k.startsWith('generatorOptimizer.') },
   { title: 'Optimiser', test: (k) => k.startsWith('optimizer.') },
