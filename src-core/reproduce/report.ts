@@ -102,6 +102,13 @@ export function judgeCaptchaRuns(home: string, outDir: string, runIds: string[])
     if (labelPairs.length) {
       claims.push(allFaster('Label conditioning shortens the time to quality', '4.4: 780/187 s, 580/137 s, 280/78 s for the three label-conditioned nets', labelPairs));
     }
+    const orderPairs = [['captcha-dcgan-label', 'captcha-wdcgan-label'], ['captcha-wdcgan-label', 'captcha-wdcgan-label-update']]
+      .filter(([a, b]) => get(a!) && get(b!))
+      .map(([a, b]) => fasterToQuality('', '', get(a!)!, get(b!)!, censor));
+    if (orderPairs.length) {
+      claims.push(allFaster('Among the label-conditioned nets, WDCGAN_label beats DCGAN_label and WDCGAN_label_update beats WDCGAN_label',
+        '4.4: similar quality at 780 iterations / 187 s, 580 / 137 s, 280 / 78 s: "the latter are better than the former"', orderPairs));
+    }
     // 6.2: the GP run "is at a disadvantage in time" against 4.4's: WDCGAN_update reaches the GP run's quality sooner.
     pair('captcha-wdcgan-gp', 'captcha-wdcgan-update', 'WDCGAN_update reaches the quality of the same net with a gradient penalty sooner', '6.2: DCGAN with GP, iteration 860 at 237 s, "at a disadvantage in time" against 4.4');
     if (get('captcha-fc-wgan') && get('captcha-fc-wgan-gp')) claims.push(gpClaim(get('captcha-fc-wgan')!, get('captcha-fc-wgan-gp')!, censor));
