@@ -8,9 +8,9 @@ import { app, BrowserWindow, ipcMain, net, protocol, session } from 'electron';
 import { join, normalize } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
-import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL } from '../../src-core/api/channels.ts';
+import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL } from '../../src-core/api/contract/channels.ts';
 // The core is TypeScript run through tsx, as the CLI runs it; only its type is imported here.
-import type * as CoreModule from '../../src-core/api/core.ts';
+import type * as CoreModule from '../../src-core/api/server/core.ts';
 import { handleIpcCall } from './ipc.ts';
 import {
   APP_ORIGIN, APP_SCHEME, CONTENT_SECURITY_POLICY, isAllowedNavigation, permissionDecision, resolveAppPath, secureWebPreferences,

@@ -2,7 +2,7 @@
  * The IPC side of the API, as pure functions (unit-tested without Electron): a
  * call is dispatched only when it comes from the app's own top-level frame.
  */
-import type { Envelope } from '../../src-core/api/errors.ts';
+import type { Envelope } from '../../src-core/api/contract/errors.ts';
 import { isTrustedSender } from './security.ts';
 
 export type DispatchFn = (method: unknown, payload: unknown) => Promise<Envelope<unknown>>;

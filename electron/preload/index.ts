@@ -5,10 +5,10 @@
  * preload cannot load other files), channel names included.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL } from '../../src-core/api/channels.ts';
-import type { WorkbenchBridge } from '../../src-core/api/bridge.ts';
-import type { Envelope } from '../../src-core/api/errors.ts';
-import type { ApiEvent } from '../../src-core/api/events.ts';
+import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL } from '../../src-core/api/contract/channels.ts';
+import type { WorkbenchBridge } from '../../src-core/api/contract/bridge.ts';
+import type { Envelope } from '../../src-core/api/contract/errors.ts';
+import type { ApiEvent } from '../../src-core/api/contract/events.ts';
 
 const bridge: WorkbenchBridge = Object.freeze({
   shell: 'electron' as const,

@@ -2,7 +2,7 @@ import { mount } from 'svelte';
 import App from './App.svelte';
 import { ApiClient } from './lib/api.ts';
 import { APP_CONTEXT } from './lib/context.ts';
-import type { WorkbenchBridge } from '../../src-core/api/bridge.ts';
+import type { WorkbenchBridge } from '../../src-core/api/contract/bridge.ts';
 import { httpTransport, ipcTransport, takeToken } from './lib/transports.ts';
 import { AppState, VIEWS, type View } from './state/app.svelte.ts';
 import './styles.css';

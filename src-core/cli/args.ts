@@ -1,5 +1,7 @@
+import { InvalidInputError } from '../domain/errors.ts';
+
 /** A usage error: the CLI prints it with a hint and exits 2. */
-export class UsageError extends Error {
+export class UsageError extends InvalidInputError {
   override name = 'UsageError';
 }
 

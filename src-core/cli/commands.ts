@@ -1,16 +1,12 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BACKEND_CHOICES, type BackendChoice } from '../engine/backend.ts';
-import { MissingDataError } from '../data/load.ts';
+import { ConfigError } from '../domain/errors.ts';
 import { PRESETS } from '../presets/catalog.ts';
-import { ConfigError, resolveConfig } from '../presets/resolve.ts';
-import type { JobConfig } from '../presets/types.ts';
 import type { RunEvent, RunSummary } from '../runner/events.ts';
-import { createRun } from '../runner/run-folder.ts';
 import { startRunner, type RunnerRequest } from '../runner/spawn.ts';
 import { openStore } from '../store/index.ts';
-import { getRun } from '../store/runs.ts';
-import { getDataset } from '../store/datasets.ts';
+import { createRunFrom, runToResume } from '../workbench/runs.ts';
 import { resolveHome } from '../util/home.ts';
 import { UsageError, intFlag, numberFlag, stringFlag, type ParsedArgs } from './args.ts';
 import { ProgressBar } from './progress.ts';
@@ -52,7 +48,7 @@ function trainOverrides(args: ParsedArgs, presetId: string): Record<string, stri
     sets.data = JSON.stringify({ source: 'dataset', id: Number(data) });
   } else if (data !== undefined) {
     const path = resolve(data);
-    if (!existsSync(path) || !statSync(path).isDirectory()) throw new ConfigError(`--data: ${path} is not a folder`);
+    if (!existsSync(path) || !statSync(path).isDirectory()) throw new ConfigError(`--data: ${path} is not a folder`, 'data', 'not a folder');
     const source = presetId.startsWith('celeba') ? 'face-folder' : 'captcha-folder';
     sets.data = JSON.stringify({ source, path });
   }
@@ -63,18 +59,11 @@ export async function trainCommand(args: ParsedArgs, io: Io): Promise<number> {
   const presetId = stringFlag(args, 'preset');
   if (!presetId) throw new UsageError('train needs --preset ID (see `gan-workbench presets`)');
   const backend = backendFlag(args);
-  const config: JobConfig = resolveConfig(presetId, trainOverrides(args, presetId));
-  if (config.data.source === 'face-folder' && !config.data.path) {
-    throw new MissingDataError(
-      `${presetId} trains on faces: pass --data DIR with a folder of face images, e.g. a CelebA download ` +
-        '(its Img/img_align_celeba is used). CelebA is at mmlab.ie.cuhk.edu.hk/projects/CelebA.html (non-commercial research use).',
-    );
-  }
+  const overrides = trainOverrides(args, presetId);
   const home = resolveHome(stringFlag(args, 'home'));
   const db = openStore(home);
   try {
-    if (config.data.source === 'dataset') getDataset(db, config.data.id); // unknown id: exit 2, nothing written
-    const run = createRun(db, home, config, backend ?? 'auto');
+    const run = createRunFrom(db, home, presetId, overrides, backend ?? 'auto');
     db.close();
     return await drive({ home, run: run.id, resume: false, backend }, args, io);
   } finally {
@@ -86,11 +75,14 @@ export async function resumeCommand(args: ParsedArgs, io: Io): Promise<number> {
   const runId = args.positionals[0];
   if (!runId) throw new UsageError('resume needs a run id');
   const home = resolveHome(stringFlag(args, 'home'));
-  const db = openStore(home);
-  const run = getRun(db, runId);
-  db.close();
-  if (run.status === 'running') throw new UsageError(`run ${run.id} is running (pid alive); stop it before resuming`);
   const steps = intFlag(args, 'steps', 1);
+  const db = openStore(home);
+  let run;
+  try {
+    run = runToResume(db, runId, { steps });
+  } finally {
+    db.close();
+  }
   return drive({ home, run: run.id, resume: true, steps, backend: backendFlag(args) }, args, io);
 }
 

@@ -5,11 +5,11 @@ import { cutPreviewPng } from '../data/captcha-preview.ts';
 import { importCaptchaFolder, importSynthCaptchas, type ImportReport } from '../data/import-captchas.ts';
 import { importFaces } from '../data/face-shards.ts';
 import { exportLabelsCsv, importLabelsCsv } from '../data/labels.ts';
-import { resolveConfig } from '../presets/resolve.ts';
-import { createRun } from '../runner/run-folder.ts';
+import { createRecognizerRun } from '../workbench/recognizers.ts';
+import { existingFolder } from '../workbench/datasets.ts';
 import { openStore } from '../store/index.ts';
 import { labelCounts, listCaptchas } from '../store/captchas.ts';
-import { getDataset, listDatasets } from '../store/datasets.ts';
+import { getDataset, getDatasetOfKind, listDatasets } from '../store/datasets.ts';
 import { latestRecognizer, mislabelQueue } from '../store/recognizers.ts';
 import type { Db } from '../store/open.ts';
 import { findMislabels, prelabel } from '../training/assist.ts';
@@ -79,7 +79,7 @@ export async function datasetCommand(args: ParsedArgs, io: Io): Promise<number> 
       return withDb(args, async (db) => {
         let bar: ProgressBar | null = null;
         const t0 = performance.now();
-        const report = await importCaptchaFolder(db, target, {
+        const report = await importCaptchaFolder(db, existingFolder(target), {
           settings: captchaSettings(args), labelsFromFilenames: args.flags.has('labels-from-filenames'),
           labelsFile: stringFlag(args, 'labels'),
           onProgress: (done, total) => {
@@ -104,7 +104,7 @@ export async function datasetCommand(args: ParsedArgs, io: Io): Promise<number> 
         let bar: ProgressBar | null = null;
         const t0 = performance.now();
         try {
-          const r = await importFaces(db, home, target, {
+          const r = await importFaces(db, home, existingFolder(target), {
             size, signal: abort.signal,
             onProgress: (done, total) => {
               if (args.flags.has('json')) return;
@@ -157,8 +157,8 @@ export async function datasetCommand(args: ParsedArgs, io: Io): Promise<number> 
       const out = stringFlag(args, 'out');
       if (!out) throw new UsageError('dataset preview needs --out FILE.png');
       return withDb(args, async (db) => {
-        const d = getDataset(db, target);
-        const s = d.settings as unknown as CaptchaSettings;
+        const d = getDatasetOfKind(db, target, 'captcha');
+        const s = d.settings;
         const c = listCaptchas(db, d.id, { offset: intFlag(args, 'captcha', 0) ?? 0, limit: 1 })[0];
         if (!c) throw new UsageError(`dataset ${d.id} has no captcha at that position`);
         await writeFileSync(resolve(out), await cutPreviewPng(c.pixels, s));
@@ -200,13 +200,16 @@ export async function recognizerCommand(args: ParsedArgs, io: Io): Promise<numbe
   const home = resolveHome(stringFlag(args, 'home'));
   if (verb === 'train') {
     const db = openStore(home);
-    const d = getDataset(db, datasetId);
-    if (d.kind !== 'captcha') throw new UsageError(`dataset ${d.id} holds ${d.kind}, not captchas`);
-    const sets: Record<string, string> = { ...args.sets, data: JSON.stringify({ source: 'dataset', id: d.id }) };
+    const sets: Record<string, string> = { ...args.sets };
     const steps = intFlag(args, 'steps', 1);
     if (steps) sets.steps = String(steps);
-    const run = createRun(db, home, resolveConfig('captcha-recognizer', sets), 'auto');
-    db.close();
+    let run, d;
+    try {
+      d = getDatasetOfKind(db, datasetId, 'captcha');
+      run = createRecognizerRun(db, home, d.id, sets);
+    } finally {
+      db.close();
+    }
     const code = await drive({ home, run: run.id, resume: false }, args, io);
     if (code !== 0) return code;
     return withDb(args, (db2) => {

@@ -1,13 +1,8 @@
-import { MissingDataError } from '../data/load.ts';
-import { ConfigError } from '../presets/resolve.ts';
+import { UserError } from '../domain/errors.ts';
 import { StoreError } from '../store/open.ts';
-import { UnknownRunError } from '../store/runs.ts';
-import { UsageError, parseArgs } from './args.ts';
+import { parseArgs } from './args.ts';
 import { presetsCommand, resumeCommand, trainCommand, type Io } from './commands.ts';
 import { datasetCommand, labelsCommand, recognizerCommand } from './dataset-commands.ts';
-import { UnknownDatasetError } from '../store/datasets.ts';
-import { LabelError } from '../data/labels.ts';
-import { CelebaLayoutError } from '../data/celeba-layout.ts';
 import { evalCommand, histogramsCommand, reproduceCommand, ttqCommand } from './quality-commands.ts';
 import { serveCommand } from './serve-command.ts';
 import { deleteCommand, exportMetricsCommand, noteCommand, runsCommand, showCommand, tagCommand } from './run-commands.ts';
@@ -88,9 +83,9 @@ export async function main(argv: string[], io: Io = { out: process.stdout, err: 
     }
     return await command.run(args, io);
   } catch (err) {
-    if (err instanceof UsageError || err instanceof ConfigError || err instanceof MissingDataError || err instanceof UnknownRunError
-      || err instanceof UnknownDatasetError || err instanceof LabelError || err instanceof CelebaLayoutError) {
-      io.err.write(`error: ${err.message}\n`);
+    if (err instanceof UserError) {
+      // With --json, the error too is one JSON line (its code and field, as the API reports them).
+      io.err.write(rest.includes('--json') ? `${JSON.stringify({ error: { code: err.code, message: err.message, fields: err.fieldErrors() } })}\n` : `error: ${err.message}\n`);
       return 2;
     }
     if (err instanceof StoreError) {

@@ -4,7 +4,7 @@ import { initBackend } from '../engine/backend.ts';
 import { createEvaluator } from '../metrics/evaluator.ts';
 import { betterDirection, timeToQuality } from '../metrics/time-to-quality.ts';
 import type { JobConfig } from '../presets/types.ts';
-import { readCheckpoint } from '../runner/checkpoint.ts';
+import { readCheckpoint } from '../training/checkpoint.ts';
 import { openStore } from '../store/index.ts';
 import type { Db } from '../store/open.ts';
 import { getCheckpoint } from '../store/checkpoints.ts';

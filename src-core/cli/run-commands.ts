@@ -2,13 +2,14 @@ import { changesSince } from '../presets/catalog.ts';
 import { createWriteStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
-import { deleteRun } from '../runner/run-folder.ts';
+import { deleteRunChecked } from '../workbench/runs.ts';
 import { openStore } from '../store/index.ts';
 import { metricKeys, metricsCsv, metricsJson } from '../store/metrics.ts';
 import { writeFileSync } from 'node:fs';
 import { listSamples } from '../store/samples.ts';
 import { getCheckpoint } from '../store/checkpoints.ts';
-import { addTag, getRun, listRuns, RUN_STATUSES, setNotes, type RunStatus } from '../store/runs.ts';
+import { addTag, getRun, listRuns, setNotes } from '../store/runs.ts';
+import { RUN_STATUSES, type RunStatus } from '../domain/runs.ts';
 import type { Db } from '../store/open.ts';
 import { resolveHome } from '../util/home.ts';
 import { UsageError, stringFlag, type ParsedArgs } from './args.ts';
@@ -108,9 +109,7 @@ export function deleteCommand(args: ParsedArgs, io: Io): number {
   const id = args.positionals[0];
   if (!id) throw new UsageError('delete needs a run id');
   return withStore(args, (db, home) => {
-    const run = getRun(db, id);
-    if (run.status === 'running') throw new UsageError(`run ${run.id} is running; stop it first`);
-    deleteRun(db, home, run.id);
+    const run = deleteRunChecked(db, home, id);
     io.out.write(`deleted ${run.id}\n`);
     return 0;
   });

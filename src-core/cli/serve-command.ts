@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { TOKEN_PARAM } from '../api/channels.ts';
-import { createHost, newToken } from '../api/host.ts';
-import { startCore } from '../api/core.ts';
+import { TOKEN_PARAM } from '../api/contract/channels.ts';
+import { createHost, newToken } from '../api/server/host.ts';
+import { startCore } from '../api/server/core.ts';
 import { resolveHome } from '../util/home.ts';
 import { UsageError, intFlag, stringFlag, type ParsedArgs } from './args.ts';
 import type { Io } from './commands.ts';

@@ -1,8 +1,8 @@
 import { TILE } from '../models/captcha.ts';
-import type { CaptchaSettingsInput } from '../api/types.ts';
+import type { CaptchaSettings } from '../domain/datasets.ts';
 
 /** How a scraped captcha becomes character tiles: the API's settings shape (src-core/api/types.ts). */
-export type CaptchaSettings = CaptchaSettingsInput;
+export type { CaptchaSettings };
 
 /** Default: SPEC §1 (20×80, 4 characters of 32 symbols, equal tiles). */
 export function defaultCaptchaSettings(length = 4, alphabet = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ'): CaptchaSettings {

@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CELEBA_LAYOUT_KINDS } from '../domain/datasets.ts';
+import { InvalidInputError } from '../domain/errors.ts';
 
 /** The 40 CelebA attributes, in the official files' order (used when a set has none). */
 export interface CelebaAnnotations {
@@ -12,14 +14,17 @@ export interface CelebaAnnotations {
 }
 
 export interface CelebaLayout {
-  kind: 'official' | 'flattened' | 'kaggle-csv' | 'image-folder';
+  kind: (typeof CELEBA_LAYOUT_KINDS)[number];
   imageDir: string;
   annotations: CelebaAnnotations | null;
 }
 
 /** A folder that holds no CelebA layout (and no images): the message says what was expected. */
-export class CelebaLayoutError extends Error {
+export class CelebaLayoutError extends InvalidInputError {
   override name = 'CelebaLayoutError';
+  constructor(message: string) {
+    super(message, 'folder');
+  }
 }
 
 function firstExisting(dir: string, candidates: string[]): string | null {

@@ -1,6 +1,6 @@
 import type { Db } from '../store/open.ts';
 import { listCaptchas, type CaptchaRow } from '../store/captchas.ts';
-import { getDataset } from '../store/datasets.ts';
+import { getDatasetOfKind } from '../store/datasets.ts';
 import { TILE } from '../models/captcha.ts';
 import { cutCaptcha, type CaptchaSettings } from './captcha-image.ts';
 import type { ImageSet } from './image-set.ts';
@@ -25,9 +25,8 @@ export function tilesOf(captchas: CaptchaRow[], s: CaptchaSettings): { tiles: Fl
  * recogniser); otherwise all captchas but skipped ones, labelled when all are.
  */
 export function captchaDatasetImages(db: Db, id: number, opts: { labelledOnly: boolean }): ImageSet {
-  const d = getDataset(db, id);
-  if (d.kind !== 'captcha') throw new Error(`dataset ${id} holds ${d.kind}, not captchas`);
-  const s = d.settings as unknown as CaptchaSettings;
+  const d = getDatasetOfKind(db, id, 'captcha');
+  const s = d.settings;
   const captchas = listCaptchas(db, id).filter((c) => (opts.labelledOnly ? c.status === 'labelled' : c.status !== 'skipped'));
   if (captchas.length === 0) throw new Error(`dataset ${id} has no ${opts.labelledOnly ? 'labelled ' : ''}captchas`);
   const { tiles, labels } = tilesOf(captchas, s);

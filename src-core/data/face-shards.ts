@@ -5,6 +5,8 @@ import sharp from 'sharp';
 import type { Db } from '../store/open.ts';
 import { getDataset, insertDataset, listDatasets, updateDatasetReport, updateDatasetSettings, type DatasetRow } from '../store/datasets.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
+import type { FaceSettings } from '../domain/datasets.ts';
+import { InvalidInputError } from '../domain/errors.ts';
 import { FACE_CHANNELS } from '../models/celeba.ts';
 import { detectCelebaLayout, type CelebaLayout } from './celeba-layout.ts';
 import { MAX_PIXELS, scanFolder, type Skipped } from './file-scan.ts';
@@ -25,20 +27,7 @@ export const ATTRIBUTES = 40;
  */
 export const recordBytes = (size: number) => size * size * FACE_CHANNELS + ATTRIBUTES + 1 + 4 + 4;
 
-export interface FaceSettings {
-  size: 64 | 128;
-  layout: CelebaLayout['kind'];
-  imageDir: string;
-  recordBytes: number;
-  attributeNames: string[];
-  shards: { file: string; records: number; sha256: string }[];
-  /** Files of the sorted list consumed so far (decoded or skipped): where a resume starts. */
-  nextFile: number;
-  totalFiles: number;
-  complete: boolean;
-  /** How each face was framed: documented so models and reports can say it. */
-  crop: string;
-}
+export type { FaceSettings };
 
 export const FACE_CROP = 'centre square crop of side min(width, height) (178×178 of CelebA\'s 178×218), then area-average resize to S×S';
 
@@ -98,9 +87,9 @@ export async function importFaces(db: Db, home: string, dir: string, o: FaceImpo
   const layout = detectCelebaLayout(folder, (d) => scanFolder(d, FACE_EXTENSIONS).files.length > 0);
   const { files, skipped: scanSkipped } = scanFolder(layout.imageDir, FACE_EXTENSIONS);
   if (files.length === 0) throw new Error(`no face images (.jpg, .png) in ${layout.imageDir}`);
-  const unfinished = listDatasets(db).find((d) => d.kind === 'faces' && d.sourcePath === folder
-    && (d.settings as unknown as FaceSettings).size === o.size && !(d.settings as unknown as FaceSettings).complete);
-  const settings: FaceSettings = unfinished ? (unfinished.settings as unknown as FaceSettings) : {
+  const unfinished = listDatasets(db).find((d): d is Extract<DatasetRow, { kind: 'faces' }> => d.kind === 'faces' && d.sourcePath === folder
+    && d.settings.size === o.size && !d.settings.complete);
+  const settings: FaceSettings = unfinished ? unfinished.settings : {
     size: o.size, layout: layout.kind, imageDir: layout.imageDir, recordBytes: recordBytes(o.size),
     attributeNames: layout.annotations?.attributeNames ?? [], shards: [], nextFile: 0, totalFiles: files.length, complete: false, crop: FACE_CROP,
   };
@@ -133,7 +122,7 @@ async function importShards(
 
   const commit = () => {
     if (inShard === 0) {
-      updateDatasetSettings(db, dataset.id, { ...settings, nextFile: next });
+      updateDatasetSettings(db, dataset.id, 'faces', { ...settings, nextFile: next });
       settings.nextFile = next;
       return;
     }
@@ -143,7 +132,7 @@ async function importShards(
     settings.shards.push({ file, records: inShard, sha256: createHash('sha256').update(bytes).digest('hex') });
     settings.nextFile = next;
     db.transaction(() => {
-      updateDatasetSettings(db, dataset.id, settings);
+      updateDatasetSettings(db, dataset.id, 'faces', settings);
       updateDatasetReport(db, dataset.id, { records: records(), skipped: skipped.length, files: files.length }, skipped);
     })();
     shard = Buffer.alloc(RECORDS_PER_SHARD * R);
@@ -183,7 +172,7 @@ async function importShards(
   commit();
   if (!cancelled) {
     settings.complete = true;
-    updateDatasetSettings(db, dataset.id, settings);
+    updateDatasetSettings(db, dataset.id, 'faces', settings);
   }
   updateDatasetReport(db, dataset.id, { records: records(), skipped: skipped.length, files: files.length }, skipped);
   return { dataset: getDataset(db, dataset.id), records: records(), skipped, cancelled, resumed };
@@ -206,8 +195,9 @@ async function mapLimit<T, R>(items: T[], limit: number, f: (t: T) => Promise<R>
  * A face dataset as training images streamed from its shards: records are read
  * from disk as batches are drawn, never the whole set into memory.
  */
-export function faceDatasetImages(db: Db, d: DatasetRow, size: number): ImageSet {
-  const s = d.settings as unknown as FaceSettings;
+export function faceDatasetImages(d: DatasetRow, size: number): ImageSet {
+  if (d.kind !== 'faces') throw new InvalidInputError(`dataset ${d.id} holds ${d.kind}, not faces`, 'data');
+  const s = d.settings;
   if (s.size !== size) throw new Error(`dataset ${d.id} holds ${s.size}² faces; this run needs ${size}² (import it with --size ${size}, or --set imageSize=${s.size})`);
   const starts: number[] = [];
   let total = 0;

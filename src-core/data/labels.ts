@@ -1,18 +1,21 @@
 import { readFileSync } from 'node:fs';
 import type { Db } from '../store/open.ts';
-import { changeLabel, durably, getCaptcha, listCaptchas, LABEL_STATUSES, type CaptchaRow, type LabelStatus } from '../store/captchas.ts';
-import { getDataset } from '../store/datasets.ts';
-import { labelProblem, type CaptchaSettings } from './captcha-image.ts';
+import { changeLabel, durably, getCaptcha, listCaptchas, type CaptchaRow } from '../store/captchas.ts';
+import { getDatasetOfKind } from '../store/datasets.ts';
+import { LABEL_STATUSES, type CaptchaSettings, type LabelStatus } from '../domain/datasets.ts';
+import { InvalidInputError } from '../domain/errors.ts';
+import { labelProblem } from './captcha-image.ts';
 
 /** A label the dataset cannot take: the caller shows the reason; nothing was written. */
-export class LabelError extends Error {
+export class LabelError extends InvalidInputError {
   override name = 'LabelError';
+  constructor(message: string) {
+    super(message, 'label');
+  }
 }
 
 export function settingsOf(db: Db, dataset: number): CaptchaSettings {
-  const d = getDataset(db, dataset);
-  if (d.kind !== 'captcha') throw new LabelError(`dataset ${dataset} holds ${d.kind}, not captchas`);
-  return d.settings as unknown as CaptchaSettings;
+  return getDatasetOfKind(db, dataset, 'captcha').settings;
 }
 
 /** Labels a captcha (status → labelled) after validating against the alphabet and length. */

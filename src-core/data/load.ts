@@ -13,19 +13,24 @@ import { captchaDatasetImages, tilesOf } from './dataset-images.ts';
 import { decodeFace, faceDatasetImages, FACE_EXTENSIONS } from './face-shards.ts';
 import { checkImage, scanFolder } from './file-scan.ts';
 import type { ImageSet } from './image-set.ts';
+import { InvalidInputError } from '../domain/errors.ts';
 import { CAPTCHA_EXTENSIONS, normaliseCaptcha } from './import-captchas.ts';
 
 function datasetImages(db: Db, id: number, o: { imageSize: number; labelledOnly: boolean }): Promise<ImageSet> | ImageSet {
   const d = getDataset(db, id);
   if (d.kind === 'captcha') return captchaDatasetImages(db, id, { labelledOnly: o.labelledOnly });
-  return faceDatasetImages(db, d, o.imageSize);
+  return faceDatasetImages(d, o.imageSize);
 }
 
 /** Bumped whenever the synthesiser's output changes, so stale caches are not reused. */
 const SYNTH_CACHE_VERSION = 1;
 
-export class MissingDataError extends Error {
+/** The data a run names are not there or hold nothing it can train on. */
+export class MissingDataError extends InvalidInputError {
   override name = 'MissingDataError';
+  constructor(message: string) {
+    super(message, 'data');
+  }
 }
 
 /** Loads the images a job trains on. `cacheDir` keeps synthesised captchas between runs. */

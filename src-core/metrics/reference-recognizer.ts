@@ -4,9 +4,9 @@ import { loadImageSet } from '../data/load.ts';
 import { buildCaptchaRecognizer, CAPTCHA_CLASSES } from '../models/captcha.ts';
 import { RECOGNIZER_DEFAULTS } from '../presets/defaults.ts';
 import type { RecognizerJobConfig } from '../presets/types.ts';
-import { readCheckpoint, writeCheckpoint } from '../runner/checkpoint.ts';
+import { readCheckpoint, writeCheckpoint } from '../training/checkpoint.ts';
 import type { Db } from '../store/open.ts';
-import { getDataset } from '../store/datasets.ts';
+import { getDatasetOfKind } from '../store/datasets.ts';
 import { latestRecognizer } from '../store/recognizers.ts';
 import { loadNet } from '../training/gan-job.ts';
 import { createRecognizerJob } from '../training/recognizer-job.ts';
@@ -32,7 +32,7 @@ export async function recognizerForRun(home: string, db: Db | undefined, data: {
   if (data.source === 'dataset' && db && data.id !== undefined) {
     const r = latestRecognizer(db, data.id);
     if (!r) throw new Error(`dataset ${data.id} has no recogniser yet: run \`gan-workbench recognizer train --dataset ${data.id}\` first`);
-    const alphabet = String((getDataset(db, data.id).settings as { alphabet: string }).alphabet);
+    const alphabet = getDatasetOfKind(db, data.id, 'captcha').settings.alphabet;
     const net = buildCaptchaRecognizer(new Rng(0), alphabet.length);
     loadNet('R', net, readCheckpoint(r.weightsPath).state.tensors);
     return { net, source: `recogniser ${r.id} of dataset ${data.id}` };

@@ -5,11 +5,8 @@ import { CLIP_POLICIES } from '../training/clipping.ts';
 import { GAN_LOSSES } from '../training/losses.ts';
 import { PRESET_IDS, findPreset } from './catalog.ts';
 import type { JobConfig } from './types.ts';
+import { ConfigError } from '../domain/errors.ts';
 
-/** A user error in the run configuration: the CLI prints it and exits 2. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
 
 /** Choices of the string fields that take one of a fixed set. */
 export const CHOICES: Record<string, readonly string[]> = {
@@ -65,16 +62,16 @@ function parseValue(key: string, raw: string, current: Json): Json {
     try {
       return JSON.parse(raw) as Json;
     } catch {
-      throw new ConfigError(`--set ${key}: "${raw}" is not valid JSON`);
+      throw ConfigError.inSet(key, `"${raw}" is not valid JSON`);
     }
   }
   if (typeof current === 'number') {
     const n = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(n)) throw new ConfigError(`--set ${key}: "${raw}" is not a number`);
+    if (raw.trim() === '' || !Number.isFinite(n)) throw ConfigError.inSet(key, `"${raw}" is not a number`);
     return n;
   }
   if (typeof current === 'boolean') {
-    if (raw !== 'true' && raw !== 'false') throw new ConfigError(`--set ${key}: expected true or false, got "${raw}"`);
+    if (raw !== 'true' && raw !== 'false') throw ConfigError.inSet(key, `expected true or false, got "${raw}"`);
     return raw === 'true';
   }
   return raw;
@@ -102,15 +99,15 @@ export function validateConfig(config: JobConfig): void {
     const value = getPath(json, key.split('.'));
     const choices = CHOICES[key];
     if (choices && !choices.includes(value as string)) {
-      throw new ConfigError(`${key}: "${String(value)}" is not one of ${choices.join(', ')}`);
+      throw ConfigError.at(key, `"${String(value)}" is not one of ${choices.join(', ')}`);
     }
     if (typeof value === 'number') {
       const range = RANGES.find(([re]) => re.test(key));
-      if (!Number.isFinite(value)) throw new ConfigError(`${key}: ${value} is not a finite number`);
+      if (!Number.isFinite(value)) throw ConfigError.at(key, `${value} is not a finite number`);
       if (range) {
         const [, min, max, integer] = range;
-        if (value < min || value > max) throw new ConfigError(`${key}: ${value} is out of range [${min}, ${max}]`);
-        if (integer && !Number.isInteger(value)) throw new ConfigError(`${key}: ${value} must be a whole number`);
+        if (value < min || value > max) throw ConfigError.at(key, `${value} is out of range [${min}, ${max}]`);
+        if (integer && !Number.isInteger(value)) throw ConfigError.at(key, `${value} must be a whole number`);
       }
     }
   }
@@ -119,21 +116,21 @@ export function validateConfig(config: JobConfig): void {
     : { optimizer: config.optimizer };
   for (const [key, o] of Object.entries(optimizers)) checkOptimizer(key, o as { kind: string } & Record<string, unknown>);
   const d = config.data as { source: string; path?: unknown; count?: unknown };
-  if ((d.source === 'captcha-folder' || d.source === 'face-folder') && typeof d.path !== 'string') throw new ConfigError(`data: ${d.source} needs a path`);
-  if (d.source === 'dataset' && !Number.isInteger((d as { id?: unknown }).id)) throw new ConfigError('data: dataset needs an integer id');
-  if (d.source === 'synth-captchas' && typeof d.count !== 'number') throw new ConfigError('data: synth-captchas needs a count');
+  if ((d.source === 'captcha-folder' || d.source === 'face-folder') && typeof d.path !== 'string') throw ConfigError.at('data', `${d.source} needs a path`);
+  if (d.source === 'dataset' && !Number.isInteger((d as { id?: unknown }).id)) throw ConfigError.at('data', 'dataset needs an integer id');
+  if (d.source === 'synth-captchas' && typeof d.count !== 'number') throw ConfigError.at('data', 'synth-captchas needs a count');
   if (config.kind === 'gan') {
-    if (config.imageSize !== 64 && config.imageSize !== 128) throw new ConfigError(`imageSize: ${config.imageSize} is not one of 64, 128`);
+    if (config.imageSize !== 64 && config.imageSize !== 128) throw ConfigError.at('imageSize', `${config.imageSize} is not one of 64, 128`);
     const s = config.schedule;
     const ratios = s.kind === 'fixed' ? [s.ratio] : s.kind === 'phased' ? [s.first, s.then] : [s.early, s.late];
     if (ratios.some((r) => !r || typeof r.d !== 'number' || typeof r.g !== 'number' || r.d + r.g === 0)) {
-      throw new ConfigError('schedule: every ratio needs whole numbers d and g, not both 0');
+      throw ConfigError.at('schedule', 'every ratio needs whole numbers d and g, not both 0');
     }
     if (config.labelConditioned && !config.architecture.startsWith('captcha-dcgan')) {
-      throw new ConfigError(`labelConditioned: only the captcha DCGAN architectures take labels, not ${config.architecture}`);
+      throw ConfigError.at('labelConditioned', `only the captcha DCGAN architectures take labels, not ${config.architecture}`);
     }
     if (config.data.source !== 'dataset' && config.architecture.startsWith('celeba') !== (config.data.source === 'face-folder')) {
-      throw new ConfigError(`data.source: ${config.data.source} does not fit architecture ${config.architecture}`);
+      throw ConfigError.at('data.source', `${config.data.source} does not fit architecture ${config.architecture}`);
     }
   }
 }
@@ -148,9 +145,9 @@ const OPTIMIZER_FIELDS = { adam: ['learningRate', 'beta1', 'beta2', 'epsilon'], 
 
 function checkOptimizer(key: string, o: { kind: string } & Record<string, unknown>): void {
   const fields = OPTIMIZER_FIELDS[o.kind as keyof typeof OPTIMIZER_FIELDS];
-  if (!fields) throw new ConfigError(`${key}.kind: "${o.kind}" is not one of adam, rmsprop`);
+  if (!fields) throw ConfigError.at(`${key}.kind`, `"${o.kind}" is not one of adam, rmsprop`);
   const missing = fields.filter((f) => typeof o[f] !== 'number');
-  if (missing.length) throw new ConfigError(`${key}: ${o.kind} needs numbers ${missing.join(', ')}`);
+  if (missing.length) throw ConfigError.at(key, `${o.kind} needs numbers ${missing.join(', ')}`);
 }
 
 /**
@@ -159,7 +156,7 @@ function checkOptimizer(key: string, o: { kind: string } & Record<string, unknow
  */
 export function resolveConfig(presetId: string, overrides: Record<string, string> = {}): JobConfig {
   const preset = findPreset(presetId);
-  if (!preset) throw new ConfigError(`unknown preset "${presetId}"; valid presets: ${PRESET_IDS.join(', ')}`);
+  if (!preset) throw new ConfigError(`unknown preset "${presetId}"; valid presets: ${PRESET_IDS.join(', ')}`, 'preset', 'unknown preset');
   const config = structuredClone(preset) as unknown as Record<string, Json>;
   const keys = leafKeys(config as Json);
   for (const [key, raw] of Object.entries(overrides)) {
@@ -167,13 +164,14 @@ export function resolveConfig(presetId: string, overrides: Record<string, string
     const current = getPath(config as Json, path);
     const isObject = current !== null && typeof current === 'object';
     if (current === undefined || (!keys.includes(key) && !isObject) || NOT_SETTINGS.includes(key)) {
-      throw new ConfigError(`unknown setting "${key}" for preset ${presetId}; valid settings: ${keys.filter(isSetting).join(', ')}`);
+      throw new ConfigError(`unknown setting "${key}" for preset ${presetId}; valid settings: ${keys.filter(isSetting).join(', ')}`, key, 'unknown setting');
     }
     if (isVariantTag(key)) {
       const parent = path.slice(0, -1).join('.');
-      throw new ConfigError(`${key} selects which other fields exist: set the whole object, e.g. --set ${parent}='${JSON.stringify(getPath(config as Json, path.slice(0, -1)))}'`);
+      const detail = `selects which other fields exist: set the whole object, e.g. --set ${parent}='${JSON.stringify(getPath(config as Json, path.slice(0, -1)))}'`;
+      throw new ConfigError(`${key} ${detail}`, key, detail);
     }
-    if (isObject && !raw.trim().startsWith('{')) throw new ConfigError(`--set ${key}: give a JSON object, e.g. ${JSON.stringify(current)}`);
+    if (isObject && !raw.trim().startsWith('{')) throw ConfigError.inSet(key, `give a JSON object, e.g. ${JSON.stringify(current)}`);
     setPath(config, path, parseValue(key, raw, current));
   }
   const resolved = config as unknown as JobConfig;

@@ -1,5 +1,5 @@
 import { changesSince } from './catalog.ts';
-import { ConfigError } from './resolve.ts';
+import { ConfigError } from '../domain/errors.ts';
 import type { JobConfig } from './types.ts';
 
 /**

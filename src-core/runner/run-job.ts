@@ -18,12 +18,12 @@ import { createEvaluator, type Evaluator } from '../metrics/evaluator.ts';
 import { saveHistograms, truncateHistograms } from '../store/histograms.ts';
 import { createRecognizerJob, type RecognizerEvaluation } from '../training/recognizer-job.ts';
 import type { ImageSet } from '../data/image-set.ts';
-import { getDataset } from '../store/datasets.ts';
+import { getDatasetOfKind } from '../store/datasets.ts';
 import { insertRecognizer } from '../store/recognizers.ts';
 import type { TrainingJob } from '../training/job.ts';
 import { homePaths } from '../util/home.ts';
 import { Rng } from '../util/rng.ts';
-import { readCheckpoint, writeCheckpoint } from './checkpoint.ts';
+import { readCheckpoint, writeCheckpoint } from '../training/checkpoint.ts';
 import type { RunEvent, RunSummary } from './events.ts';
 import { runFiles } from './run-folder.ts';
 
@@ -209,12 +209,12 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
 
 /** Stores a dataset's trained recogniser (its checkpoint holds the weights) for pre-labelling. */
 function recordRecognizer(db: Db, dataset: number, checkpoint: string, e: RecognizerEvaluation, data: ImageSet, validationSplit: number) {
-  const d = getDataset(db, dataset);
+  const d = getDatasetOfKind(db, dataset, 'captcha');
   const captchas = data.count / (data.group ?? 4);
   // As splitByCaptcha rounds it.
   const validation = Math.max(1, Math.round(captchas * validationSplit));
   return insertRecognizer(db, {
-    dataset, weightsPath: checkpoint, sha256: sha256(readFileSync(checkpoint)), alphabet: String((d.settings as { alphabet: string }).alphabet),
+    dataset, weightsPath: checkpoint, sha256: sha256(readFileSync(checkpoint)), alphabet: d.settings.alphabet,
     characterAccuracy: e.characterAccuracy, captchaAccuracy: e.captchaAccuracy, confusion: e.confusion,
     trainCaptchas: captchas - validation, validationCaptchas: validation,
   });

@@ -3,8 +3,7 @@
  * IPC. It reports every event to the parent, stops cleanly (checkpointing) on a
  * 'stop' message or SIGTERM/SIGINT, and exits 0 on success, 2 on a user error.
  */
-import { ConfigError } from '../presets/resolve.ts';
-import { MissingDataError } from '../data/load.ts';
+import { UserError } from '../domain/errors.ts';
 import { openStore } from '../store/index.ts';
 import { getRun } from '../store/runs.ts';
 import type { RunEvent, RunnerCommand } from './events.ts';
@@ -40,7 +39,7 @@ try {
   });
   process.exitCode = 0;
 } catch (err) {
-  const userError = err instanceof ConfigError || err instanceof MissingDataError;
+  const userError = err instanceof UserError;
   send({ type: 'error', message: err instanceof Error ? err.message : String(err), userError });
   process.exitCode = userError ? 2 : 1;
 } finally {

@@ -1,7 +1,6 @@
 import type { Db } from './open.ts';
-
-export const LABEL_STATUSES = ['unlabelled', 'labelled', 'skipped', 'flagged'] as const;
-export type LabelStatus = (typeof LABEL_STATUSES)[number];
+import type { LabelStatus } from '../domain/datasets.ts';
+import { NotFoundError } from '../domain/errors.ts';
 
 export interface CaptchaRow {
   id: number;
@@ -20,7 +19,7 @@ const toRow = (r: Raw): CaptchaRow => ({
   id: r.pk, dataset: r.dataset, ordinal: r.ordinal, file: r.file, pixels: new Uint8Array(r.pixels), label: r.label, status: r.status, updatedAt: r.updated_at,
 });
 
-export class UnknownCaptchaError extends Error {
+export class UnknownCaptchaError extends NotFoundError {
   override name = 'UnknownCaptchaError';
 }
 

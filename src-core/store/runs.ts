@@ -1,18 +1,16 @@
 import { hostname } from 'node:os';
 import type { Db } from './open.ts';
-import type { RunFields } from '../api/types.ts';
+import { NotFoundError } from '../domain/errors.ts';
+import type { RunFields, RunStatus } from '../domain/runs.ts';
 
-export const RUN_STATUSES = ['queued', 'running', 'completed', 'stopped', 'failed', 'interrupted'] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
-
-/** A run's row: the API's run fields (src-core/api/types.ts), its key, config and backend choice. */
+/** A run's row: the domain's run fields, its key, config and backend choice. */
 export interface RunRow extends RunFields {
   pk: number;
   config: unknown;
   backendChoice: string;
 }
 
-export class UnknownRunError extends Error {
+export class UnknownRunError extends NotFoundError {
   override name = 'UnknownRunError';
 }
 

@@ -1,14 +1,13 @@
 import { tf } from '../engine/tf.ts';
-import type { CaptchaSettings } from '../data/captcha-image.ts';
 import { tilesOf } from '../data/dataset-images.ts';
 import { captchaDatasetImages } from '../data/dataset-images.ts';
 import { buildCaptchaRecognizer } from '../models/captcha.ts';
 import { disposeNetwork } from '../models/network.ts';
-import { readCheckpoint } from '../runner/checkpoint.ts';
+import { readCheckpoint } from './checkpoint.ts';
 import type { RecognizerJobConfig } from '../presets/types.ts';
 import type { Db } from '../store/open.ts';
 import { listCaptchas } from '../store/captchas.ts';
-import { getDataset } from '../store/datasets.ts';
+import { getDatasetOfKind } from '../store/datasets.ts';
 import { getRecognizer, saveMislabelScores, savePredictions } from '../store/recognizers.ts';
 import { Rng } from '../util/rng.ts';
 import { loadNet } from './gan-job.ts';
@@ -32,8 +31,7 @@ export function readCaptcha(probs: Float32Array, offset: number, length: number,
 
 /** Pre-labels every unlabelled captcha with the recogniser's reading and confidence. */
 export function prelabel(db: Db, datasetId: number, recognizerId: number): number {
-  const d = getDataset(db, datasetId);
-  const s = d.settings as unknown as CaptchaSettings;
+  const s = getDatasetOfKind(db, datasetId, 'captcha').settings;
   const r = getRecognizer(db, recognizerId);
   const captchas = listCaptchas(db, datasetId, { status: 'unlabelled' });
   if (captchas.length === 0) return 0;
@@ -65,8 +63,7 @@ export function prelabel(db: Db, datasetId: number, recognizerId: number): numbe
 export async function findMislabels(
   db: Db, datasetId: number, o: { folds: number; steps: number; seed: number; onFold?: (fold: number) => void },
 ): Promise<{ captcha: number; score: number; suggested: string; label: string }[]> {
-  const d = getDataset(db, datasetId);
-  const s = d.settings as unknown as CaptchaSettings;
+  const s = getDatasetOfKind(db, datasetId, 'captcha').settings;
   const labelled = listCaptchas(db, datasetId, { status: 'labelled' });
   const set = captchaDatasetImages(db, datasetId, { labelledOnly: true });
   const n = labelled.length;

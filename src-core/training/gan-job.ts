@@ -10,7 +10,7 @@ import { createOptimizer, type OptimizerState } from './optimizers.ts';
 import { discriminatorStep, generate, generatorStep, type GanModel } from './gan-steps.ts';
 import type { JobState, SampleImages, SavedTensor, TrainingJob } from './job.ts';
 import { UpdateSchedule, type ScheduleState } from './schedule.ts';
-import { ConfigError } from '../presets/resolve.ts';
+import { ConfigError } from '../domain/errors.ts';
 import type { GeneratedBatch } from '../metrics/evaluator.ts';
 import type { WeightHistogram } from '../store/histograms.ts';
 
@@ -32,10 +32,10 @@ export function createGanJob(config: GanJobConfig, data: ImageSet, sampler: Batc
   }, root);
   const [h, w, c] = pair.discriminator.inputShape as [number, number, number];
   if (h !== data.height || w !== data.width || c !== data.channels) {
-    throw new ConfigError(`${config.architecture} takes ${h}×${w}×${c} images; the data are ${data.height}×${data.width}×${data.channels}`);
+    throw new ConfigError(`${config.architecture} takes ${h}×${w}×${c} images; the data are ${data.height}×${data.width}×${data.channels}`, 'data');
   }
   if (config.labelConditioned && !data.labels) {
-    throw new ConfigError(`label-conditioned training needs every image labelled; ${data.description} has unlabelled ones`);
+    throw new ConfigError(`label-conditioned training needs every image labelled; ${data.description} has unlabelled ones`, 'labelConditioned');
   }
   const model: GanModel = {
     discriminator: pair.discriminator,

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { after, describe, it } from 'node:test';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { API, METHOD_NAMES } from '../../src-core/api/contract.ts';
+import { API, METHOD_NAMES } from '../../src-core/api/contract/methods.ts';
 import { openTestApi } from './fixtures.ts';
 
 describe('API dispatcher (real service, temporary home)', () => {

@@ -1,6 +1,6 @@
-import { createDispatcher, type Dispatch } from '../../src-core/api/dispatcher.ts';
-import type { ApiEvent } from '../../src-core/api/events.ts';
-import { createService, type Service } from '../../src-core/api/service/index.ts';
+import { createDispatcher, type Dispatch } from '../../src-core/api/server/dispatcher.ts';
+import type { ApiEvent } from '../../src-core/api/contract/events.ts';
+import { createService, type Service } from '../../src-core/api/server/service/index.ts';
 import { tempDir } from '../helpers.ts';
 
 /** The real service over a temporary home, with its dispatcher and a record of its events. */

@@ -4,8 +4,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
-import { HTTP_API_PREFIX, TOKEN_PARAM, WS_EVENTS_PATH } from '../../src-core/api/channels.ts';
-import { createHost, tokenMatches, type HostServer } from '../../src-core/api/host.ts';
+import { HTTP_API_PREFIX, TOKEN_PARAM, WS_EVENTS_PATH } from '../../src-core/api/contract/channels.ts';
+import { createHost, tokenMatches, type HostServer } from '../../src-core/api/server/host.ts';
 import { tempDir } from '../helpers.ts';
 import { openTestApi } from './fixtures.ts';
 

@@ -3,8 +3,8 @@ import { after, describe, it } from 'node:test';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import sharp from 'sharp';
-import type { CaptchaItem, RunDetail, RunSummaryRow, Series, TaskInfo } from '../../src-core/api/types.ts';
-import type { ApiEvent } from '../../src-core/api/events.ts';
+import type { CaptchaItem, RunDetail, RunSummaryRow, Series, TaskInfo } from '../../src-core/api/contract/types.ts';
+import type { ApiEvent } from '../../src-core/api/contract/events.ts';
 import { writeCaptchaFolder } from '../datasets/fixtures.ts';
 import { openTestApi, waitForEvent } from './fixtures.ts';
 

@@ -98,13 +98,13 @@ describe('CelebA importer', () => {
     const home = tempDir();
     const db = openStore(home);
     const r = await importFaces(db, home, dir, { size: 64 });
-    const set = faceDatasetImages(db, getDataset(db, r.dataset.id), 64);
+    const set = faceDatasetImages(getDataset(db, r.dataset.id), 64);
     assert.equal(set.images.length, 0, 'nothing held in memory');
     const batch = new BatchSampler(set, 5, 1).next().images;
     assert.ok(batch.every((v) => v >= 0 && v <= 1));
     assert.ok(batch.some((v) => v > 0.05 && v < 0.95));
     set.close?.();
-    assert.throws(() => faceDatasetImages(db, getDataset(db, r.dataset.id), 128), /holds 64² faces/);
+    assert.throws(() => faceDatasetImages(getDataset(db, r.dataset.id), 128), /holds 64² faces/);
     db.close();
   });
 });

@@ -2,8 +2,8 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { handleIpcCall } from '../../electron/main/ipc.ts';
 import { APP_ORIGIN } from '../../electron/main/security.ts';
-import { createDispatcher } from '../../src-core/api/dispatcher.ts';
-import { createService } from '../../src-core/api/service/index.ts';
+import { createDispatcher } from '../../src-core/api/server/dispatcher.ts';
+import { createService } from '../../src-core/api/server/service/index.ts';
 import { tempDir } from '../helpers.ts';
 
 describe('IPC binding', () => {

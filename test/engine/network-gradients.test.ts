@@ -30,7 +30,7 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { name: 'captcha DCGAN (BN)', arch: 'captcha-dcgan', loss: 'gan', opts: {} },
+  // The label-conditioned net holds every op of the plain DCGAN (BN, leaky ReLU, sigmoid loss) plus the joins.
   { name: 'captcha DCGAN, label-conditioned', arch: 'captcha-dcgan', loss: 'gan', opts: { labelConditioned: true } },
   { name: 'captcha WDCGAN_update (smoothing tail)', arch: 'captcha-dcgan-smoothing', loss: 'wgan', opts: {} },
   { name: 'captcha WGAN-GP critic (second order)', arch: 'captcha-dcgan', loss: 'wgan-gp', opts: { discriminatorBatchNorm: false } },

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { runSummary } from '../../src-core/api/service/dto.ts';
+import { runSummary } from '../../src-core/api/server/service/dto.ts';
 import { PRESETS, changesSince, presetVersion } from '../../src-core/presets/catalog.ts';
 import { configDiff, getRun, listRuns } from '../../src-core/store/runs.ts';
 import { rawSeries } from '../../src-core/store/metrics.ts';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PRESETS, PRESET_IDS } from '../../src-core/presets/catalog.ts';
-import { ConfigError, resolveConfig } from '../../src-core/presets/resolve.ts';
+import { resolveConfig } from '../../src-core/presets/resolve.ts';
+import { ConfigError } from '../../src-core/domain/errors.ts';
 import type { GanJobConfig } from '../../src-core/presets/types.ts';
 
 const gan = (id: string) => resolveConfig(id) as GanJobConfig;

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { BackendName } from '../../src-core/engine/backend.ts';
 import { resolveConfig } from '../../src-core/presets/resolve.ts';
-import { readCheckpoint, writeCheckpoint } from '../../src-core/runner/checkpoint.ts';
+import { readCheckpoint, writeCheckpoint } from '../../src-core/training/checkpoint.ts';
 import { createRun } from '../../src-core/runner/run-folder.ts';
 import { runJob } from '../../src-core/runner/run-job.ts';
 import { openStore } from '../../src-core/store/index.ts';

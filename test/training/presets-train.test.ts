@@ -3,7 +3,7 @@ import { describe, it, before } from 'node:test';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { PRESET_IDS } from '../../src-core/presets/catalog.ts';
-import { readCheckpoint } from '../../src-core/runner/checkpoint.ts';
+import { readCheckpoint } from '../../src-core/training/checkpoint.ts';
 import { runFiles } from '../../src-core/runner/run-folder.ts';
 import { Rng } from '../../src-core/util/rng.ts';
 import { tempDir } from '../helpers.ts';

@@ -4,10 +4,10 @@
  * Transport, and every call resolves to the contract's result type or throws
  * ApiCallError with the host's code, sentence and field errors.
  */
-import type { MethodInput, MethodName, MethodOutput } from '../../../src-core/api/contract.ts';
-import type { ApiErrorBody, ApiErrorCode, Envelope } from '../../../src-core/api/errors.ts';
-import type { ApiEvent } from '../../../src-core/api/events.ts';
-import type { FieldError } from '../../../src-core/api/types.ts';
+import type { MethodInput, MethodName, MethodOutput } from '../../../src-core/api/contract/methods.ts';
+import type { ApiErrorBody, ApiErrorCode, Envelope } from '../../../src-core/api/contract/errors.ts';
+import type { ApiEvent } from '../../../src-core/api/contract/events.ts';
+import type { FieldError } from '../../../src-core/api/contract/types.ts';
 
 export interface Transport {
   readonly kind: 'electron' | 'browser';

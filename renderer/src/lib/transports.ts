@@ -1,9 +1,9 @@
 /** The two ways the renderer reaches the core: the preload's bridge, or the headless host. */
-import { HTTP_API_PREFIX, TOKEN_PARAM, WS_EVENTS_PATH } from '../../../src-core/api/channels.ts';
-import type { Envelope } from '../../../src-core/api/errors.ts';
-import type { ApiEvent } from '../../../src-core/api/events.ts';
+import { HTTP_API_PREFIX, TOKEN_PARAM, WS_EVENTS_PATH } from '../../../src-core/api/contract/channels.ts';
+import type { Envelope } from '../../../src-core/api/contract/errors.ts';
+import type { ApiEvent } from '../../../src-core/api/contract/events.ts';
 import type { Transport } from './api.ts';
-import type { WorkbenchBridge } from '../../../src-core/api/bridge.ts';
+import type { WorkbenchBridge } from '../../../src-core/api/contract/bridge.ts';
 
 export function ipcTransport(bridge: WorkbenchBridge): Transport {
   return {

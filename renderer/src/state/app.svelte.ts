@@ -1,4 +1,4 @@
-import type { ApiEvent } from '../../../src-core/api/events.ts';
+import type { ApiEvent } from '../../../src-core/api/contract/events.ts';
 import type { ApiClient } from '../lib/api.ts';
 import { CompareState } from './compare.svelte.ts';
 import { ConnectionState } from './connection.svelte.ts';

@@ -1,4 +1,4 @@
-import type { ConfigDifference, Crossing, RunDetail, Series } from '../../../src-core/api/types.ts';
+import type { ConfigDifference, Crossing, RunDetail, Series } from '../../../src-core/api/contract/types.ts';
 import type { ApiClient } from '../lib/api.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { FieldError, PresetCatalog, PresetInfo, RunSummaryRow } from '../../../src-core/api/types.ts';
+import type { FieldError, PresetCatalog, PresetInfo, RunSummaryRow } from '../../../src-core/api/contract/types.ts';
 import { ApiCallError, type ApiClient } from '../lib/api.ts';
 
 export interface Field {

@@ -1,5 +1,5 @@
-import type { MethodInput } from '../../../src-core/api/contract.ts';
-import type { RunStatus, RunSummaryRow } from '../../../src-core/api/types.ts';
+import type { MethodInput } from '../../../src-core/api/contract/methods.ts';
+import type { RunStatus, RunSummaryRow } from '../../../src-core/api/contract/types.ts';
 import type { ApiClient } from '../lib/api.ts';
 
 export type SortKey = NonNullable<MethodInput<'runs.list'>['sort']>;

@@ -1,4 +1,4 @@
-import type { CaptchaItem, LabelProgress, MislabelEntry } from '../../../src-core/api/types.ts';
+import type { CaptchaItem, LabelProgress, MislabelEntry } from '../../../src-core/api/contract/types.ts';
 import type { ApiClient } from '../lib/api.ts';
 
 export type Queue = 'unlabelled' | 'flagged' | 'skipped' | 'all';

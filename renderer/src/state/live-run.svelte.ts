@@ -1,5 +1,5 @@
-import type { RunProgressEvent } from '../../../src-core/api/events.ts';
-import type { Point, RunDetail, RunStatus } from '../../../src-core/api/types.ts';
+import type { RunProgressEvent } from '../../../src-core/api/contract/events.ts';
+import type { Point, RunDetail, RunStatus } from '../../../src-core/api/contract/types.ts';
 import type { ApiClient } from '../lib/api.ts';
 
 /** Loss keys in the order the charts show them; other keys (quality metrics) follow. */

@@ -1,5 +1,5 @@
-import type { TaskEvent, TaskResult } from '../../../src-core/api/events.ts';
-import type { TaskInfo } from '../../../src-core/api/types.ts';
+import type { TaskEvent, TaskResult } from '../../../src-core/api/contract/events.ts';
+import type { TaskInfo } from '../../../src-core/api/contract/types.ts';
 
 export interface TrackedTask extends TaskInfo {
   label: string;

@@ -1,10 +1,10 @@
-import { captchaPng, cutPreviewPng } from '../../data/captcha-preview.ts';
-import { setLabel, setStatus, settingsOf } from '../../data/labels.ts';
-import { getCaptcha, labelCounts, listCaptchas, nextUnlabelled, redoLabel, undoLabel, type CaptchaRow } from '../../store/captchas.ts';
-import { mislabelQueue, predictionFor } from '../../store/recognizers.ts';
-import type { Db } from '../../store/open.ts';
-import type { ApiHandlers } from '../contract.ts';
-import type { CaptchaItem } from '../types.ts';
+import { captchaPng, cutPreviewPng } from '../../../data/captcha-preview.ts';
+import { setLabel, setStatus, settingsOf } from '../../../data/labels.ts';
+import { getCaptcha, labelCounts, listCaptchas, nextUnlabelled, redoLabel, undoLabel, type CaptchaRow } from '../../../store/captchas.ts';
+import { mislabelQueue, predictionFor } from '../../../store/recognizers.ts';
+import type { Db } from '../../../store/open.ts';
+import type { ApiHandlers } from '../../contract/methods.ts';
+import type { CaptchaItem } from '../../contract/types.ts';
 import type { ServiceContext } from './context.ts';
 
 type LabelHandlers = Pick<ApiHandlers, 'labels.item' | 'labels.save' | 'labels.mark' | 'labels.undo' | 'labels.redo' | 'labels.progress' | 'labels.mislabels'>;

@@ -5,9 +5,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
-import { openStore } from '../../store/index.ts';
-import type { ApiHandlers } from '../contract.ts';
-import type { ApiEvent } from '../events.ts';
+import { openStore } from '../../../store/index.ts';
+import type { ApiHandlers } from '../../contract/methods.ts';
+import type { ApiEvent } from '../../contract/events.ts';
 import type { ServiceContext } from './context.ts';
 import { datasetHandlers } from './dataset-handlers.ts';
 import { exportFigure } from './figure.ts';
@@ -16,7 +16,7 @@ import { RunManager } from './run-manager.ts';
 import { runHandlers } from './runs-handlers.ts';
 import { TaskManager } from './task-manager.ts';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION = (JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export interface Service {
   handlers: ApiHandlers;

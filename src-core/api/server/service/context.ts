@@ -1,5 +1,5 @@
-import type { Db } from '../../store/open.ts';
-import type { ApiEvent } from '../events.ts';
+import type { Db } from '../../../store/open.ts';
+import type { ApiEvent } from '../../contract/events.ts';
 import type { RunManager } from './run-manager.ts';
 import type { TaskManager } from './task-manager.ts';
 

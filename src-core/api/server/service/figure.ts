@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
-import { lineChartSvg } from '../../reproduce/svg-plot.ts';
-import { displaySeries } from '../../store/metrics.ts';
-import type { Db } from '../../store/open.ts';
-import { getRun } from '../../store/runs.ts';
-import { nearestSample } from '../../store/samples.ts';
-import type { MethodParams } from '../contract.ts';
-import { smooth } from '../smoothing.ts';
-import type { FigureExport } from '../types.ts';
+import { lineChartSvg } from '../../../reproduce/svg-plot.ts';
+import { displaySeries } from '../../../store/metrics.ts';
+import type { Db } from '../../../store/open.ts';
+import { getRun } from '../../../store/runs.ts';
+import { nearestSample } from '../../../store/samples.ts';
+import type { MethodParams } from '../../contract/methods.ts';
+import { smooth } from '../../contract/smoothing.ts';
+import type { FigureExport } from '../../contract/types.ts';
 
 const csvCell = (v: string | number) => (typeof v === 'string' && /[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : String(v));
 

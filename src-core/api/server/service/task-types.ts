@@ -1,4 +1,4 @@
-import type { CaptchaSettings } from '../../data/captcha-image.ts';
+import type { CaptchaSettings } from '../../../data/captcha-image.ts';
 
 /** A long piece of dataset work, run in its own process so the host never blocks. */
 export type TaskRequest =

@@ -1,16 +1,14 @@
 import { readFileSync } from 'node:fs';
-import type { BackendChoice } from '../../engine/backend.ts';
-import { PRESETS } from '../../presets/catalog.ts';
-import { CHOICES, ConfigError, resolveConfig } from '../../presets/resolve.ts';
-import { createRun, deleteRun } from '../../runner/run-folder.ts';
-import { getDataset } from '../../store/datasets.ts';
-import { displaySeries, metricKeys, rawSeries, type SeriesPoint } from '../../store/metrics.ts';
-import { addTag, configDiff, countRuns, getRun, listRuns, removeTag, setNotes } from '../../store/runs.ts';
-import { listSamples, nearestSample } from '../../store/samples.ts';
-import { timeToQuality, betterDirection } from '../../metrics/time-to-quality.ts';
-import type { ApiHandlers } from '../contract.ts';
-import { ApiError } from '../errors.ts';
-import type { FieldError, PresetInfo } from '../types.ts';
+import type { BackendChoice } from '../../../engine/backend.ts';
+import { PRESETS } from '../../../presets/catalog.ts';
+import { CHOICES, resolveConfig } from '../../../presets/resolve.ts';
+import { createRunFrom, deleteRunChecked, runToResume, validateOverrides } from '../../../workbench/runs.ts';
+import { displaySeries, metricKeys, rawSeries, type SeriesPoint } from '../../../store/metrics.ts';
+import { addTag, configDiff, countRuns, getRun, listRuns, removeTag, setNotes } from '../../../store/runs.ts';
+import { listSamples, nearestSample } from '../../../store/samples.ts';
+import { timeToQuality, betterDirection } from '../../../metrics/time-to-quality.ts';
+import type { ApiHandlers } from '../../contract/methods.ts';
+import type { PresetInfo } from '../../contract/types.ts';
 import type { ServiceContext } from './context.ts';
 import { runSummary } from './dto.ts';
 
@@ -22,49 +20,11 @@ const PRESET_INFO: PresetInfo[] = PRESETS.map((p) => ({
   config: p as unknown as Record<string, unknown>,
 }));
 
-/** The message without the CLI's "--set key: " prefix, which the form shows beside the field. */
-const fieldMessage = (key: string, message: string) => message.replace(`--set ${key}: `, '').replace(new RegExp(`^${key.replace(/[.]/g, '\\.')}: `), '');
-
-/**
- * Each override is resolved alone first, so every bad field gets its own inline
- * error; then all together, for errors that only a combination causes.
- */
-export function validateOverrides(preset: string, overrides: Record<string, string>): FieldError[] {
-  const errors: FieldError[] = [];
-  for (const [key, value] of Object.entries(overrides)) {
-    try {
-      resolveConfig(preset, { [key]: value });
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      errors.push({ key, message: fieldMessage(key, err.message) });
-    }
-  }
-  if (errors.length) return errors;
-  try {
-    resolveConfig(preset, overrides);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    const key = /^([\w.]+): /.exec(err.message)?.[1] ?? '(config)';
-    errors.push({ key, message: fieldMessage(key, err.message) });
-  }
-  return errors;
-}
-
 export function runHandlers(ctx: ServiceContext): RunHandlers {
   const { db, home } = ctx;
-  const resolveOrThrow = (preset: string, overrides: Record<string, string>) => {
-    if (!PRESETS.some((p) => p.preset === preset)) throw new ApiError('invalid-config', `unknown preset "${preset}"`, [{ key: 'preset', message: 'unknown preset' }]);
-    const errors = validateOverrides(preset, overrides);
-    if (errors.length) throw new ApiError('invalid-config', errors.map((e) => `${e.key}: ${e.message}`).join('; '), errors);
-    const config = resolveConfig(preset, overrides);
-    if (config.data.source === 'dataset') getDataset(db, config.data.id);
-    if (config.data.source === 'face-folder' && !config.data.path) {
-      throw new ApiError('invalid-config', `${preset} trains on faces: choose an imported face dataset`, [{ key: 'data', message: 'choose a face dataset' }]);
-    }
-    return config;
-  };
+  const isActive = (id: string) => ctx.runs.isActive(id);
   const startRun = (preset: string, overrides: Record<string, string>, backend: BackendChoice = 'auto') => {
-    const run = createRun(db, home, resolveOrThrow(preset, overrides), backend);
+    const run = createRunFrom(db, home, preset, overrides, backend);
     ctx.runs.start(run.id, { resume: false, backend });
     ctx.emit({ topic: 'runs-changed', run: run.id, status: 'queued' });
     return runSummary(run);
@@ -75,15 +35,13 @@ export function runHandlers(ctx: ServiceContext): RunHandlers {
   return {
     'presets.list': () => ({ presets: PRESET_INFO, choices: CHOICES }),
     'presets.validate': ({ preset, overrides }) => {
-      const errors = PRESETS.some((p) => p.preset === preset) ? validateOverrides(preset, overrides) : [{ key: 'preset', message: 'unknown preset' }];
+      const errors = validateOverrides(preset, overrides);
       return { config: errors.length ? null : (resolveConfig(preset, overrides) as unknown as Record<string, unknown>), errors };
     },
     'runs.start': ({ preset, overrides, backend }) => startRun(preset, overrides, backend),
     'runs.stop': ({ run }) => ({ stopping: ctx.runs.stop(getRun(db, run).id) }),
     'runs.resume': ({ run, steps }) => {
-      const row = getRun(db, run);
-      if (ctx.runs.isActive(row.id) || row.status === 'running') throw new ApiError('conflict', `run ${row.id} is running; stop it before resuming`);
-      if (row.status === 'completed' && steps === undefined) throw new ApiError('conflict', `run ${row.id} is complete; give more steps to go on`);
+      const row = runToResume(db, run, { steps, isActive });
       ctx.runs.start(row.id, { resume: true, steps });
       return runSummary(row);
     },
@@ -106,9 +64,7 @@ export function runHandlers(ctx: ServiceContext): RunHandlers {
       return runSummary(getRun(db, r.id));
     },
     'runs.delete': ({ run }) => {
-      const r = getRun(db, run);
-      if (ctx.runs.isActive(r.id)) throw new ApiError('conflict', `run ${r.id} is training; stop it before deleting`);
-      deleteRun(db, home, r.id);
+      const r = deleteRunChecked(db, home, run, { isActive });
       ctx.emit({ topic: 'runs-changed', run: r.id, status: 'deleted' });
       return { deleted: r.id };
     },

@@ -1,8 +1,8 @@
+import { USER_ERROR_CODES } from '../../domain/errors.ts';
 import type { FieldError } from './types.ts';
 
-export const API_ERROR_CODES = [
-  'unauthorized', 'unknown-method', 'invalid-payload', 'invalid-config', 'not-found', 'conflict', 'user-error', 'internal',
-] as const;
+/** The core's user-error codes (src-core/domain/errors.ts) and the transport's own. */
+export const API_ERROR_CODES = ['unauthorized', 'unknown-method', 'invalid-payload', ...USER_ERROR_CODES, 'internal'] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 
 /** The one error shape that crosses the boundary: a code the UI can act on and a sentence it can show. */

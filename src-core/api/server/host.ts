@@ -9,10 +9,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { HTTP_API_PREFIX, TOKEN_PARAM, WS_EVENTS_PATH } from './channels.ts';
+import { HTTP_API_PREFIX, TOKEN_PARAM, WS_EVENTS_PATH } from '../contract/channels.ts';
 import type { Dispatch } from './dispatcher.ts';
-import type { ApiErrorCode, Envelope } from './errors.ts';
-import type { ApiEvent } from './events.ts';
+import type { ApiErrorCode, Envelope } from '../contract/errors.ts';
+import type { ApiEvent } from '../contract/events.ts';
 
 export const newToken = () => randomBytes(24).toString('base64url');
 

@@ -3,15 +3,15 @@
  * reports TaskEvents to the parent; 'cancel' aborts where the task can resume
  * (the CelebA import); other tasks finish what they started.
  */
-import type { TaskEvent, TaskResult } from '../events.ts';
-import { defaultCaptchaSettings } from '../../data/captcha-image.ts';
-import { importCaptchaFolder, importSynthCaptchas } from '../../data/import-captchas.ts';
-import { importFaces } from '../../data/face-shards.ts';
-import { initBackend } from '../../engine/backend.ts';
-import { openStore } from '../../store/index.ts';
-import { latestRecognizer } from '../../store/recognizers.ts';
-import { findMislabels, prelabel } from '../../training/assist.ts';
-import { LabelError } from '../../data/labels.ts';
+import type { TaskEvent, TaskResult } from '../../contract/events.ts';
+import { defaultCaptchaSettings } from '../../../data/captcha-image.ts';
+import { importCaptchaFolder, importSynthCaptchas } from '../../../data/import-captchas.ts';
+import { importFaces } from '../../../data/face-shards.ts';
+import { initBackend } from '../../../engine/backend.ts';
+import { openStore } from '../../../store/index.ts';
+import { latestRecognizer } from '../../../store/recognizers.ts';
+import { findMislabels, prelabel } from '../../../training/assist.ts';
+import { LabelError } from '../../../data/labels.ts';
 import { toErrorBody } from '../dispatcher.ts';
 import type { TaskCommand, TaskRequest } from './task-types.ts';
 

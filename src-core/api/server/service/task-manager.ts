@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
-import { forkWorker, lastWords } from '../../runner/spawn.ts';
-import type { ApiEvent, TaskEvent } from '../events.ts';
-import type { TaskInfo } from '../types.ts';
+import { forkWorker, lastWords } from '../../../runner/spawn.ts';
+import type { ApiEvent, TaskEvent } from '../../contract/events.ts';
+import type { TaskInfo } from '../../contract/types.ts';
 import type { TaskCommand, TaskRequest } from './task-types.ts';
 
 const WORKER = fileURLToPath(new URL('./task-worker.ts', import.meta.url));

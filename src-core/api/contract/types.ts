@@ -1,9 +1,12 @@
 /**
  * The API's data shapes: plain JSON, no Node or DOM types, so the renderer can
- * import them. The service maps store rows onto these (TypeScript checks the fit).
+ * import them. Records are defined once in src-core/domain and derived here.
  */
-export type RunStatus = 'queued' | 'running' | 'completed' | 'stopped' | 'failed' | 'interrupted';
-export type LabelStatus = 'unlabelled' | 'labelled' | 'skipped' | 'flagged';
+import type { RunFields } from '../../domain/runs.ts';
+import type { CaptchaSettings, DatasetFields, LabelStatus } from '../../domain/datasets.ts';
+
+export { RUN_STATUSES, type RunStatus, type RunFields } from '../../domain/runs.ts';
+export { LABEL_STATUSES, type LabelStatus, type CaptchaSettings, type FaceSettings, type DatasetFields } from '../../domain/datasets.ts';
 
 export interface PresetInfo {
   preset: string;
@@ -24,25 +27,6 @@ export interface PresetCatalog {
 export interface FieldError {
   key: string;
   message: string;
-}
-
-/** A run as recorded (the store's row extends this with its keys and config). */
-export interface RunFields {
-  id: string;
-  preset: string;
-  status: RunStatus;
-  seed: number;
-  backend: string | null;
-  dataset: string | null;
-  createdAt: string;
-  startedAt: string | null;
-  endedAt: string | null;
-  stepsDone: number;
-  targetSteps: number;
-  wallSeconds: number;
-  error: string | null;
-  notes: string;
-  tags: string[];
 }
 
 export interface RunSummaryRow extends RunFields {
@@ -87,36 +71,13 @@ export interface Crossing {
   value: number;
 }
 
-/** A dataset as recorded (the store's row is exactly this). */
-export interface DatasetFields {
-  id: number;
-  kind: 'captcha' | 'faces' | 'images';
-  name: string;
-  sourcePath: string;
-  createdAt: string;
-  counts: Record<string, number>;
-  settings: Record<string, unknown>;
-  errors: { file: string; reason: string }[];
-}
-
-export interface DatasetInfo extends DatasetFields {
+export type DatasetInfo = DatasetFields & {
   labels: Record<LabelStatus | 'total', number> | null;
   recognizer: { id: number; characterAccuracy: number; captchaAccuracy: number; validationCaptchas: number } | null;
-}
+};
 
-/** How a scraped captcha becomes character tiles (all configurable per dataset). */
-export interface CaptchaSettingsInput {
-  /** Normalised size: every captcha is resized to width × height grayscale. */
-  width: number;
-  height: number;
-  /** Characters per captcha. */
-  length: number;
-  alphabet: string;
-  /** 'otsu' per image, or a fixed global threshold in [0, 255] as in the thesis. */
-  threshold: 'otsu' | number;
-  /** 'equal': N equal slices (the thesis); 'projection': cuts at the emptiest columns near the equal cuts. */
-  segmentation: 'equal' | 'projection';
-}
+/** The captcha settings a form edits (the domain's type; kept under the name the UI uses). */
+export type CaptchaSettingsInput = CaptchaSettings;
 
 export interface CaptchaItem {
   id: number;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { JobState, SavedTensor } from '../training/job.ts';
+import type { JobState, SavedTensor } from './job.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 
 /**

@@ -3,7 +3,7 @@
  * its event stream. The headless host and the Electron main process both start it.
  */
 import { createDispatcher, type Dispatch } from './dispatcher.ts';
-import type { ApiEvent } from './events.ts';
+import type { ApiEvent } from '../contract/events.ts';
 import { createService } from './service/index.ts';
 
 export interface Core {

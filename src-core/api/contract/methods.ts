@@ -5,6 +5,8 @@
  * name is written here and nowhere else.
  */
 import { z } from 'zod';
+import { captchaSettingsSchema } from '../../domain/datasets.ts';
+import { RUN_STATUSES } from '../../domain/runs.ts';
 import type {
   CaptchaItem, ConfigDifference, Crossing, DatasetInfo, FieldError, FigureExport, LabelProgress, MislabelEntry, PresetCatalog,
   RunDetail, RunSummaryRow, Series, SystemInfo, TaskInfo,
@@ -27,15 +29,6 @@ const metricKey = z.string().min(1).max(100);
 const xAxis = z.enum(['step', 'seconds']);
 const folder = z.string().min(1).max(4096);
 
-export const captchaSettingsSchema = z.object({
-  width: z.number().int().min(4).max(4000),
-  height: z.number().int().min(4).max(1000),
-  length: z.number().int().min(1).max(16),
-  alphabet: z.string().min(2).max(200),
-  threshold: z.union([z.literal('otsu'), z.number().int().min(0).max(255)]),
-  segmentation: z.enum(['equal', 'projection']),
-}).refine((s) => s.width * s.height <= 1_000_000, { message: 'width × height must be at most 1,000,000 pixels', path: ['width'] })
-  .refine((s) => new Set(s.alphabet).size === s.alphabet.length, { message: 'the alphabet has repeated characters', path: ['alphabet'] });
 
 export const API = {
   'system.info': method<SystemInfo>()(z.object({})),
@@ -53,7 +46,7 @@ export const API = {
   'runs.resume': method<RunSummaryRow>()(z.object({ run: runId, steps: z.number().int().positive().max(10_000_000).optional() })),
   'runs.list': method<{ runs: RunSummaryRow[]; total: number }>()(z.object({
     preset: z.string().optional(),
-    status: z.enum(['queued', 'running', 'completed', 'stopped', 'failed', 'interrupted']).optional(),
+    status: z.enum(RUN_STATUSES).optional(),
     tag: z.string().optional(),
     text: z.string().max(200).optional(),
     since: z.string().optional(),

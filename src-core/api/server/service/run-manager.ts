@@ -1,8 +1,8 @@
-import type { BackendChoice } from '../../engine/backend.ts';
-import { lastWords, startRunner, type RunnerHandle } from '../../runner/spawn.ts';
-import type { Db } from '../../store/open.ts';
-import { finishRun, getRun } from '../../store/runs.ts';
-import type { ApiEvent } from '../events.ts';
+import type { BackendChoice } from '../../../engine/backend.ts';
+import { lastWords, startRunner, type RunnerHandle } from '../../../runner/spawn.ts';
+import type { Db } from '../../../store/open.ts';
+import { finishRun, getRun } from '../../../store/runs.ts';
+import type { ApiEvent } from '../../contract/events.ts';
 
 /**
  * The host's runner processes, one per active run: their events go to the event

@@ -3,27 +3,18 @@
  * checked against the contract, the payload parsed by its schema, and any error
  * mapped to an ApiErrorBody. A malformed payload or unknown method does nothing.
  */
-import { ApiError, type ApiErrorBody, type Envelope } from './errors.ts';
-import { API, isMethodName, type ApiHandlers, type MethodName } from './contract.ts';
-import { ConfigError } from '../presets/resolve.ts';
-import { CelebaLayoutError } from '../data/celeba-layout.ts';
-import { MissingDataError } from '../data/load.ts';
-import { LabelError } from '../data/labels.ts';
-import { UnknownDatasetError } from '../store/datasets.ts';
-import { UnknownRunError } from '../store/runs.ts';
-import { UnknownCaptchaError } from '../store/captchas.ts';
+import { ApiError, type ApiErrorBody, type Envelope } from '../contract/errors.ts';
+import { API, isMethodName, type ApiHandlers, type MethodName } from '../contract/methods.ts';
+import { UserError } from '../../domain/errors.ts';
 
 export type Dispatch = (method: unknown, payload: unknown) => Promise<Envelope<unknown>>;
 
-/** Core errors are user-facing sentences; each class maps to the code the UI acts on. */
+/** The one mapping of core errors onto the wire: a UserError keeps its code and fields; anything else is internal. */
 export function toErrorBody(err: unknown): ApiErrorBody {
   if (err instanceof ApiError) return err.toBody();
-  if (err instanceof UnknownRunError || err instanceof UnknownDatasetError || err instanceof UnknownCaptchaError) {
-    return { code: 'not-found', message: err.message };
-  }
-  if (err instanceof ConfigError) return { code: 'invalid-config', message: err.message };
-  if (err instanceof LabelError || err instanceof MissingDataError || err instanceof CelebaLayoutError) {
-    return { code: 'user-error', message: err.message };
+  if (err instanceof UserError) {
+    const fields = err.fieldErrors();
+    return { code: err.code, message: err.message, ...(fields.length ? { fields } : {}) };
   }
   return { code: 'internal', message: err instanceof Error ? err.message : String(err) };
 }

@@ -1,0 +1,29 @@
+/**
+ * A run as the workbench records it. The statuses are written here once; migration
+ * 001's CHECK spells the same list (migrations are frozen history) and a store test
+ * holds the two equal.
+ */
+export const RUN_STATUSES = ['queued', 'running', 'completed', 'stopped', 'failed', 'interrupted'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** Statuses in which some process trains the run (or is about to). */
+export const ACTIVE_RUN_STATUSES = ['queued', 'running'] as const satisfies readonly RunStatus[];
+
+/** A run's recorded fields: the store's row adds its key, config and backend choice; the API shows these. */
+export interface RunFields {
+  id: string;
+  preset: string;
+  status: RunStatus;
+  seed: number;
+  backend: string | null;
+  dataset: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  stepsDone: number;
+  targetSteps: number;
+  wallSeconds: number;
+  error: string | null;
+  notes: string;
+  tags: string[];
+}

@@ -1,0 +1,86 @@
+/**
+ * The run rules, decided here once for the CLI, the API service and the Electron
+ * main process: which configurations start, which runs may be resumed, stopped or
+ * deleted. Callers only launch (a foreground runner for the CLI, a managed one for
+ * the app) and map the UserErrors thrown here to their exit code or envelope.
+ */
+import type { BackendChoice } from '../engine/backend.ts';
+import { ConfigError, ConflictError } from '../domain/errors.ts';
+import { PRESETS } from '../presets/catalog.ts';
+import { resolveConfig } from '../presets/resolve.ts';
+import type { JobConfig } from '../presets/types.ts';
+import { createRun, deleteRun } from '../runner/run-folder.ts';
+import { getDataset } from '../store/datasets.ts';
+import type { Db } from '../store/open.ts';
+import { getRun, type RunRow } from '../store/runs.ts';
+
+export interface FieldProblem {
+  key: string;
+  message: string;
+}
+
+/** Whether a runner of the calling process drives a run (the app's run manager knows; the CLI's never does). */
+export type IsActive = (runId: string) => boolean;
+const nothingActive: IsActive = () => false;
+
+/**
+ * Each override is resolved alone first, so every bad field gets its own error;
+ * then all together, for errors that only a combination causes.
+ */
+export function validateOverrides(preset: string, overrides: Record<string, string>): FieldProblem[] {
+  if (!PRESETS.some((p) => p.preset === preset)) return [{ key: 'preset', message: 'unknown preset' }];
+  const problems: FieldProblem[] = [];
+  const tryResolve = (o: Record<string, string>) => {
+    try {
+      resolveConfig(preset, o);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(...(err.field ? err.fieldErrors() : [{ key: '(config)', message: err.message }]));
+    }
+  };
+  for (const [key, value] of Object.entries(overrides)) tryResolve({ [key]: value });
+  if (problems.length === 0) tryResolve(overrides);
+  return problems;
+}
+
+/** The configuration a new run of `preset` with `overrides` trains, or a ConfigError naming every field at fault. */
+export function resolveRunConfig(db: Db, preset: string, overrides: Record<string, string>): JobConfig {
+  if (!PRESETS.some((p) => p.preset === preset)) return resolveConfig(preset, overrides); // throws: unknown preset, with the list
+  const problems = validateOverrides(preset, overrides);
+  if (problems.length) throw ConfigError.all(problems);
+  const config = resolveConfig(preset, overrides);
+  if (config.data.source === 'dataset') getDataset(db, config.data.id); // an unknown id is not-found, before anything is written
+  if (config.data.source === 'face-folder' && !config.data.path) {
+    throw new ConfigError(
+      `${preset} trains on faces: choose an imported face dataset (--data ID), or pass --data DIR with a folder of face images, e.g. a CelebA ` +
+        'download (its Img/img_align_celeba is used). CelebA is at mmlab.ie.cuhk.edu.hk/projects/CelebA.html (non-commercial research use).',
+      'data', 'choose a face dataset',
+    );
+  }
+  return config;
+}
+
+/** Records a new run (status queued, its folder made); the caller launches its runner. */
+export function createRunFrom(db: Db, home: string, preset: string, overrides: Record<string, string>, backend: BackendChoice = 'auto'): RunRow {
+  return createRun(db, home, resolveRunConfig(db, preset, overrides), backend);
+}
+
+/** The run to resume, or a ConflictError: it is being trained, or it is complete and no more steps were given. */
+export function runToResume(db: Db, runId: string, o: { steps?: number; isActive?: IsActive } = {}): RunRow {
+  const run = getRun(db, runId);
+  if ((o.isActive ?? nothingActive)(run.id) || run.status === 'running') {
+    throw new ConflictError(`run ${run.id} is running; stop it before resuming`);
+  }
+  if (run.status === 'completed' && o.steps === undefined) throw new ConflictError(`run ${run.id} is complete; give more steps to go on`);
+  return run;
+}
+
+/** Deletes a run's rows and folder, or a ConflictError while it trains. */
+export function deleteRunChecked(db: Db, home: string, runId: string, o: { isActive?: IsActive } = {}): RunRow {
+  const run = getRun(db, runId);
+  if ((o.isActive ?? nothingActive)(run.id) || run.status === 'running') {
+    throw new ConflictError(`run ${run.id} is training; stop it before deleting`);
+  }
+  deleteRun(db, home, run.id);
+  return run;
+}
