@@ -5,11 +5,28 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
+import importX from 'eslint-plugin-import-x';
 import { builtinModules } from 'node:module';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
-// src-core modules the renderer and preload may import: the contract and plain data helpers, no Node.
-const RENDERER_FORBIDDEN_CORE = 'src-core/(?!api/(contract|types|events|errors|channels|bridge|smoothing|palette)\\.ts$)';
+// What the renderer and preload may import of src-core: the API contract's folder (which may
+// import only src-core/domain, also browser-safe). Nothing else: no Node, no store, no models.
+const RENDERER_FORBIDDEN_CORE = 'src-core/(?!api/contract/|domain/)';
+
+/**
+ * src-core's layers, lowest first (docs/architecture.md draws them). A folder may import
+ * its own layer and the ones below it, never one above: the rule below is generated from
+ * this list, and import-x/no-cycle forbids cycles between files. No exceptions today.
+ */
+const LAYERS = [
+  'util', 'domain', 'api/contract', 'presets', 'engine', 'store', 'models', 'data', 'training', 'metrics', 'runner', 'reproduce',
+  'workbench', 'api/server', 'cli', 'bench',
+];
+const layerZones = LAYERS.slice(0, -1).map((layer, i) => ({
+  target: `./src-core/${layer}`,
+  from: LAYERS.slice(i + 1).map((above) => `./src-core/${above}`),
+  message: `src-core/${layer} may not import a higher layer (the order: LAYERS in eslint.config.js, docs/architecture.md).`,
+}));
 const DOM_GLOBALS = ['window', 'document', 'navigator', 'localStorage', 'sessionStorage', 'HTMLElement', 'location'];
 
 export default tseslint.config(
@@ -32,6 +49,25 @@ export default tseslint.config(
   },
   {
     files: ['src-core/**/*.ts'],
+    plugins: { 'import-x': importX },
+    rules: {
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      'import-x/no-restricted-paths': ['error', { zones: layerZones }],
+    },
+  },
+  {
+    // The domain and the contract are imported by the renderer: no Node there either.
+    files: ['src-core/domain/**/*.ts', 'src-core/api/contract/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: nodeBuiltins.map((name) => ({ name, message: 'src-core/domain and src-core/api/contract are browser-safe: the renderer imports them.' })),
+        patterns: [{ regex: '^\\.\\./\\.\\./(?!domain/)|^\\.\\./(?!domain/|contract/)[a-z-]+/', message: 'The contract may import only src-core/domain (both are browser-safe).' }],
+      }],
+    },
+  },
+  {
+    files: ['src-core/**/*.ts'],
+    ignores: ['src-core/domain/**', 'src-core/api/contract/**'],
     rules: {
       'no-restricted-imports': ['error', {
         paths: [{ name: 'electron', message: 'src-core is plain Node: the Electron shell imports the core, never the reverse.' }],
@@ -48,7 +84,7 @@ export default tseslint.config(
           ...nodeBuiltins.map((name) => ({ name, message: 'The renderer is DOM only: reach the core through the typed API.' })),
           { name: 'electron', message: 'The renderer talks to the shell only through the preload\'s typed API.' },
         ],
-        patterns: [{ regex: RENDERER_FORBIDDEN_CORE, message: 'The renderer may import only the API contract\'s browser-safe modules (src-core/api: contract, types, events, errors, channels, bridge, smoothing, palette).' }],
+        patterns: [{ regex: RENDERER_FORBIDDEN_CORE, message: 'The renderer may import only the API contract (src-core/api/contract/) and, through it, src-core/domain/.' }],
       }],
       'no-restricted-globals': ['error', { name: 'process', message: 'No Node globals in the renderer.' }, { name: 'require', message: 'No Node globals in the renderer.' }],
     },
@@ -58,7 +94,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         paths: nodeBuiltins.map((name) => ({ name, message: 'The preload exposes the typed API and nothing else.' })),
-        patterns: [{ regex: RENDERER_FORBIDDEN_CORE, message: 'The preload may import only the API contract (src-core/api).' }],
+        patterns: [{ regex: RENDERER_FORBIDDEN_CORE, message: 'The preload may import only the API contract (src-core/api/contract/).' }],
       }],
     },
   },

@@ -38,7 +38,8 @@ Usage:
 
 Every command takes --home DIR (default: $GAN_WORKBENCH_HOME, else the app-data folder).
 RUN is a run id or a unique prefix of one.
-Exit codes: 0 done, 1 failure, 2 bad input (unknown preset, setting or run; nothing written).
+Exit codes: 0 done, 1 failure, 2 bad input (unknown preset, setting or run; a conflict; nothing written).
+With --json an error is one JSON line on stderr: {"error":{"code","message","fields"}}, the codes the app's API uses.
 `;
 
 const COMMANDS: Record<string, { options: string[]; run: (args: ReturnType<typeof parseArgs>, io: Io) => number | Promise<number> }> = {
@@ -47,9 +48,9 @@ const COMMANDS: Record<string, { options: string[]; run: (args: ReturnType<typeo
   resume: { options: ['steps', 'backend', 'json', 'home'], run: resumeCommand },
   runs: { options: ['json', 'preset', 'status', 'tag', 'text', 'metric', 'since', 'until', 'home'], run: runsCommand },
   show: { options: ['json', 'home'], run: showCommand },
-  tag: { options: ['home'], run: tagCommand },
-  note: { options: ['home'], run: noteCommand },
-  delete: { options: ['home'], run: deleteCommand },
+  tag: { options: ['json', 'home'], run: tagCommand },
+  note: { options: ['json', 'home'], run: noteCommand },
+  delete: { options: ['json', 'home'], run: deleteCommand },
   'export-metrics': { options: ['out', 'home'], run: exportMetricsCommand },
   eval: { options: ['step', 'count', 'json', 'home'], run: evalCommand },
   ttq: { options: ['metric', 'threshold', 'window', 'above', 'below', 'json', 'home'], run: ttqCommand },

@@ -1,5 +1,13 @@
 import sharp from 'sharp';
-import type { SampleImages } from '../training/job.ts';
+
+/** A sample grid: images [count, H, W, C] in [0, 1]. */
+export interface SampleImages {
+  count: number;
+  height: number;
+  width: number;
+  channels: number;
+  pixels: Float32Array;
+}
 
 /** Gap between grid cells, pixels, drawn mid-grey so black and white samples both stand out. */
 const GAP = 1;

@@ -65,10 +65,11 @@ export class ConfigError extends UserError {
     return new ConfigError(`--set ${field}: ${detail}`, field, detail);
   }
 
-  /** Several fields at fault at once (a form shows each beside its field). */
-  static all(errors: { key: string; message: string }[]): ConfigError {
-    const e = new ConfigError(errors.map((f) => `${f.key}: ${f.message}`).join('; '), errors[0]?.key, errors[0]?.message);
-    e.others = errors.slice(1);
+  /** Several settings at fault at once: one error (the CLI prints every message; a form shows each beside its field). */
+  static all(errors: ConfigError[]): ConfigError {
+    if (errors.length === 1) return errors[0]!;
+    const e = new ConfigError(errors.map((f) => f.message).join('; '), errors[0]?.field, errors[0]?.detail);
+    e.others = errors.slice(1).flatMap((f) => f.fieldErrors());
     return e;
   }
 

@@ -3,18 +3,10 @@ import { BatchSampler } from '../data/sampler.ts';
 import { disposeNetwork } from '../models/network.ts';
 import type { GanJobConfig } from '../presets/types.ts';
 import type { Db } from '../store/open.ts';
+import type { GeneratedBatch } from '../training/job.ts';
 import { featureStats, frechetFromStats, recognizerOutputs, scoresFromProbabilities, type FeatureStats } from './captcha-metrics.ts';
 import { meanPairwiseMsSsim, slicedWasserstein, type FaceImages } from './face-metrics.ts';
 import { recognizerForRun, type Recognizer } from './reference-recognizer.ts';
-
-/** Generated samples to measure: images [n, H, W, C] in [0, 1] and, for conditioned nets, the classes asked for. */
-export interface GeneratedBatch {
-  pixels: Float32Array;
-  count: number;
-  size: number;
-  channels: number;
-  requested: Int32Array | null;
-}
 
 export interface Evaluator {
   /** Where the feature extractor came from (for the run's log). */

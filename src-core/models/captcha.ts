@@ -1,3 +1,4 @@
+import { LABEL_JOINS, type LabelJoin } from '../presets/vocabulary.ts';
 import type { Rng } from '../util/rng.ts';
 import { tf, type Tensor2D } from '../engine/tf.ts';
 import {
@@ -35,16 +36,7 @@ export function buildCaptchaRecognizer(rng: Rng, classes = CAPTCHA_CLASSES): Net
   return { ...net, penultimate: featureNet.apply };
 }
 
-/**
- * Where the one-hot labels join the discriminator (SPEC §7):
- *  features:    the thesis's `dis_h1 = concat([dis_h1, label], 1)` — the flattened conv features (3200),
- *               before fc 1024, so the label passes a non-linear layer with the image;
- *  every-layer: DCGAN-tensorflow's conditional model — label planes on the input and on conv1's output,
- *               the vector before fc 1024 and before the last fc (and likewise at every layer of G);
- *  projection:  Miyato & Koyama (2018) — D(x, y) = fc(h) + ⟨embed(y), h⟩ on the 1024-d features h.
- */
-export const LABEL_JOINS = ['features', 'every-layer', 'projection'] as const;
-export type LabelJoin = (typeof LABEL_JOINS)[number];
+export { LABEL_JOINS, type LabelJoin };
 
 /** What the captcha DCGAN nets are built with besides their layers (SPEC §3). */
 export interface CaptchaDcganOptions {

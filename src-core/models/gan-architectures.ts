@@ -8,12 +8,9 @@ import {
   buildFaceDcganDiscriminator, buildFaceDcganGenerator, buildFaceFcDiscriminator, buildFaceFcGenerator, type FaceSize,
 } from './celeba.ts';
 import type { Network } from './network.ts';
+import { GAN_ARCHITECTURES, type GanArchitecture } from '../presets/vocabulary.ts';
 
-export const GAN_ARCHITECTURES = [
-  'captcha-dcgan', 'captcha-dcgan-smoothing', 'captcha-fc',
-  'celeba-dcgan', 'celeba-dcgan-smoothing', 'celeba-fc', 'celeba-fc-conv', 'celeba-fc-deconv',
-] as const;
-export type GanArchitecture = (typeof GAN_ARCHITECTURES)[number];
+export { GAN_ARCHITECTURES, type GanArchitecture };
 
 export interface ArchitectureOptions {
   /** Batch norm in the discriminator (WGAN-GP critics have none, SPEC §9). */

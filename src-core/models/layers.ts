@@ -1,3 +1,4 @@
+import { BATCH_NORM_KINDS, type BatchNormKind } from '../presets/vocabulary.ts';
 import { tf, type Tensor, type Tensor2D, type Tensor4D } from '../engine/tf.ts';
 import { batchNormTraining } from '../engine/batch-norm.ts';
 import type { Rng } from '../util/rng.ts';
@@ -100,14 +101,7 @@ export function batchNorm(pb: ParamBuilder, name: string, channels: number): Lay
   };
 }
 
-/**
- * The two batch norms of the thesis's code:
- *  parameter-free: its captcha nets' `batchnormalize(x)` (SPEC §3) — the batch's own mean
- *                  and variance, in training and at sampling alike, no scale or offset;
- *  learnable:      γ/β and moving averages (the faces' `batch_norm(value, is_train)` wrapper, 5.1).
- */
-export const BATCH_NORM_KINDS = ['parameter-free', 'learnable'] as const;
-export type BatchNormKind = (typeof BATCH_NORM_KINDS)[number];
+export { BATCH_NORM_KINDS, type BatchNormKind };
 
 /** `batchnormalize`'s ε in the public TensorFlow DCGAN the thesis's captcha code comes from. */
 export const BATCHNORMALIZE_EPSILON = 1e-8;

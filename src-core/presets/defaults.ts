@@ -1,4 +1,4 @@
-import type { OptimizerConfig } from '../training/optimizers.ts';
+import type { OptimizerConfig } from './vocabulary.ts';
 import type { GanJobConfig, RecognizerJobConfig } from './types.ts';
 
 /** DCGAN's Adam (Radford et al.; the thesis gives β1 = 0.5 and no rate). */

@@ -1,8 +1,4 @@
-import { LABEL_JOINS } from '../models/captcha.ts';
-import { GAN_ARCHITECTURES } from '../models/gan-architectures.ts';
-import { BATCH_NORM_KINDS } from '../models/layers.ts';
-import { CLIP_POLICIES } from '../training/clipping.ts';
-import { GAN_LOSSES } from '../training/losses.ts';
+import { BATCH_NORM_KINDS, CLIP_POLICIES, GAN_ARCHITECTURES, GAN_LOSSES, LABEL_JOINS } from './vocabulary.ts';
 import { PRESET_IDS, findPreset } from './catalog.ts';
 import type { JobConfig } from './types.ts';
 import { ConfigError } from '../domain/errors.ts';

@@ -1,10 +1,4 @@
-import type { LabelJoin } from '../models/captcha.ts';
-import type { GanArchitecture } from '../models/gan-architectures.ts';
-import type { BatchNormKind } from '../models/layers.ts';
-import type { ClipPolicy } from '../training/clipping.ts';
-import type { GanLoss } from '../training/losses.ts';
-import type { OptimizerConfig } from '../training/optimizers.ts';
-import type { ScheduleConfig } from '../training/schedule.ts';
+import type { BatchNormKind, ClipPolicy, GanArchitecture, GanLoss, LabelJoin, OptimizerConfig, ScheduleConfig } from './vocabulary.ts';
 
 /** Where training images come from. */
 export type DataConfig =

@@ -3,14 +3,13 @@ import { tilesOf } from '../data/dataset-images.ts';
 import { captchaDatasetImages } from '../data/dataset-images.ts';
 import { buildCaptchaRecognizer } from '../models/captcha.ts';
 import { disposeNetwork } from '../models/network.ts';
-import { readCheckpoint } from './checkpoint.ts';
 import type { RecognizerJobConfig } from '../presets/types.ts';
 import type { Db } from '../store/open.ts';
 import { listCaptchas } from '../store/captchas.ts';
 import { getDatasetOfKind } from '../store/datasets.ts';
 import { getRecognizer, saveMislabelScores, savePredictions } from '../store/recognizers.ts';
 import { Rng } from '../util/rng.ts';
-import { loadNet } from './gan-job.ts';
+import { loadNet, readCheckpoint } from './checkpoint.ts';
 import { predictProbabilities } from './recognizer-steps.ts';
 import { createRecognizerJobOn, pickCaptchas } from './recognizer-job.ts';
 

@@ -1,9 +1,16 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { tf } from '../engine/tf.ts';
+import type { Network } from '../models/network.ts';
 import type { JobState, SavedTensor } from './job.ts';
+import type { OptimizerState } from './optimizers.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 
 /**
+ * Checkpoints: a job's state as one file, and the conversions between networks or
+ * optimisers and the named tensors a state holds. Every job (GAN, recogniser), the
+ * reference recogniser and the labelling assistant read and write them here.
+ *
  * Checkpoint file: "GWBCKPT1", a little-endian u32 header length, the UTF-8 JSON
  * header, then each tensor's float32 values in header order. The header holds the
  * job's meta, the tensor directory and the SHA-256 of the body, so a damaged file
@@ -70,4 +77,43 @@ export function readCheckpoint(path: string): Checkpoint {
     offset += t.length * 4;
   }
   return { state: { iteration: header.iteration, meta: header.meta, tensors }, seconds: header.seconds };
+}
+
+/** A network's parameters as named tensors "<prefix>/<param>". */
+export function netTensors(prefix: string, net: Network): Record<string, SavedTensor> {
+  const out: Record<string, SavedTensor> = {};
+  for (const p of net.params) out[`${prefix}/${p.name}`] = { shape: p.variable.shape, values: p.variable.dataSync() as Float32Array };
+  return out;
+}
+
+/**
+ * Loads a network's parameters from named tensors; refuses a missing tensor, a shape
+ * mismatch, or tensors the network lacks (a checkpoint of another architecture).
+ */
+export function loadNet(prefix: string, net: Network, tensors: Record<string, SavedTensor>): void {
+  for (const p of net.params) {
+    const saved = tensors[`${prefix}/${p.name}`];
+    if (!saved) throw new Error(`checkpoint lacks ${prefix}/${p.name}`);
+    if (saved.shape.join('x') !== p.variable.shape.join('x')) {
+      throw new Error(`checkpoint's ${prefix}/${p.name} is ${saved.shape.join('×')}, the model's is ${p.variable.shape.join('×')}`);
+    }
+    tf.tidy(() => p.variable.assign(tf.tensor(saved.values, saved.shape)));
+  }
+  const names = new Set(net.params.map((p) => `${prefix}/${p.name}`));
+  const foreign = Object.keys(tensors).filter((k) => k.startsWith(`${prefix}/`) && !names.has(k));
+  if (foreign.length) {
+    throw new Error(`the checkpoint holds ${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}, which ${net.name} does not have: it was written by another architecture`);
+  }
+}
+
+/** Optimiser slots as named tensors "<prefix>/<slot>". */
+export function prefixed(prefix: string, slots: OptimizerState['slots']): Record<string, SavedTensor> {
+  return Object.fromEntries(Object.entries(slots).map(([k, v]) => [`${prefix}/${k}`, v]));
+}
+
+/** The optimiser state stored under a prefix. */
+export function slotsOf(prefix: string, tensors: Record<string, SavedTensor>, iterations: number): OptimizerState {
+  const slots: OptimizerState['slots'] = {};
+  for (const [k, v] of Object.entries(tensors)) if (k.startsWith(`${prefix}/`)) slots[k.slice(prefix.length + 1)] = v;
+  return { iterations, slots };
 }

@@ -1,16 +1,8 @@
+import { CLIP_POLICIES, type ClipPolicy } from '../presets/vocabulary.ts';
 import { tf } from '../engine/tf.ts';
 import type { Network, ParamKind } from '../models/network.ts';
 
-/**
- * Weight clipping after each update (WGAN's Lipschitz constraint).
- *  none:      no clipping (GAN, WGAN-GP)
- *  all:       every trainable critic variable, SPEC §4–5 (with a learnable batch norm, its γ and β too)
- *  weights:   every critic kernel (dense, conv), not biases or batch-norm γ/β — for the critics
- *             where `all` would clip what the thesis's own nets did not have
- *  selective: SPEC §6 — critic: fc weights only; generator: fc and deconv weights
- */
-export const CLIP_POLICIES = ['none', 'all', 'weights', 'selective'] as const;
-export type ClipPolicy = (typeof CLIP_POLICIES)[number];
+export { CLIP_POLICIES, type ClipPolicy };
 
 const SELECTIVE: { discriminator: ParamKind[]; generator: ParamKind[] } = {
   discriminator: ['dense-kernel'],

@@ -1,18 +1,19 @@
 import { tf, type Tensor2D } from '../engine/tf.ts';
 import { buildGan } from '../models/gan-architectures.ts';
-import type { Network } from '../models/network.ts';
 import { disposeNetwork } from '../models/network.ts';
 import type { BatchSampler, SamplerState } from '../data/sampler.ts';
 import type { ImageSet } from '../data/image-set.ts';
 import type { GanJobConfig } from '../presets/types.ts';
 import { Rng, type RngState } from '../util/rng.ts';
-import { createOptimizer, type OptimizerState } from './optimizers.ts';
+import { createOptimizer } from './optimizers.ts';
+import { loadNet, netTensors, prefixed, slotsOf } from './checkpoint.ts';
 import { discriminatorStep, generate, generatorStep, type GanModel } from './gan-steps.ts';
-import type { JobState, SampleImages, SavedTensor, TrainingJob } from './job.ts';
+import type { GeneratedBatch, JobState, TrainingJob } from './job.ts';
+import type { SampleImages } from '../data/sample-grid.ts';
 import { UpdateSchedule, type ScheduleState } from './schedule.ts';
 import { ConfigError } from '../domain/errors.ts';
-import type { GeneratedBatch } from '../metrics/evaluator.ts';
 import type { WeightHistogram } from '../store/histograms.ts';
+import { weightHistograms } from './weight-histograms.ts';
 
 export type GanJob = TrainingJob & {
   /** The fixed evaluation batch, generated in inference mode. */
@@ -103,28 +104,26 @@ export function createGanJob(config: GanJobConfig, data: ImageSet, sampler: Batc
     return sums;
   }
 
-  async function samples(): Promise<SampleImages> {
-    const noise = tf.tensor2d(fixedNoise, [config.sampleCount, pair.zDim]);
-    const labels = oneHot(fixedLabels);
-    const images = generate(pair.generator, noise, labels);
-    const pixels = (await images.data()) as Float32Array;
-    tf.dispose([noise, labels, images].filter((t) => t !== undefined));
-    const [, hh, ww, cc] = images.shape as [number, number, number, number];
-    return { count: config.sampleCount, height: hh, width: ww, channels: cc, pixels };
-  }
-
   // The evaluation batch: its own fixed noise stream, classes cycling through the alphabet.
   const evalNoise = drawNoise(root.fork('eval'), config.evalCount, pair.zDim, config.noise);
   const evalLabels = Int32Array.from({ length: config.evalCount }, (_, i) => i % Math.max(1, classes));
 
-  async function generateEval(): Promise<GeneratedBatch> {
-    const noise = tf.tensor2d(evalNoise, [config.evalCount, pair.zDim]);
-    const labels = oneHot(evalLabels);
+  /** G's images [count, H, W, C] for fixed noise (and labels, when conditioned). */
+  async function generateFixed(noiseValues: Float32Array, labelValues: Int32Array, count: number) {
+    const noise = tf.tensor2d(noiseValues, [count, pair.zDim]);
+    const labels = oneHot(labelValues);
     const images = generate(pair.generator, noise, labels);
     const pixels = (await images.data()) as Float32Array;
-    const [, size, , channels] = images.shape as [number, number, number, number];
     tf.dispose([noise, labels, images].filter((t) => t !== undefined));
-    return { pixels, count: config.evalCount, size, channels, requested: config.labelConditioned ? evalLabels : null };
+    const [, height, width, channels] = images.shape as [number, number, number, number];
+    return { pixels, count, height, width, channels };
+  }
+
+  const samples = (): Promise<SampleImages> => generateFixed(fixedNoise, fixedLabels, config.sampleCount);
+
+  async function generateEval(): Promise<GeneratedBatch> {
+    const g = await generateFixed(evalNoise, evalLabels, config.evalCount);
+    return { pixels: g.pixels, count: g.count, size: g.height, channels: g.channels, requested: config.labelConditioned ? evalLabels : null };
   }
 
   return {
@@ -189,63 +188,4 @@ function ratioText(config: GanJobConfig): string {
 export function drawNoise(rng: Rng, n: number, z: number, kind: 'uniform' | 'normal'): Float32Array {
   const out = new Float32Array(n * z);
   return kind === 'uniform' ? rng.fillUniform(out, -1, 1) : rng.fillNormal(out);
-}
-
-/** Bins of a weight histogram. */
-const HISTOGRAM_BINS = 40;
-
-/** Histograms of a network's kernels (dense, conv, deconv), keyed "<net>/<param>". */
-export function weightHistograms(prefix: string, net: Network, clip: number | null): Record<string, WeightHistogram> {
-  const out: Record<string, WeightHistogram> = {};
-  for (const p of net.params) {
-    if (!p.kind.endsWith('-kernel')) continue;
-    const w = p.variable.dataSync() as Float32Array;
-    let min = Infinity;
-    let max = -Infinity;
-    for (const v of w) {
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-    const range = Math.max(Math.abs(min), Math.abs(max), clip ?? 0, 1e-12);
-    const counts = new Array<number>(HISTOGRAM_BINS).fill(0);
-    let atBound = 0;
-    for (const v of w) {
-      counts[Math.min(HISTOGRAM_BINS - 1, Math.floor(((v + range) / (2 * range)) * HISTOGRAM_BINS))]! += 1;
-      if (clip !== null && Math.abs(Math.abs(v) - clip) <= 0.01 * clip) atBound += 1;
-    }
-    out[`${prefix}/${p.name}`] = { range, counts, min, max, atClipBound: clip === null ? null : atBound / w.length };
-  }
-  return out;
-}
-
-export function netTensors(prefix: string, net: Network): Record<string, SavedTensor> {
-  const out: Record<string, SavedTensor> = {};
-  for (const p of net.params) out[`${prefix}/${p.name}`] = { shape: p.variable.shape, values: p.variable.dataSync() as Float32Array };
-  return out;
-}
-
-export function loadNet(prefix: string, net: Network, tensors: Record<string, SavedTensor>): void {
-  for (const p of net.params) {
-    const saved = tensors[`${prefix}/${p.name}`];
-    if (!saved) throw new Error(`checkpoint lacks ${prefix}/${p.name}`);
-    if (saved.shape.join('x') !== p.variable.shape.join('x')) {
-      throw new Error(`checkpoint's ${prefix}/${p.name} is ${saved.shape.join('×')}, the model's is ${p.variable.shape.join('×')}`);
-    }
-    tf.tidy(() => p.variable.assign(tf.tensor(saved.values, saved.shape)));
-  }
-  const names = new Set(net.params.map((p) => `${prefix}/${p.name}`));
-  const foreign = Object.keys(tensors).filter((k) => k.startsWith(`${prefix}/`) && !names.has(k));
-  if (foreign.length) {
-    throw new Error(`the checkpoint holds ${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}, which ${net.name} does not have: it was written by another architecture`);
-  }
-}
-
-export function prefixed(prefix: string, slots: OptimizerState['slots']): Record<string, SavedTensor> {
-  return Object.fromEntries(Object.entries(slots).map(([k, v]) => [`${prefix}/${k}`, v]));
-}
-
-export function slotsOf(prefix: string, tensors: Record<string, SavedTensor>, iterations: number): OptimizerState {
-  const slots: OptimizerState['slots'] = {};
-  for (const [k, v] of Object.entries(tensors)) if (k.startsWith(`${prefix}/`)) slots[k.slice(prefix.length + 1)] = v;
-  return { iterations, slots };
 }

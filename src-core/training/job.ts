@@ -1,4 +1,5 @@
 import type { JobConfig } from '../presets/types.ts';
+import type { SampleImages } from '../data/sample-grid.ts';
 
 /** A named tensor as a checkpoint stores it. */
 export interface SavedTensor {
@@ -16,13 +17,13 @@ export interface JobState {
   tensors: Record<string, SavedTensor>;
 }
 
-/** A sample grid: images [count, H, W, C] in [0, 1]. */
-export interface SampleImages {
-  count: number;
-  height: number;
-  width: number;
-  channels: number;
+/** Generated samples to measure: images [n, H, W, C] in [0, 1] and, for conditioned nets, the classes asked for. */
+export interface GeneratedBatch {
   pixels: Float32Array;
+  count: number;
+  size: number;
+  channels: number;
+  requested: Int32Array | null;
 }
 
 /** One trainable experiment, driven one iteration at a time by the runner. */

@@ -1,7 +1,7 @@
+import { GAN_LOSSES, type GanLoss } from '../presets/vocabulary.ts';
 import { tf, type Tensor } from '../engine/tf.ts';
 
-export const GAN_LOSSES = ['gan', 'wgan', 'wgan-gp', 'lsgan'] as const;
-export type GanLoss = (typeof GAN_LOSSES)[number];
+export { GAN_LOSSES, type GanLoss };
 
 /** Scalar losses of one discriminator evaluation, plus the named numbers to report. */
 export interface DiscriminatorLoss {

@@ -1,3 +1,4 @@
+import type { OptimizerConfig } from '../presets/vocabulary.ts';
 import { tf, type Tensor, type Variable } from '../engine/tf.ts';
 import type { Param } from '../models/network.ts';
 import { ADAM_UPDATE, RMSPROP_UPDATE } from '../engine/wasm-kernels/optimizer-updates.ts';
@@ -9,9 +10,7 @@ const hasFused = (kernel: string) => tf.getKernel(kernel, tf.getBackend()) !== u
  * TensorFlow 1.x's optimisers (the thesis's), written out so their whole state is
  * plain named tensors a checkpoint can store and restore exactly.
  */
-export type OptimizerConfig =
-  | { kind: 'adam'; learningRate: number; beta1: number; beta2: number; epsilon: number }
-  | { kind: 'rmsprop'; learningRate: number; decay: number; epsilon: number };
+export type { OptimizerConfig };
 
 export interface OptimizerState {
   iterations: number;

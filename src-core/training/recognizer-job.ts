@@ -5,7 +5,7 @@ import { BatchSampler, type SamplerState } from '../data/sampler.ts';
 import { imageSize, type ImageSet } from '../data/image-set.ts';
 import type { RecognizerJobConfig } from '../presets/types.ts';
 import { Rng } from '../util/rng.ts';
-import { loadNet, netTensors, prefixed, slotsOf } from './gan-job.ts';
+import { loadNet, netTensors, prefixed, slotsOf } from './checkpoint.ts';
 import type { JobState, TrainingJob } from './job.ts';
 import { createOptimizer } from './optimizers.ts';
 import { predictProbabilities, recognizerStep } from './recognizer-steps.ts';

@@ -1,21 +1,5 @@
-/**
- * How many critic (d) and generator (g) updates one iteration makes.
- *  fixed:    d : g every iteration (SPEC §3's "D : G = 1 : 5" is { d: 1, g: 5 })
- *  phased:   `first` for the first `iterations` iterations, then `then` (SPEC §8 WDCGAN: 5:2 for 25, then 2:1)
- *  adaptive: the thesis's rule (SPEC §6.3) made precise — `early` until the critic's
- *            estimate of the Wasserstein distance has fallen steadily, then `late`, for good:
- *            after at least `window` iterations, the least-squares slope of the last
- *            `window` estimates is negative and their correlation with time is ≤ −`steadiness`.
- */
-export interface UpdateRatio {
-  d: number;
-  g: number;
-}
-
-export type ScheduleConfig =
-  | { kind: 'fixed'; ratio: UpdateRatio }
-  | { kind: 'phased'; first: UpdateRatio; iterations: number; then: UpdateRatio }
-  | { kind: 'adaptive'; early: UpdateRatio; late: UpdateRatio; window: number; steadiness: number };
+import type { ScheduleConfig, UpdateRatio } from '../presets/vocabulary.ts';
+export type { ScheduleConfig, UpdateRatio };
 
 export interface ScheduleState {
   /** Recent monitored values (adaptive only). */

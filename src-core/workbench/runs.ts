@@ -28,26 +28,29 @@ const nothingActive: IsActive = () => false;
  * then all together, for errors that only a combination causes.
  */
 export function validateOverrides(preset: string, overrides: Record<string, string>): FieldProblem[] {
-  if (!PRESETS.some((p) => p.preset === preset)) return [{ key: 'preset', message: 'unknown preset' }];
-  const problems: FieldProblem[] = [];
+  return configErrors(preset, overrides).flatMap((e) => (e.field ? e.fieldErrors() : [{ key: '(config)', message: e.message }]));
+}
+
+function configErrors(preset: string, overrides: Record<string, string>): ConfigError[] {
+  const errors: ConfigError[] = [];
   const tryResolve = (o: Record<string, string>) => {
     try {
       resolveConfig(preset, o);
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
-      problems.push(...(err.field ? err.fieldErrors() : [{ key: '(config)', message: err.message }]));
+      errors.push(err);
     }
   };
-  for (const [key, value] of Object.entries(overrides)) tryResolve({ [key]: value });
-  if (problems.length === 0) tryResolve(overrides);
-  return problems;
+  if (!PRESETS.some((p) => p.preset === preset)) tryResolve({});
+  else for (const [key, value] of Object.entries(overrides)) tryResolve({ [key]: value });
+  if (errors.length === 0) tryResolve(overrides);
+  return errors;
 }
 
 /** The configuration a new run of `preset` with `overrides` trains, or a ConfigError naming every field at fault. */
 export function resolveRunConfig(db: Db, preset: string, overrides: Record<string, string>): JobConfig {
-  if (!PRESETS.some((p) => p.preset === preset)) return resolveConfig(preset, overrides); // throws: unknown preset, with the list
-  const problems = validateOverrides(preset, overrides);
-  if (problems.length) throw ConfigError.all(problems);
+  const errors = configErrors(preset, overrides);
+  if (errors.length) throw ConfigError.all(errors);
   const config = resolveConfig(preset, overrides);
   if (config.data.source === 'dataset') getDataset(db, config.data.id); // an unknown id is not-found, before anything is written
   if (config.data.source === 'face-folder' && !config.data.path) {

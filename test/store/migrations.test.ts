@@ -7,6 +7,8 @@ import { LATEST_VERSION } from '../../src-core/store/migrations/index.ts';
 import { backup, migrate, openDatabase, StoreError, storePaths } from '../../src-core/store/open.ts';
 import { tempDir } from '../helpers.ts';
 import { openStore } from '../../src-core/store/index.ts';
+import { RUN_STATUSES } from '../../src-core/domain/runs.ts';
+import { DATASET_KINDS } from '../../src-core/domain/datasets.ts';
 
 function schema(db: Database.Database): string[] {
   return (db.prepare("SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name").all() as { sql: string }[])
@@ -22,6 +24,17 @@ describe('schema migrations', () => {
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
     assert.ok(Number(db.pragma('busy_timeout', { simple: true })) >= 1000);
+    db.close();
+  });
+
+  it('the schema\'s CHECK lists are the domain\'s run statuses and dataset kinds (migrations are frozen; the domain is not)', () => {
+    const db = openDatabase(tempDir());
+    const insertRun = db.prepare("INSERT INTO runs (id, preset, config, seed, backend_choice, status, created_at, target_steps) VALUES (?, 'p', '{}', 0, 'auto', ?, '2026-01-01', 1)");
+    for (const status of RUN_STATUSES) insertRun.run(`run-${status}`, status);
+    assert.throws(() => insertRun.run('run-bogus', 'paused'), /CHECK constraint failed/);
+    const insertDataset = db.prepare("INSERT INTO datasets (kind, name, source_path, settings, created_at) VALUES (?, 'd', '/', '{}', '2026-01-01')");
+    for (const kind of DATASET_KINDS) insertDataset.run(kind);
+    assert.throws(() => insertDataset.run('audio'), /CHECK constraint failed/);
     db.close();
   });
 

@@ -1,5 +1,5 @@
 import type { RunProgressEvent } from '../../../src-core/api/contract/events.ts';
-import type { Point, RunDetail, RunStatus } from '../../../src-core/api/contract/types.ts';
+import { ACTIVE_RUN_STATUSES, type Point, type RunDetail, type RunStatus } from '../../../src-core/api/contract/types.ts';
 import type { ApiClient } from '../lib/api.ts';
 
 /** Loss keys in the order the charts show them; other keys (quality metrics) follow. */
@@ -32,7 +32,8 @@ export class LiveRun {
   lossKeys = $derived(LOSS_KEYS.filter((k) => this.series[k]?.length));
   metricKeys = $derived(Object.keys(this.series).filter((k) => !LOSS_KEYS.includes(k)).sort());
   fraction = $derived(this.toStep > 0 ? Math.min(1, this.step / this.toStep) : 0);
-  finished = $derived(['completed', 'stopped', 'failed', 'interrupted'].includes(this.status));
+  // Every status but the active ones (and the UI's own 'stopping', which is still active).
+  finished = $derived(this.status !== 'stopping' && !(ACTIVE_RUN_STATUSES as readonly string[]).includes(this.status));
 
   constructor(private readonly api: ApiClient, run: string) {
     this.run = run;

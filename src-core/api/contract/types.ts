@@ -5,7 +5,7 @@
 import type { RunFields } from '../../domain/runs.ts';
 import type { CaptchaSettings, DatasetFields, LabelStatus } from '../../domain/datasets.ts';
 
-export { RUN_STATUSES, type RunStatus, type RunFields } from '../../domain/runs.ts';
+export { ACTIVE_RUN_STATUSES, RUN_STATUSES, type RunStatus, type RunFields } from '../../domain/runs.ts';
 export { LABEL_STATUSES, type LabelStatus, type CaptchaSettings, type FaceSettings, type DatasetFields } from '../../domain/datasets.ts';
 
 export interface PresetInfo {
