@@ -2,9 +2,9 @@
 // Runs every test/**/*.test.ts with Node's test runner through tsx. (Node 20's
 // --test does not expand globs itself.) Extra arguments filter files by substring.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 
 const root = new URL('..', import.meta.url).pathname;
 function collect(dir) {
@@ -38,8 +38,11 @@ if (filters.length === 0) {
     }
   }
 }
+// Shared by the test files of this session only (test/helpers.ts: withReferenceRecognizer).
+const session = mkdtempSync(join(tmpdir(), 'gwb-test-session-'));
 const result = spawnSync(process.execPath, [
   // Renderer state classes (*.svelte.ts) are compiled by Svelte on import, as Vite would.
   '--import', 'tsx', '--import', './test/support/svelte-register.mjs', '--test', `--test-concurrency=${Math.max(1, availableParallelism())}`, '--test-reporter=spec', ...files,
-], { stdio: 'inherit', cwd: root });
+], { stdio: 'inherit', cwd: root, env: { ...process.env, GWB_TEST_SESSION: session } });
+rmSync(session, { recursive: true, force: true });
 process.exit(result.status ?? 1);

@@ -1,6 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after } from 'node:test';
 import { initBackend, type BackendName } from '../src-core/engine/backend.ts';
 import { tf, type Tensor } from '../src-core/engine/tf.ts';
@@ -62,4 +64,38 @@ export function tempDir(prefix = 'gwb-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/**
+ * Puts the reference recogniser (and the synthesised captchas it was trained on) into
+ * `home`'s cache, as the first evaluation in that home would have made them. Built once
+ * per test session (GWB_TEST_SESSION, set by scripts/run-tests.mjs; one test file
+ * builds while the others wait) and copied: each build is 800 training steps.
+ */
+export function withReferenceRecognizer(home: string): void {
+  const session = process.env.GWB_TEST_SESSION ?? tempDir('gwb-reference-');
+  const shared = join(session, 'reference-home');
+  const done = join(session, 'reference-ready');
+  const failed = join(session, 'reference-failed');
+  try {
+    mkdirSync(join(session, 'reference-lock'), { recursive: false });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./support/build-reference.ts', import.meta.url)), shared], {
+      encoding: 'utf8', timeout: 600_000,
+    });
+    if (r.status !== 0) {
+      writeFileSync(failed, r.stderr);
+      throw new Error(`building the reference recogniser failed:\n${r.stderr}`);
+    }
+    writeFileSync(done, '');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    // Another test file is building it: wait (synchronously; the build takes tens of seconds).
+    const deadline = Date.now() + 600_000;
+    while (!existsSync(done)) {
+      if (existsSync(failed)) throw new Error(`building the reference recogniser failed:\n${readFileSync(failed, 'utf8')}`);
+      if (Date.now() > deadline) throw new Error('timed out waiting for the reference recogniser');
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+  }
+  cpSync(join(shared, 'cache'), join(home, 'cache'), { recursive: true });
 }

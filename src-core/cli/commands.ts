@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { BACKEND_CHOICES, type BackendChoice } from '../engine/backend.ts';
+import { BACKEND_CHOICES, type BackendChoice } from '../domain/runs.ts';
 import { ConfigError } from '../domain/errors.ts';
 import { PRESETS } from '../presets/catalog.ts';
 import type { RunEvent, RunSummary } from '../runner/events.ts';

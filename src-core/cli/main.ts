@@ -1,11 +1,7 @@
 import { UserError } from '../domain/errors.ts';
 import { StoreError } from '../store/open.ts';
 import { parseArgs } from './args.ts';
-import { presetsCommand, resumeCommand, trainCommand, type Io } from './commands.ts';
-import { datasetCommand, labelsCommand, recognizerCommand } from './dataset-commands.ts';
-import { evalCommand, histogramsCommand, reproduceCommand, ttqCommand } from './quality-commands.ts';
-import { serveCommand } from './serve-command.ts';
-import { deleteCommand, exportMetricsCommand, noteCommand, runsCommand, showCommand, tagCommand } from './run-commands.ts';
+import type { Io } from './commands.ts';
 
 const USAGE = `gan-workbench — train and compare the thesis's GANs
 
@@ -42,27 +38,29 @@ Exit codes: 0 done, 1 failure, 2 bad input (unknown preset, setting or run; a co
 With --json an error is one JSON line on stderr: {"error":{"code","message","fields"}}, the codes the app's API uses.
 `;
 
-const COMMANDS: Record<string, { options: string[]; run: (args: ReturnType<typeof parseArgs>, io: Io) => number | Promise<number> }> = {
-  presets: { options: ['json', 'home'], run: presetsCommand },
-  train: { options: ['preset', 'steps', 'seconds', 'batch', 'seed', 'backend', 'data', 'set', 'json', 'home'], run: trainCommand },
-  resume: { options: ['steps', 'backend', 'json', 'home'], run: resumeCommand },
-  runs: { options: ['json', 'preset', 'status', 'tag', 'text', 'metric', 'since', 'until', 'home'], run: runsCommand },
-  show: { options: ['json', 'home'], run: showCommand },
-  tag: { options: ['json', 'home'], run: tagCommand },
-  note: { options: ['json', 'home'], run: noteCommand },
-  delete: { options: ['json', 'home'], run: deleteCommand },
-  'export-metrics': { options: ['out', 'home'], run: exportMetricsCommand },
-  eval: { options: ['step', 'count', 'json', 'home'], run: evalCommand },
-  ttq: { options: ['metric', 'threshold', 'window', 'above', 'below', 'json', 'home'], run: ttqCommand },
-  histograms: { options: ['step', 'json', 'home'], run: histogramsCommand },
-  reproduce: { options: ['budget-seconds', 'budget-steps', 'seeds', 'out', 'only', 'runs', 'data', 'json', 'home'], run: reproduceCommand },
+type Command = (args: ReturnType<typeof parseArgs>, io: Io) => number | Promise<number>;
+/** Each command's module is loaded when it runs: `runs` or `show` never loads TensorFlow.js (≈ 1 s of start-up). */
+const COMMANDS: Record<string, { options: string[]; load: () => Promise<Command> }> = {
+  presets: { options: ['json', 'home'], load: () => import('./commands.ts').then((m) => m.presetsCommand) },
+  train: { options: ['preset', 'steps', 'seconds', 'batch', 'seed', 'backend', 'data', 'set', 'json', 'home'], load: () => import('./commands.ts').then((m) => m.trainCommand) },
+  resume: { options: ['steps', 'backend', 'json', 'home'], load: () => import('./commands.ts').then((m) => m.resumeCommand) },
+  runs: { options: ['json', 'preset', 'status', 'tag', 'text', 'metric', 'since', 'until', 'home'], load: () => import('./run-commands.ts').then((m) => m.runsCommand) },
+  show: { options: ['json', 'home'], load: () => import('./run-commands.ts').then((m) => m.showCommand) },
+  tag: { options: ['json', 'home'], load: () => import('./run-commands.ts').then((m) => m.tagCommand) },
+  note: { options: ['json', 'home'], load: () => import('./run-commands.ts').then((m) => m.noteCommand) },
+  delete: { options: ['json', 'home'], load: () => import('./run-commands.ts').then((m) => m.deleteCommand) },
+  'export-metrics': { options: ['out', 'home'], load: () => import('./run-commands.ts').then((m) => m.exportMetricsCommand) },
+  eval: { options: ['step', 'count', 'json', 'home'], load: () => import('./quality-commands.ts').then((m) => m.evalCommand) },
+  ttq: { options: ['metric', 'threshold', 'window', 'above', 'below', 'json', 'home'], load: () => import('./quality-commands.ts').then((m) => m.ttqCommand) },
+  histograms: { options: ['step', 'json', 'home'], load: () => import('./quality-commands.ts').then((m) => m.histogramsCommand) },
+  reproduce: { options: ['budget-seconds', 'budget-steps', 'seeds', 'out', 'only', 'runs', 'data', 'json', 'home'], load: () => import('./quality-commands.ts').then((m) => m.reproduceCommand) },
   dataset: {
     options: ['count', 'seed', 'labels', 'labels-from-filenames', 'length', 'alphabet', 'size', 'threshold', 'segmentation', 'json', 'out', 'captcha', 'home'],
-    run: datasetCommand,
+    load: () => import('./dataset-commands.ts').then((m) => m.datasetCommand),
   },
-  labels: { options: ['out', 'home'], run: labelsCommand },
-  serve: { options: ['port', 'host', 'home'], run: serveCommand },
-  recognizer: { options: ['dataset', 'steps', 'recognizer', 'folds', 'seed', 'set', 'json', 'home'], run: recognizerCommand },
+  labels: { options: ['out', 'home'], load: () => import('./dataset-commands.ts').then((m) => m.labelsCommand) },
+  serve: { options: ['port', 'host', 'home'], load: () => import('./serve-command.ts').then((m) => m.serveCommand) },
+  recognizer: { options: ['dataset', 'steps', 'recognizer', 'folds', 'seed', 'set', 'json', 'home'], load: () => import('./dataset-commands.ts').then((m) => m.recognizerCommand) },
 };
 
 export async function main(argv: string[], io: Io = { out: process.stdout, err: process.stderr }): Promise<number> {
@@ -82,7 +80,7 @@ export async function main(argv: string[], io: Io = { out: process.stdout, err: 
       io.out.write(USAGE);
       return 0;
     }
-    return await command.run(args, io);
+    return await (await command.load())(args, io);
   } catch (err) {
     if (err instanceof UserError) {
       // With --json, the error too is one JSON line (its code and field, as the API reports them).

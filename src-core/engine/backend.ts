@@ -4,9 +4,9 @@ import { registerWasmTrainingKernels } from './wasm-kernels/index.ts';
 import { registerMissingGradients } from './gradients.ts';
 import { initThreadedWasm, wantedThreads } from './wasm-threads.ts';
 import { relaxedSimd } from './wasm-kernels/simd-module.ts';
+import { BACKEND_CHOICES, type BackendChoice } from '../domain/runs.ts';
 
-export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
-export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+export { BACKEND_CHOICES, type BackendChoice };
 export type BackendName = Exclude<BackendChoice, 'auto'>;
 
 /** What gets recorded with every run: which backend trained it, at which version. */

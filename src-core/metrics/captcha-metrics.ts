@@ -1,6 +1,6 @@
 import { tf } from '../engine/tf.ts';
 import type { Network } from '../models/network.ts';
-import { frechetDistance, meanAndCovariance } from './linalg.ts';
+import { frechetDistance, meanAndCovariance, symmetricSqrt } from './linalg.ts';
 
 /**
  * Captcha quality measured with the workbench's own recogniser as the feature
@@ -54,15 +54,23 @@ export function scoresFromProbabilities(probs: Float32Array, n: number, classes:
   };
 }
 
+export interface FeatureStats {
+  mean: Float64Array;
+  cov: Float64Array;
+  d: number;
+  /** Σ^½, computed the first time this set is the reference of a Fréchet distance. */
+  sqrtCov?: Float64Array;
+}
+
 /** Gaussian statistics of features [n, d] (reusable for the real set across evaluations). */
-export function featureStats(features: Float32Array, n: number, d: number) {
+export function featureStats(features: Float32Array, n: number, d: number): FeatureStats {
   return { ...meanAndCovariance(features, n, d), d };
 }
 
-export type FeatureStats = ReturnType<typeof featureStats>;
-
+/** Fréchet distance of `b` from the reference `a` (whose Σ^½ is kept for the next call). */
 export function frechetFromStats(a: FeatureStats, b: FeatureStats): number {
-  return frechetDistance(a.mean, a.cov, b.mean, b.cov, a.d);
+  a.sqrtCov ??= symmetricSqrt(a.cov, a.d);
+  return frechetDistance(a.mean, a.cov, b.mean, b.cov, a.d, a.sqrtCov);
 }
 
 /** Recogniser outputs for tiles [n, 20, 20, 1]: class probabilities and 500-d penultimate features. */

@@ -1,21 +1,34 @@
 /**
  * Dense symmetric eigendecomposition in float64 (Householder tridiagonalisation and
  * the implicit QL method: EISPACK's tred2/tql2 as in JAMA), enough for the Fréchet
- * distance's matrix square roots of 500×500 covariances (≈ 0.5 s in JavaScript).
+ * distance's matrix square roots of 500×500 covariances.
  * Matrices are row-major Float64Arrays of n × n.
  */
 export function symmetricEigen(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
   const V: Float64Array[] = Array.from({ length: n }, (_, i) => a.slice(i * n, (i + 1) * n));
   const d = new Float64Array(n);
   const e = new Float64Array(n);
-  tred2(V, d, e, n);
-  tql2(V, d, e, n);
+  tred2(V, d, e, n, true);
+  tql2(V, d, e, n, true);
   const vectors = new Float64Array(n * n);
   for (let i = 0; i < n; i++) vectors.set(V[i]!, i * n);
   return { values: d, vectors };
 }
 
-function tred2(V: Float64Array[], d: Float64Array, e: Float64Array, n: number): void {
+/**
+ * The eigenvalues alone (in no particular order): the same reductions without
+ * accumulating the transformations, about a third of the work of symmetricEigen.
+ */
+export function symmetricEigenvalues(a: Float64Array, n: number): Float64Array {
+  const V: Float64Array[] = Array.from({ length: n }, (_, i) => a.slice(i * n, (i + 1) * n));
+  const d = new Float64Array(n);
+  const e = new Float64Array(n);
+  tred2(V, d, e, n, false);
+  tql2(V, d, e, n, false);
+  return d;
+}
+
+function tred2(V: Float64Array[], d: Float64Array, e: Float64Array, n: number, vectors: boolean): void {
   for (let j = 0; j < n; j++) d[j] = V[n - 1]![j]!;
   for (let i = n - 1; i > 0; i--) {
     let scale = 0;
@@ -67,6 +80,12 @@ function tred2(V: Float64Array[], d: Float64Array, e: Float64Array, n: number): 
     }
     d[i] = h;
   }
+  if (!vectors) {
+    // The tridiagonal's diagonal is left on V's (the accumulation below would read it from there too).
+    for (let j = 0; j < n; j++) d[j] = V[j]![j]!;
+    e[0] = 0;
+    return;
+  }
   for (let i = 0; i < n - 1; i++) {
     V[n - 1]![i] = V[i]![i]!;
     V[i]![i] = 1;
@@ -89,7 +108,7 @@ function tred2(V: Float64Array[], d: Float64Array, e: Float64Array, n: number): 
   e[0] = 0;
 }
 
-function tql2(V: Float64Array[], d: Float64Array, e: Float64Array, n: number): void {
+function tql2(V: Float64Array[], d: Float64Array, e: Float64Array, n: number, vectors: boolean): void {
   for (let i = 1; i < n; i++) e[i - 1] = e[i]!;
   e[n - 1] = 0;
   let f = 0;
@@ -130,7 +149,7 @@ function tql2(V: Float64Array[], d: Float64Array, e: Float64Array, n: number): v
           c = p / r;
           p = c * d[i]! - s * g;
           d[i + 1] = h + s * (c * g + s * d[i]!);
-          for (let k = 0; k < n; k++) {
+          if (vectors) for (let k = 0; k < n; k++) {
             h = V[k]![i + 1]!;
             V[k]![i + 1] = s * V[k]![i]! + c * h;
             V[k]![i] = c * V[k]![i]! - s * h;
@@ -187,24 +206,37 @@ function matmul(a: Float64Array, b: Float64Array, n: number): Float64Array {
   return c;
 }
 
+/** Σ^½ = V diag(√λ) Vᵀ of a symmetric positive semi-definite matrix (negative rounding clipped to 0). */
+export function symmetricSqrt(c: Float64Array, d: number): Float64Array {
+  const { values, vectors } = symmetricEigen(c, d);
+  // W = V diag(λ^¼), so Σ^½ = W Wᵀ: dot products of W's rows, in memory order.
+  const w = new Float64Array(d * d);
+  const root = values.map((v) => Math.sqrt(Math.sqrt(Math.max(0, v))));
+  for (let i = 0; i < d; i++) for (let k = 0; k < d; k++) w[i * d + k] = vectors[i * d + k]! * root[k]!;
+  const out = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) {
+    for (let j = i; j < d; j++) {
+      let v = 0;
+      for (let k = 0; k < d; k++) v += w[i * d + k]! * w[j * d + k]!;
+      out[i * d + j] = v;
+      out[j * d + i] = v;
+    }
+  }
+  return out;
+}
+
 /**
  * Fréchet distance between Gaussians N(μ1, Σ1) and N(μ2, Σ2):
  * ‖μ1 − μ2‖² + Tr Σ1 + Tr Σ2 − 2 Tr (Σ1^½ Σ2 Σ1^½)^½ (the symmetric form of Tr √(Σ1Σ2)).
+ * `sqrt1` is Σ1^½ when the caller has it (a run's evaluator measures against one real set
+ * many times); only the eigenvalues of the product are needed.
  */
-export function frechetDistance(m1: Float64Array, c1: Float64Array, m2: Float64Array, c2: Float64Array, d: number): number {
-  const e1 = symmetricEigen(c1, d);
-  // Σ1^½ = V diag(√λ) Vᵀ, negative rounding clipped to 0.
-  const sqrt1 = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) {
-    for (let j = 0; j < d; j++) {
-      let v = 0;
-      for (let k = 0; k < d; k++) v += e1.vectors[i * d + k]! * Math.sqrt(Math.max(0, e1.values[k]!)) * e1.vectors[j * d + k]!;
-      sqrt1[i * d + j] = v;
-    }
-  }
+export function frechetDistance(
+  m1: Float64Array, c1: Float64Array, m2: Float64Array, c2: Float64Array, d: number, sqrt1: Float64Array = symmetricSqrt(c1, d),
+): number {
   const m = matmul(matmul(sqrt1, c2, d), sqrt1, d);
   for (let i = 0; i < d; i++) for (let j = i + 1; j < d; j++) m[i * d + j] = m[j * d + i] = (m[i * d + j]! + m[j * d + i]!) / 2;
-  const traceSqrt = symmetricEigen(m, d).values.reduce((s, v) => s + Math.sqrt(Math.max(0, v)), 0);
+  const traceSqrt = symmetricEigenvalues(m, d).reduce((s, v) => s + Math.sqrt(Math.max(0, v)), 0);
   let meanTerm = 0;
   let trace = 0;
   for (let i = 0; i < d; i++) {

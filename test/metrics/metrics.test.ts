@@ -5,7 +5,7 @@ import { buildCaptchaRecognizer } from '../../src-core/models/captcha.ts';
 import { disposeNetwork } from '../../src-core/models/network.ts';
 import { featureStats, frechetFromStats, recognizerOutputs, scoresFromProbabilities } from '../../src-core/metrics/captcha-metrics.ts';
 import { laplacianPyramid, meanPairwiseMsSsim, msSsim, slicedWasserstein, type FaceImages } from '../../src-core/metrics/face-metrics.ts';
-import { frechetDistance, meanAndCovariance, symmetricEigen } from '../../src-core/metrics/linalg.ts';
+import { frechetDistance, meanAndCovariance, symmetricEigen, symmetricEigenvalues, symmetricSqrt } from '../../src-core/metrics/linalg.ts';
 import { Rng } from '../../src-core/util/rng.ts';
 import { useBackend } from '../helpers.ts';
 import { loadImageSet } from '../../src-core/data/load.ts';
@@ -61,6 +61,18 @@ describe('captcha metrics', () => {
       err = Math.max(err, Math.abs(v - cov[i * n + j]!));
     }
     assert.ok(err < 1e-10, `reconstruction error ${err}`);
+    // The values-only path finds the same spectrum; the square root squares back to the matrix.
+    const alone = [...symmetricEigenvalues(cov, n)].sort((a, b) => a - b);
+    const full = [...values].sort((a, b) => a - b);
+    alone.forEach((v, i) => assert.ok(Math.abs(v - full[i]!) < 1e-10, `eigenvalue ${i}: ${v} vs ${full[i]}`));
+    const root = symmetricSqrt(cov, n);
+    let sqErr = 0;
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+      let v = 0;
+      for (let k = 0; k < n; k++) v += root[i * n + k]! * root[k * n + j]!;
+      sqErr = Math.max(sqErr, Math.abs(v - cov[i * n + j]!));
+    }
+    assert.ok(sqErr < 1e-10, `Σ^½ Σ^½ differs from Σ by ${sqErr}`);
   });
 
   it('conditional accuracy of real labelled tiles through the recogniser equals its accuracy', async () => {

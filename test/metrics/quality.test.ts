@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { betterDirection, timeToQuality } from '../../src-core/metrics/time-to-quality.ts';
 import { histogramsAt } from '../../src-core/store/histograms.ts';
 import { rawSeries } from '../../src-core/store/metrics.ts';
-import { tempDir } from '../helpers.ts';
+import { tempDir, withReferenceRecognizer } from '../helpers.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { judgeCaptchaRuns } from '../../src-core/reproduce/report.ts';
@@ -33,6 +33,7 @@ describe('time to quality', () => {
 describe('quality measured during training', () => {
   it('a WDCGAN run stores quality metrics and weight histograms; clipped layers report their share at ±c', async () => {
     const home = tempDir();
+    withReferenceRecognizer(home);
     const t = await trainInProcess(home, 'captcha-wdcgan', {
       steps: '4', batchSize: '8', 'data.count': '64', evalEvery: '2', evalCount: '64', histogramEvery: '2', sampleEvery: '0',
     }, { backend: 'wasm' });

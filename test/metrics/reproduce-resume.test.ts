@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { openStore } from '../../src-core/store/index.ts';
 import { rawSeries } from '../../src-core/store/metrics.ts';
 import { listRuns } from '../../src-core/store/runs.ts';
-import { tempDir } from '../helpers.ts';
+import { tempDir, withReferenceRecognizer } from '../helpers.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/gan-workbench.mjs', import.meta.url));
 // One fast experiment, two seeds, a step budget (so runs are deterministic); runners on one thread
@@ -55,6 +55,7 @@ async function killPartWay(home: string, out: string): Promise<string> {
 describe('reproduce: a long reproduction spans several sittings', () => {
   it('killed part-way and run again, it keeps the finished runs and ends with the report of one straight run', async () => {
     const straight = tempDir();
+    withReferenceRecognizer(straight);
     const straightReport = reproduce(straight, join(tempDir(), 'report'));
 
     // The reference recogniser and the synthesised captchas are made once per home; share them to keep the test short.

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { captchaSettingsSchema } from '../../domain/datasets.ts';
-import { RUN_STATUSES } from '../../domain/runs.ts';
+import { BACKEND_CHOICES, RUN_STATUSES } from '../../domain/runs.ts';
 import type {
   CaptchaItem, ConfigDifference, Crossing, DatasetInfo, FieldError, FigureExport, LabelProgress, MislabelEntry, PresetCatalog,
   RunDetail, RunSummaryRow, Series, SystemInfo, TaskInfo,
@@ -40,7 +40,7 @@ export const API = {
   ),
 
   'runs.start': method<RunSummaryRow>()(z.object({
-    preset: z.string().min(1), overrides, backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).optional(),
+    preset: z.string().min(1), overrides, backend: z.enum(BACKEND_CHOICES).optional(),
   })),
   'runs.stop': method<{ stopping: boolean }>()(z.object({ run: runId })),
   'runs.resume': method<RunSummaryRow>()(z.object({ run: runId, steps: z.number().int().positive().max(10_000_000).optional() })),
