@@ -5,15 +5,13 @@ import { cutPreviewPng } from '../data/captcha-preview.ts';
 import { importCaptchaFolder, importSynthCaptchas, type ImportReport } from '../data/import-captchas.ts';
 import { importFaces } from '../data/face-shards.ts';
 import { exportLabelsCsv, importLabelsCsv } from '../data/labels.ts';
-import { createRecognizerRun } from '../workbench/recognizers.ts';
+import { createRecognizerRun, findDatasetMislabels, prelabelDataset } from '../workbench/recognizers.ts';
 import { existingFolder } from '../workbench/datasets.ts';
 import { openStore } from '../store/index.ts';
 import { labelCounts, listCaptchas } from '../store/captchas.ts';
 import { getDataset, getDatasetOfKind, listDatasets } from '../store/datasets.ts';
 import { latestRecognizer, mislabelQueue } from '../store/recognizers.ts';
 import type { Db } from '../store/open.ts';
-import { findMislabels, prelabel } from '../training/assist.ts';
-import { initBackend } from '../engine/backend.ts';
 import { resolveHome } from '../util/home.ts';
 import { UsageError, intFlag, stringFlag, type ParsedArgs } from './args.ts';
 import { drive, type Io } from './commands.ts';
@@ -222,21 +220,18 @@ export async function recognizerCommand(args: ParsedArgs, io: Io): Promise<numbe
     });
   }
   return withDb(args, async (db) => {
-    const d = getDataset(db, datasetId);
-    await initBackend('auto');
     if (verb === 'prelabel') {
-      const rid = intFlag(args, 'recognizer', 1) ?? latestRecognizer(db, d.id)?.id;
-      if (!rid) throw new UsageError(`dataset ${d.id} has no recogniser yet: run \`recognizer train --dataset ${d.id}\``);
-      io.out.write(`${prelabel(db, d.id, rid)} unlabelled captchas pre-labelled by recogniser ${rid}\n`);
+      const r = await prelabelDataset(db, datasetId, intFlag(args, 'recognizer', 1));
+      io.out.write(`${r.count} unlabelled captchas pre-labelled by recogniser ${r.recognizer}\n`);
       return 0;
     }
     if (verb === 'mislabels') {
-      const results = await findMislabels(db, d.id, {
+      const scored = await findDatasetMislabels(db, datasetId, {
         folds: intFlag(args, 'folds', 2) ?? 4, steps: intFlag(args, 'steps', 1) ?? 600, seed: intFlag(args, 'seed', 0) ?? 0,
         onFold: (f) => io.err.write(`fold ${f} done\n`),
       });
-      const queue = mislabelQueue(db, d.id, 20);
-      if (args.flags.has('json')) io.out.write(`${JSON.stringify({ scored: results.length, queue })}\n`);
+      const queue = mislabelQueue(db, Number(datasetId), 20);
+      if (args.flags.has('json')) io.out.write(`${JSON.stringify({ scored, queue })}\n`);
       else for (const q of queue) io.out.write(`${q.score.toFixed(3)}  ${q.file}  labelled ${q.label}  reads as ${q.suggested}\n`);
       return 0;
     }

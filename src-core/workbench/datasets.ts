@@ -1,7 +1,11 @@
 /** Dataset rules shared by the CLI and the app. */
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readdirSync, statSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
+import type { CaptchaSettings } from '../domain/datasets.ts';
 import { InvalidInputError } from '../domain/errors.ts';
+import { cutPreviewPng } from '../data/captcha-preview.ts';
+import { checkImage } from '../data/file-scan.ts';
+import { CAPTCHA_EXTENSIONS, normaliseCaptcha } from '../data/import-captchas.ts';
 
 /** A folder the user named: it must exist and be a folder, said in a sentence (about the field `folder`) if not. */
 export function existingFolder(path: string): string {
@@ -14,4 +18,35 @@ export function existingFolder(path: string): string {
   }
   if (!isDir) throw new InvalidInputError(`${full} is not a folder`, 'folder', 'not a folder');
   return full;
+}
+
+export interface CaptchaFolderPreview {
+  file: string;
+  index: number;
+  /** The captcha at 4× with its ink and cut lines, PNG, base64. */
+  png: string;
+  files: number;
+  unreadable: string[];
+}
+
+/**
+ * How a folder's captchas would be cut with `settings`: the first readable image at or
+ * after `index` (unreadable ones are named, not fatal; decompression bombs are refused
+ * from the header).
+ */
+export async function previewCaptchaFolder(folder: string, settings: CaptchaSettings, index: number): Promise<CaptchaFolderPreview> {
+  const dir = existingFolder(folder);
+  const files = readdirSync(dir).filter((f) => CAPTCHA_EXTENSIONS.has(extname(f).toLowerCase())).sort();
+  if (files.length === 0) throw new InvalidInputError(`${dir} holds no PNG, JPEG, GIF, BMP or WebP images`, 'folder', 'no images');
+  const unreadable: string[] = [];
+  for (let i = Math.min(index, files.length - 1); i < files.length && unreadable.length < 50; i++) {
+    try {
+      await checkImage(join(dir, files[i]!));
+      const gray = await normaliseCaptcha(join(dir, files[i]!), settings);
+      return { file: files[i]!, index: i, png: (await cutPreviewPng(gray, settings)).toString('base64'), files: files.length, unreadable };
+    } catch {
+      unreadable.push(files[i]!);
+    }
+  }
+  throw new InvalidInputError(`no readable image among ${unreadable.slice(0, 5).join(', ')}${unreadable.length > 5 ? '…' : ''}`, 'folder', 'no readable image');
 }

@@ -1,8 +1,12 @@
-/** Recogniser rules shared by the CLI and the app: which dataset trains one, and with what configuration. */
+/** Recogniser rules shared by the CLI and the app: which dataset trains one, with what configuration, and what uses it. */
+import { InvalidInputError } from '../domain/errors.ts';
+import { initBackend } from '../engine/backend.ts';
 import { createRun } from '../runner/run-folder.ts';
 import { getDatasetOfKind } from '../store/datasets.ts';
 import type { Db } from '../store/open.ts';
+import { latestRecognizer } from '../store/recognizers.ts';
 import type { RunRow } from '../store/runs.ts';
+import { findMislabels, prelabel } from '../training/assist.ts';
 import { resolveRunConfig } from './runs.ts';
 
 /** A new `captcha-recognizer` run on a captcha dataset (its runner not yet started); `overrides` as `--set`. */
@@ -10,4 +14,24 @@ export function createRecognizerRun(db: Db, home: string, datasetId: number | st
   const d = getDatasetOfKind(db, datasetId, 'captcha');
   const config = resolveRunConfig(db, 'captcha-recognizer', { ...overrides, data: JSON.stringify({ source: 'dataset', id: d.id }) });
   return createRun(db, home, config, 'auto');
+}
+
+/** Pre-labels a captcha dataset's unlabelled captchas with a recogniser (its latest by default); returns how many and by which. */
+export async function prelabelDataset(db: Db, datasetId: number | string, recognizerId?: number): Promise<{ count: number; recognizer: number }> {
+  const d = getDatasetOfKind(db, datasetId, 'captcha');
+  const rid = recognizerId ?? latestRecognizer(db, d.id)?.id;
+  if (rid === undefined) {
+    throw new InvalidInputError(`dataset ${d.id} has no recogniser yet: train one first (\`gan-workbench recognizer train --dataset ${d.id}\`)`, 'dataset');
+  }
+  await initBackend('auto');
+  return { count: prelabel(db, d.id, rid), recognizer: rid };
+}
+
+/** Scores every labelled captcha of a dataset by out-of-fold disagreement (the likely mislabels first in its queue). */
+export async function findDatasetMislabels(
+  db: Db, datasetId: number | string, o: { folds: number; steps: number; seed: number; onFold?: (fold: number) => void },
+): Promise<number> {
+  const d = getDatasetOfKind(db, datasetId, 'captcha');
+  await initBackend('auto');
+  return (await findMislabels(db, d.id, o)).length;
 }

@@ -7,11 +7,8 @@ import type { TaskEvent, TaskResult } from '../../contract/events.ts';
 import { defaultCaptchaSettings } from '../../../data/captcha-image.ts';
 import { importCaptchaFolder, importSynthCaptchas } from '../../../data/import-captchas.ts';
 import { importFaces } from '../../../data/face-shards.ts';
-import { initBackend } from '../../../engine/backend.ts';
 import { openStore } from '../../../store/index.ts';
-import { latestRecognizer } from '../../../store/recognizers.ts';
-import { findMislabels, prelabel } from '../../../training/assist.ts';
-import { LabelError } from '../../../data/labels.ts';
+import { findDatasetMislabels, prelabelDataset } from '../../../workbench/recognizers.ts';
 import { toErrorBody } from '../dispatcher.ts';
 import type { TaskCommand, TaskRequest } from './task-types.ts';
 
@@ -40,17 +37,12 @@ async function run(t: TaskRequest): Promise<TaskResult> {
       return { dataset: r.dataset.id, count: r.records, skipped: r.skipped, cancelled: r.cancelled };
     }
     case 'prelabel': {
-      const recognizer = latestRecognizer(db, t.dataset);
-      if (!recognizer) throw new LabelError(`dataset ${t.dataset} has no recogniser yet: train one first`);
-      await initBackend('auto');
-      return { dataset: t.dataset, count: prelabel(db, t.dataset, recognizer.id), skipped: [], cancelled: false };
+      const { count } = await prelabelDataset(db, t.dataset);
+      return { dataset: t.dataset, count, skipped: [], cancelled: false };
     }
     case 'mislabels': {
-      await initBackend('auto');
-      const results = await findMislabels(db, t.dataset, {
-        folds: t.folds, steps: t.steps, seed: 0, onFold: (f) => onProgress(f, t.folds),
-      });
-      return { dataset: t.dataset, count: results.length, skipped: [], cancelled: false };
+      const count = await findDatasetMislabels(db, t.dataset, { folds: t.folds, steps: t.steps, seed: 0, onFold: (f) => onProgress(f, t.folds) });
+      return { dataset: t.dataset, count, skipped: [], cancelled: false };
     }
   }
 }
