@@ -137,6 +137,13 @@ const NOT_SETTINGS = ['kind', 'preset', 'presetVersion', 'section', 'title'];
 const isVariantTag = (key: string) => key.endsWith('.kind') || key === 'data.source';
 const isSetting = (key: string) => !NOT_SETTINGS.includes(key);
 
+/** The keys `--set` (and the app's form) may change one at a time: every leaf but the preset's names and the variant tags. */
+export function editableSettings(presetId: string): string[] {
+  const preset = findPreset(presetId);
+  if (!preset) throw new ConfigError(`unknown preset "${presetId}"; valid presets: ${PRESET_IDS.join(', ')}`, 'preset', 'unknown preset');
+  return leafKeys(preset as unknown as Json).filter((k) => isSetting(k) && !isVariantTag(k));
+}
+
 const OPTIMIZER_FIELDS = { adam: ['learningRate', 'beta1', 'beta2', 'epsilon'], rmsprop: ['learningRate', 'decay', 'epsilon'] };
 
 function checkOptimizer(key: string, o: { kind: string } & Record<string, unknown>): void {

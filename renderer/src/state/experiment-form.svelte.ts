@@ -8,9 +8,8 @@ export interface Field {
   choices?: readonly string[];
 }
 
-/** Keys that name the preset or pick a union's variant: shown, not edited (the CLI's --set refuses them too). */
-const FIXED = new Set(['kind', 'preset', 'presetVersion', 'section', 'title']);
-const isFixed = (key: string) => FIXED.has(key) || key.endsWith('.kind') || key.startsWith('data');
+/** The form edits the settings the core lists for the preset, except the data, which it picks with its own control. */
+const isEditable = (preset: PresetInfo, key: string) => preset.settings.includes(key) && !key.startsWith('data');
 
 function leaves(value: unknown, prefix = ''): [string, unknown][] {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
@@ -53,7 +52,7 @@ export function groupFields(fields: Field[], config: Record<string, unknown>): F
 
 /** The editable settings of a preset, typed from their default values. */
 export function fieldsOf(preset: PresetInfo, choices: PresetCatalog['choices']): Field[] {
-  return leaves(preset.config).filter(([key]) => !isFixed(key)).map(([key, v]) => {
+  return leaves(preset.config).filter(([key]) => isEditable(preset, key)).map(([key, v]) => {
     const c = choices[key];
     if (c) return { key, kind: 'choice', default: String(v), choices: c };
     return { key, kind: typeof v === 'number' ? 'number' : typeof v === 'boolean' ? 'boolean' : 'text', default: String(v) };

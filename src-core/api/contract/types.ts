@@ -16,6 +16,8 @@ export interface PresetInfo {
   /** Chapter of the thesis ("4", "5", …), for grouping. */
   chapter: string;
   config: Record<string, unknown>;
+  /** The dotted keys a run may override (the core decides; the form shows these). */
+  settings: string[];
 }
 
 export interface PresetCatalog {

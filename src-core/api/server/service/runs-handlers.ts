@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { BackendChoice } from '../../../engine/backend.ts';
 import { PRESETS } from '../../../presets/catalog.ts';
-import { CHOICES, resolveConfig } from '../../../presets/resolve.ts';
+import { CHOICES, editableSettings, resolveConfig } from '../../../presets/resolve.ts';
 import { createRunFrom, deleteRunChecked, runToResume, validateOverrides } from '../../../workbench/runs.ts';
 import { displaySeries, metricKeys, rawSeries, type SeriesPoint } from '../../../store/metrics.ts';
 import { addTag, configDiff, countRuns, getRun, listRuns, removeTag, setNotes } from '../../../store/runs.ts';
@@ -17,7 +17,7 @@ type RunHandlers = Pick<ApiHandlers, 'presets.list' | 'presets.validate' | 'runs
 
 const PRESET_INFO: PresetInfo[] = PRESETS.map((p) => ({
   preset: p.preset, section: p.section, title: p.title, kind: p.kind, chapter: p.section.split('.')[0]!,
-  config: p as unknown as Record<string, unknown>,
+  config: p as unknown as Record<string, unknown>, settings: editableSettings(p.preset),
 }));
 
 export function runHandlers(ctx: ServiceContext): RunHandlers {
