@@ -91,6 +91,10 @@ export async function main(argv: string[], io: Io = { out: process.stdout, err: 
       io.err.write(`error: ${err.message}\n`);
       return 1;
     }
-    throw err;
+    // Not the user's to fix: still one line (the stack with GAN_WORKBENCH_DEBUG=1), exit 1.
+    const message = err instanceof Error ? err.message : String(err);
+    io.err.write(`error: ${message} (an internal error${process.env.GAN_WORKBENCH_DEBUG === '1' ? '' : '; GAN_WORKBENCH_DEBUG=1 prints its stack'})\n`);
+    if (process.env.GAN_WORKBENCH_DEBUG === '1' && err instanceof Error) io.err.write(`${err.stack}\n`);
+    return 1;
   }
 }

@@ -1,6 +1,7 @@
 import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import sharp, { type Metadata } from 'sharp';
+import { InvalidInputError } from '../domain/errors.ts';
 
 /** Refuse to decode images above this many pixels (decompression bombs), checked from the header. */
 export const MAX_PIXELS = 40_000_000;
@@ -29,7 +30,7 @@ export function scanFolder(dir: string, extensions: Set<string>): { files: Scann
   try {
     entries = readdirSync(dir, { encoding: 'buffer' });
   } catch (err) {
-    throw new Error(`cannot read the folder ${dir}: ${(err as Error).message}`);
+    throw new InvalidInputError(`cannot read the folder ${dir}: ${(err as Error).message}`, 'folder', 'cannot read the folder');
   }
   for (const raw of entries.sort(Buffer.compare)) {
     let name: string;

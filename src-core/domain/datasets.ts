@@ -28,7 +28,7 @@ export const captchaSettingsSchema = z.object({
   .refine((s) => new Set(s.alphabet).size === s.alphabet.length, { message: 'the alphabet has repeated characters', path: ['alphabet'] });
 export type CaptchaSettings = z.infer<typeof captchaSettingsSchema>;
 
-export const CELEBA_LAYOUT_KINDS = ['official', 'flattened', 'kaggle-csv', 'image-folder'] as const;
+export const CELEBA_LAYOUT_KINDS = ['official', 'torchvision', 'flattened', 'kaggle-csv', 'zip', 'image-folder'] as const;
 
 /** A face dataset's import state and format (its shards and where a resumed import goes on). */
 export const faceSettingsSchema = z.object({

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -74,5 +74,20 @@ describe('gan-workbench dataset, labels and recognizer commands', () => {
     assert.match(notCeleba.err, /is not a CelebA folder: expected Img\/img_align_celeba\//);
     assert.equal(cli(['dataset', 'show', '99'], home).code, 2);
     assert.equal(cli(['train', '--preset', 'captcha-dcgan', '--data', '99'], home).code, 2);
+    // A damaged zip, annotation files without their images, a folder that is not there: one line each, exit 2.
+    const broken = tempDir();
+    await writeCeleba(broken, 3, 'torchvision-zip');
+    writeFileSync(join(broken, 'img_align_celeba.zip'), 'PK\u0003\u0004 not really a zip');
+    const noImages = tempDir();
+    await writeCeleba(noImages, 3, 'torchvision');
+    rmSync(join(noImages, 'img_align_celeba'), { recursive: true });
+    for (const [folder, message] of [
+      [broken, /img_align_celeba\.zip is not a readable zip file/], [noImages, /annotation files but no images/], [join(broken, 'nope'), /does not exist/],
+    ] as const) {
+      const r = cli(['dataset', 'import-celeba', folder, '--size', '64'], home);
+      assert.equal(r.code, 2, r.err);
+      assert.match(r.err, message);
+      assert.equal(r.err.trim().split('\n').length, 1, `one line, no stack trace:\n${r.err}`);
+    }
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { openSync, readSync, closeSync, writeFileSync } from 'node:fs';
+import { openSync, readFileSync, readSync, closeSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CelebaLayoutError } from '../../src-core/data/celeba-layout.ts';
@@ -7,7 +7,8 @@ import { areaResizeRgb } from '../../src-core/data/area-resize.ts';
 import { faceDatasetImages, importFaces, recordBytes, type FaceSettings } from '../../src-core/data/face-shards.ts';
 import { BatchSampler } from '../../src-core/data/sampler.ts';
 import { openStore } from '../../src-core/store/index.ts';
-import { getDataset } from '../../src-core/store/datasets.ts';
+import { getDataset, listDatasets } from '../../src-core/store/datasets.ts';
+import { UserError } from '../../src-core/domain/errors.ts';
 import { tempDir } from '../helpers.ts';
 import { ATTRIBUTE_NAMES, writeCeleba, writeFaces } from './fixtures.ts';
 
@@ -33,7 +34,8 @@ function records(settings: FaceSettings): { source: number; attrs: number[]; par
 }
 
 describe('CelebA importer', () => {
-  for (const layout of ['official', 'flattened', 'kaggle-csv'] as const) {
+  // torchvision-zip: torchvision's layout with the official img_align_celeba.zip, read in place.
+  for (const layout of ['official', 'flattened', 'kaggle-csv', 'torchvision', 'torchvision-zip'] as const) {
     it(`reads the ${layout} layout: faces, attributes and partition into shards`, async () => {
       const dir = tempDir();
       await writeCeleba(dir, 7, layout);
@@ -41,8 +43,8 @@ describe('CelebA importer', () => {
       const db = openStore(home);
       const r = await importFaces(db, home, dir, { size: 64 });
       assert.equal(r.records, 7);
-      const s = getDataset(db, r.dataset.id).settings as unknown as FaceSettings;
-      assert.equal(s.layout, layout);
+      const s = getDataset(db, r.dataset.id).settings as FaceSettings;
+      assert.equal(s.layout, layout === 'torchvision-zip' ? 'torchvision' : layout);
       assert.equal(s.complete, true);
       assert.deepEqual(s.attributeNames, ATTRIBUTE_NAMES);
       assert.equal(s.recordBytes, recordBytes(64));
@@ -69,6 +71,40 @@ describe('CelebA importer', () => {
     writeFileSync(join(empty, 'readme.txt'), 'hello');
     await assert.rejects(importFaces(db, home, empty, { size: 64 }), (e: unknown) =>
       e instanceof CelebaLayoutError && /Img\/img_align_celeba/.test(e.message) && /list_eval_partition\.txt/.test(e.message) && /list_attr_celeba\.csv/.test(e.message));
+    db.close();
+  });
+
+  it('the zip in place of the folder gives the same pixels; a zip given directly, its root, a damaged zip and missing images', async () => {
+    const plain = tempDir();
+    await writeCeleba(plain, 5, 'torchvision');
+    const zipped = tempDir();
+    await writeCeleba(zipped, 5, 'torchvision-zip');
+    const home = tempDir();
+    const db = openStore(home);
+    const shardBytes = (id: number) => Buffer.concat((getDataset(db, id).settings as FaceSettings).shards.map((sh) => readFileSync(sh.file)));
+    const fromFolder = await importFaces(db, home, plain, { size: 64 });
+    const fromZip = await importFaces(db, home, zipped, { size: 64 });
+    assert.ok(shardBytes(fromFolder.dataset.id).equals(shardBytes(fromZip.dataset.id)), 'the zip and the folder give the same records');
+    // The zip itself (annotations read from beside it), and torchvision's root (the folder holding celeba/).
+    const direct = await importFaces(db, home, join(zipped, 'img_align_celeba.zip'), { size: 64 });
+    assert.equal((getDataset(db, direct.dataset.id).settings as FaceSettings).layout, 'zip');
+    assert.ok(shardBytes(direct.dataset.id).equals(shardBytes(fromFolder.dataset.id)));
+    const root = tempDir();
+    await writeCeleba(join(root, 'celeba'), 3, 'torchvision');
+    assert.equal((await importFaces(db, home, root, { size: 64 })).records, 3);
+    // A damaged zip and annotation files without images: one sentence each, nothing imported.
+    const broken = tempDir();
+    await writeCeleba(broken, 3, 'torchvision-zip');
+    const zip = join(broken, 'img_align_celeba.zip');
+    writeFileSync(zip, readFileSync(zip).subarray(0, 200));
+    const before = listDatasets(db).length;
+    await assert.rejects(importFaces(db, home, broken, { size: 64 }), (e: unknown) => e instanceof UserError && /img_align_celeba\.zip is not a readable zip file/.test(e.message));
+    const noImages = tempDir();
+    await writeCeleba(noImages, 3, 'torchvision');
+    rmSync(join(noImages, 'img_align_celeba'), { recursive: true });
+    await assert.rejects(importFaces(db, home, noImages, { size: 64 }), (e: unknown) =>
+      e instanceof CelebaLayoutError && /annotation files but no images: expected img_align_celeba\/ .* or img_align_celeba\.zip/.test(e.message));
+    assert.equal(listDatasets(db).length, before);
     db.close();
   });
 

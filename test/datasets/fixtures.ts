@@ -1,5 +1,7 @@
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import yazl from 'yazl';
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { synthesizeCaptchas } from '../../src-core/data/captcha-synth.ts';
@@ -62,13 +64,19 @@ export async function writeFaces(dir: string, names: string[], seed = 3): Promis
 
 export const ATTRIBUTE_NAMES = ['5_o_Clock_Shadow', 'Arched_Eyebrows', 'Smiling', ...Array.from({ length: 37 }, (_, i) => `Attr_${i}`)];
 
-/** A miniature CelebA in the official layout (or its flattened / Kaggle CSV variants). */
-export async function writeCeleba(dir: string, count: number, layout: 'official' | 'flattened' | 'kaggle-csv'): Promise<string[]> {
+/**
+ * A miniature CelebA in the official layout, or its variants: flattened, Kaggle's CSV,
+ * torchvision's (the .txt files beside img_align_celeba/), and torchvision's with the
+ * official img_align_celeba.zip in place of the folder.
+ */
+export async function writeCeleba(dir: string, count: number, layout: 'official' | 'flattened' | 'kaggle-csv' | 'torchvision' | 'torchvision-zip'): Promise<string[]> {
   const names = Array.from({ length: count }, (_, i) => `${String(i + 1).padStart(6, '0')}.jpg`);
   const attrs = names.map((_, i) => ATTRIBUTE_NAMES.map((_, a) => ((i + a) % 3 === 0 ? 1 : -1)));
   const partition = names.map((_, i) => (i < count - 2 ? 0 : i === count - 2 ? 1 : 2));
-  const imageDir = layout === 'official' ? join(dir, 'Img', 'img_align_celeba') : layout === 'kaggle-csv' ? join(dir, 'img_align_celeba', 'img_align_celeba') : dir;
+  const imageDir = layout === 'official' ? join(dir, 'Img', 'img_align_celeba') : layout === 'kaggle-csv' ? join(dir, 'img_align_celeba', 'img_align_celeba')
+    : layout === 'torchvision' ? join(dir, 'img_align_celeba') : layout === 'torchvision-zip' ? join(dir, 'unzipped', 'img_align_celeba') : dir;
   await writeFaces(imageDir, names);
+  if (layout === 'torchvision-zip') await zipFolder(join(dir, 'unzipped'), join(dir, 'img_align_celeba.zip'), true);
   if (layout === 'kaggle-csv') {
     writeFileSync(join(dir, 'list_attr_celeba.csv'), [`image_id,${ATTRIBUTE_NAMES.join(',')}`, ...names.map((n, i) => `${n},${attrs[i]!.join(',')}`)].join('\n'));
     writeFileSync(join(dir, 'list_eval_partition.csv'), ['image_id,partition', ...names.map((n, i) => `${n},${partition[i]}`)].join('\n'));
@@ -82,4 +90,21 @@ export async function writeCeleba(dir: string, count: number, layout: 'official'
   writeFileSync(join(anno, 'identity_CelebA.txt'), names.map((n, i) => `${n} ${100 + (i % 4)}`).join('\n'));
   writeFileSync(join(evalDir, 'list_eval_partition.txt'), names.map((n, i) => `${n} ${partition[i]}`).join('\n'));
   return names;
+}
+
+/** Zips a folder's files (one level of subfolders, as img_align_celeba.zip holds img_align_celeba/…); optionally removes the folder. */
+export async function zipFolder(folder: string, zipPath: string, remove = false): Promise<void> {
+  const zip = new yazl.ZipFile();
+  for (const sub of readdirSync(folder)) {
+    const full = join(folder, sub);
+    if (statSync(full).isDirectory()) {
+      zip.addEmptyDirectory(`${sub}/`);
+      for (const f of readdirSync(full).sort()) zip.addFile(join(full, f), `${sub}/${f}`);
+    } else {
+      zip.addFile(full, sub);
+    }
+  }
+  zip.end();
+  await pipeline(zip.outputStream, createWriteStream(zipPath));
+  if (remove) rmSync(folder, { recursive: true, force: true });
 }
