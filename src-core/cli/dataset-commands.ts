@@ -204,7 +204,9 @@ export async function recognizerCommand(args: ParsedArgs, io: Io): Promise<numbe
     let run, d;
     try {
       d = getDatasetOfKind(db, datasetId, 'captcha');
-      run = createRecognizerRun(db, home, d.id, sets);
+      const model = stringFlag(args, 'model') ?? 'ctc';
+      if (model !== 'ctc' && model !== 'lenet') throw new UsageError(`--model takes ctc (segmentation-free, the default) or lenet (the thesis's, on cut tiles), not "${model}"`);
+      run = createRecognizerRun(db, home, d.id, sets, model);
     } finally {
       db.close();
     }
@@ -213,9 +215,15 @@ export async function recognizerCommand(args: ParsedArgs, io: Io): Promise<numbe
     return withDb(args, (db2) => {
       const r = latestRecognizer(db2, d.id);
       if (!r) return 1;
-      const summary = { recognizer: r.id, dataset: d.id, characterAccuracy: r.characterAccuracy, captchaAccuracy: r.captchaAccuracy, validationCaptchas: r.validationCaptchas };
+      const summary = {
+        recognizer: r.id, dataset: d.id, model: r.model, characterAccuracy: r.characterAccuracy, captchaAccuracy: r.captchaAccuracy,
+        validationCaptchas: r.validationCaptchas, calibrationError: r.calibrationError,
+      };
       if (args.flags.has('json')) io.out.write(`${JSON.stringify({ ...summary, confusion: r.confusion })}\n`);
-      else io.out.write(`recogniser ${r.id}: per-character accuracy ${(r.characterAccuracy * 100).toFixed(2)}%, per-captcha ${(r.captchaAccuracy * 100).toFixed(2)}% on ${r.validationCaptchas} held-out captchas\n`);
+      else {
+        io.out.write(`recogniser ${r.id} (${r.model}): per-character accuracy ${(r.characterAccuracy * 100).toFixed(2)}%, per-captcha ${(r.captchaAccuracy * 100).toFixed(2)}% on ${r.validationCaptchas} held-out captchas` +
+          `${r.calibrationError === null ? '' : `, expected calibration error ${r.calibrationError.toFixed(3)}`}\n`);
+      }
       return 0;
     });
   }

@@ -27,7 +27,8 @@ Usage:
   gan-workbench dataset import-celeba DIR --size 64|128 [--json]     (Ctrl-C cancels; run again to resume)
   gan-workbench dataset list [--json] | show ID [--json] | preview ID [--captcha N] --out FILE.png
   gan-workbench labels export ID --out FILE.csv | labels import ID FILE.csv
-  gan-workbench recognizer train --dataset ID [--steps N] [--json]
+  gan-workbench recognizer train --dataset ID [--model ctc|lenet] [--steps N] [--set key=value]… [--json]
+                      (ctc: segmentation-free, the default; lenet: the thesis's, on cut tiles)
   gan-workbench recognizer prelabel --dataset ID [--recognizer R]
   gan-workbench recognizer mislabels --dataset ID [--folds K] [--steps N] [--json]
   gan-workbench serve [--port P (default 5757; 0 = any)] [--host 127.0.0.1]   the app in a browser (URL with a token)
@@ -60,7 +61,7 @@ const COMMANDS: Record<string, { options: string[]; load: () => Promise<Command>
   },
   labels: { options: ['out', 'home'], load: () => import('./dataset-commands.ts').then((m) => m.labelsCommand) },
   serve: { options: ['port', 'host', 'home'], load: () => import('./serve-command.ts').then((m) => m.serveCommand) },
-  recognizer: { options: ['dataset', 'steps', 'recognizer', 'folds', 'seed', 'set', 'json', 'home'], load: () => import('./dataset-commands.ts').then((m) => m.recognizerCommand) },
+  recognizer: { options: ['dataset', 'model', 'steps', 'recognizer', 'folds', 'seed', 'set', 'json', 'home'], load: () => import('./dataset-commands.ts').then((m) => m.recognizerCommand) },
 };
 
 export async function main(argv: string[], io: Io = { out: process.stdout, err: process.stderr }): Promise<number> {

@@ -4,6 +4,7 @@ import { getDatasetOfKind } from '../store/datasets.ts';
 import { TILE } from '../models/captcha.ts';
 import { cutCaptcha, type CaptchaSettings } from './captcha-image.ts';
 import type { ImageSet } from './image-set.ts';
+import { InvalidInputError } from '../domain/errors.ts';
 
 /** Tiles of captchas [n·length, 20, 20] in captcha order, with class indices (-1 where unlabelled). */
 export function tilesOf(captchas: CaptchaRow[], s: CaptchaSettings): { tiles: Float32Array; labels: Int32Array } {
@@ -35,5 +36,35 @@ export function captchaDatasetImages(db: Db, id: number, opts: { labelledOnly: b
     images: tiles, count: labels.length, height: TILE, width: TILE, channels: 1, labels: allLabelled ? labels : null,
     classes: s.alphabet.length, group: s.length,
     description: `${labels.length} tiles of ${captchas.length} captchas from dataset ${id} (${d.name})`, skipped: [],
+  };
+}
+
+/** A captcha's text as class indices of an alphabet (empty for no label). */
+export const textToClasses = (text: string | null, alphabet: string) => Int32Array.from([...(text ?? '')], (ch) => alphabet.indexOf(ch));
+
+/** Whole captchas [n, height, width] as ink in [0, 1] (1 − gray/255 of the stored normalised captcha). */
+export function captchaInk(captchas: CaptchaRow[], s: CaptchaSettings): Float32Array {
+  const per = s.width * s.height;
+  const images = new Float32Array(captchas.length * per);
+  captchas.forEach((c, i) => {
+    for (let p = 0; p < per; p++) images[i * per + p] = 1 - c.pixels[p]! / 255;
+  });
+  return images;
+}
+
+/**
+ * A captcha dataset as whole captchas for the segmentation-free recogniser: images
+ * [n, height, width, 1] with ink high (1 − gray/255 of the normalised captcha) and
+ * each captcha's text as a class sequence. `labelledOnly` as for tiles.
+ */
+export function captchaDatasetSequences(db: Db, id: number, opts: { labelledOnly: boolean }): ImageSet {
+  const d = getDatasetOfKind(db, id, 'captcha');
+  const s = d.settings;
+  const captchas = listCaptchas(db, id).filter((c) => (opts.labelledOnly ? c.status === 'labelled' : c.status !== 'skipped'));
+  if (captchas.length === 0) throw new InvalidInputError(`dataset ${id} has no ${opts.labelledOnly ? 'labelled ' : ''}captchas`, 'data');
+  return {
+    images: captchaInk(captchas, s), count: captchas.length, height: s.height, width: s.width, channels: 1, labels: null,
+    sequences: captchas.map((c) => textToClasses(c.label, s.alphabet)), classes: s.alphabet.length,
+    description: `${captchas.length} whole captchas from dataset ${id} (${d.name})`, skipped: [],
   };
 }

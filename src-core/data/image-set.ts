@@ -5,8 +5,10 @@ export interface ImageSet {
   height: number;
   width: number;
   channels: number;
-  /** Class index per image, or null when the source has no labels. */
+  /** Class index per image, or null when the source has no labels (or labels are sequences). */
   labels: Int32Array | null;
+  /** Whole captchas: each image's text as class indices (empty when unlabelled). */
+  sequences?: Int32Array[];
   classes: number;
   /** Consecutive images that belong together (a captcha's character tiles); 1 otherwise. */
   group?: number;

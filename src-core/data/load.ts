@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { CAPTCHA_CLASSES, TILE } from '../models/captcha.ts';
+import { CAPTCHA_ALPHABET, CAPTCHA_CLASSES, TILE } from '../models/captcha.ts';
 import { FACE_CHANNELS } from '../models/celeba.ts';
 import type { DataConfig } from '../presets/types.ts';
 import type { CaptchaRow } from '../store/captchas.ts';
@@ -9,15 +9,16 @@ import { getDataset } from '../store/datasets.ts';
 import type { Db } from '../store/open.ts';
 import { defaultCaptchaSettings, labelProblem } from './captcha-image.ts';
 import { CAPTCHA_HEIGHT, CAPTCHA_LENGTH, CAPTCHA_WIDTH, cutTiles, synthesizeCaptchas, type SynthCaptcha } from './captcha-synth.ts';
-import { captchaDatasetImages, tilesOf } from './dataset-images.ts';
+import { captchaDatasetImages, captchaDatasetSequences, textToClasses, tilesOf } from './dataset-images.ts';
 import { decodeFace, faceDatasetImages, FACE_EXTENSIONS } from './face-shards.ts';
 import { checkImage, scanFolder } from './file-scan.ts';
 import type { ImageSet } from './image-set.ts';
 import { InvalidInputError } from '../domain/errors.ts';
 import { CAPTCHA_EXTENSIONS, normaliseCaptcha } from './import-captchas.ts';
 
-function datasetImages(db: Db, id: number, o: { imageSize: number; labelledOnly: boolean }): Promise<ImageSet> | ImageSet {
+function datasetImages(db: Db, id: number, o: { imageSize: number; labelledOnly: boolean; wholeCaptchas: boolean }): Promise<ImageSet> | ImageSet {
   const d = getDataset(db, id);
+  if (d.kind === 'captcha' && o.wholeCaptchas) return captchaDatasetSequences(db, id, { labelledOnly: o.labelledOnly });
   if (d.kind === 'captcha') return captchaDatasetImages(db, id, { labelledOnly: o.labelledOnly });
   return faceDatasetImages(d, o.imageSize);
 }
@@ -33,17 +34,22 @@ export class MissingDataError extends InvalidInputError {
   }
 }
 
-/** Loads the images a job trains on. `cacheDir` keeps synthesised captchas between runs. */
+/**
+ * Loads the images a job trains on. `cacheDir` keeps synthesised captchas between runs.
+ * `wholeCaptchas`: captchas uncut, with their texts as sequences (the segmentation-free recogniser).
+ */
 export async function loadImageSet(
-  data: DataConfig, opts: { imageSize?: number; cacheDir?: string; db?: Db; labelledOnly?: boolean } = {},
+  data: DataConfig, opts: { imageSize?: number; cacheDir?: string; db?: Db; labelledOnly?: boolean; wholeCaptchas?: boolean } = {},
 ): Promise<ImageSet> {
+  const wholeCaptchas = opts.wholeCaptchas ?? false;
   switch (data.source) {
     case 'dataset':
       if (!opts.db) throw new Error('a dataset source needs the run store');
-      return datasetImages(opts.db, data.id, { imageSize: opts.imageSize ?? 64, labelledOnly: opts.labelledOnly ?? false });
+      return datasetImages(opts.db, data.id, { imageSize: opts.imageSize ?? 64, labelledOnly: opts.labelledOnly ?? false, wholeCaptchas });
     case 'synth-captchas':
-      return synthTiles(data.count, data.seed, opts.cacheDir);
+      return wholeCaptchas ? synthSequences(data.count, data.seed, opts.cacheDir) : synthTiles(data.count, data.seed, opts.cacheDir);
     case 'captcha-folder':
+      if (wholeCaptchas) throw new MissingDataError('the segmentation-free recogniser trains on an imported dataset (`gan-workbench dataset import-captchas`) or synthesised captchas');
       return captchaFolder(data.path);
     case 'face-folder':
       return faceFolder(data.path, opts.imageSize ?? 64);
@@ -51,6 +57,27 @@ export async function loadImageSet(
 }
 
 async function synthTiles(count: number, seed: number, cacheDir?: string): Promise<ImageSet> {
+  const captchas = await synthCaptchas(count, seed, cacheDir);
+  const { tiles, labels } = cutTiles(captchas);
+  return {
+    images: tiles, count: labels.length, height: CAPTCHA_HEIGHT, width: TILE, channels: 1, labels, classes: CAPTCHA_CLASSES,
+    description: `${labels.length} tiles of ${count} synthesised captchas (seed ${seed})`, skipped: [],
+  };
+}
+
+async function synthSequences(count: number, seed: number, cacheDir?: string): Promise<ImageSet> {
+  const captchas = await synthCaptchas(count, seed, cacheDir);
+  const per = CAPTCHA_WIDTH * CAPTCHA_HEIGHT;
+  const images = new Float32Array(count * per);
+  captchas.forEach((c, i) => images.set(c.pixels, i * per));
+  return {
+    images, count, height: CAPTCHA_HEIGHT, width: CAPTCHA_WIDTH, channels: 1, labels: null, classes: CAPTCHA_CLASSES,
+    sequences: captchas.map((c) => textToClasses(c.text, CAPTCHA_ALPHABET)),
+    description: `${count} whole synthesised captchas (seed ${seed})`, skipped: [],
+  };
+}
+
+async function synthCaptchas(count: number, seed: number, cacheDir?: string): Promise<SynthCaptcha[]> {
   const cacheFile = cacheDir && join(cacheDir, `synth-captchas-v${SYNTH_CACHE_VERSION}-${count}-${seed}.bin`);
   let captchas: SynthCaptcha[] | null = null;
   if (cacheFile && existsSync(cacheFile)) captchas = decodeSynthCache(await readFile(cacheFile), count);
@@ -63,11 +90,7 @@ async function synthTiles(count: number, seed: number, cacheDir?: string): Promi
       await rename(tmp, cacheFile);
     }
   }
-  const { tiles, labels } = cutTiles(captchas);
-  return {
-    images: tiles, count: labels.length, height: CAPTCHA_HEIGHT, width: TILE, channels: 1, labels, classes: CAPTCHA_CLASSES,
-    description: `${labels.length} tiles of ${count} synthesised captchas (seed ${seed})`, skipped: [],
-  };
+  return captchas;
 }
 
 /** Cache layout: per captcha, 4 ASCII bytes of text then 1600 bytes of 0/1 pixels. */

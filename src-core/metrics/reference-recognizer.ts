@@ -10,6 +10,7 @@ import { latestRecognizer } from '../store/recognizers.ts';
 import { loadNet, readCheckpoint, writeCheckpoint } from '../training/checkpoint.ts';
 import { createRecognizerJob } from '../training/recognizer-job.ts';
 import { homePaths } from '../util/home.ts';
+import { InvalidInputError } from '../domain/errors.ts';
 import { Rng } from '../util/rng.ts';
 
 /** Bumped when the reference recipe changes, so an old cached recogniser is not reused. */
@@ -29,8 +30,12 @@ export type Recognizer = ReturnType<typeof buildCaptchaRecognizer>;
  */
 export async function recognizerForRun(home: string, db: Db | undefined, data: { source: string; id?: number }): Promise<{ net: Recognizer; source: string }> {
   if (data.source === 'dataset' && db && data.id !== undefined) {
-    const r = latestRecognizer(db, data.id);
-    if (!r) throw new Error(`dataset ${data.id} has no recogniser yet: run \`gan-workbench recognizer train --dataset ${data.id}\` first`);
+    const r = latestRecognizer(db, data.id, 'lenet');
+    if (!r) {
+      throw new InvalidInputError(
+        `dataset ${data.id} has no tile recogniser to measure generated characters with: run \`gan-workbench recognizer train --dataset ${data.id} --model lenet\` first`, 'data',
+      );
+    }
     const alphabet = getDatasetOfKind(db, data.id, 'captcha').settings.alphabet;
     const net = buildCaptchaRecognizer(new Rng(0), alphabet.length);
     loadNet('R', net, readCheckpoint(r.weightsPath).state.tensors);

@@ -19,7 +19,9 @@ export class ParamBuilder {
     if (this.params.some((p) => p.name === name)) throw new Error(`duplicate parameter name ${name}`);
     const size = shape.reduce((a, b) => a * b, 1);
     const values = new Float32Array(size);
-    if (init === 'normal') this.rng.fillTruncatedNormal(values, this.initStd);
+    // He et al. (2015): std √(2 / fan-in), fan-in = every axis but the last (dense [in, out], conv [kh, kw, in, out]).
+    const std = this.kernelInit === 'he' ? Math.sqrt(2 / (size / shape.at(-1)!)) : this.initStd;
+    if (init === 'normal') this.rng.fillTruncatedNormal(values, std);
     else if (init === 'ones') values.fill(1);
     else if (typeof init === 'number') values.fill(init);
     const trainable = kind !== 'bn-moving-mean' && kind !== 'bn-moving-variance';
@@ -30,6 +32,9 @@ export class ParamBuilder {
     this.params.push(param);
     return param;
   }
+
+  /** 'normal': N(0, initStd²) truncated, the thesis's nets; 'he': scaled by each kernel's fan-in, for deeper ReLU nets. */
+  kernelInit: 'normal' | 'he' = 'normal';
 
   /** Bias value for layers whose initial bias the recipe fixes (LeNet's 0.1). */
   biasInit: 'zeros' | number = 'zeros';
@@ -59,6 +64,13 @@ export function conv(
   const w = pb.add(`${name}/kernel`, 'conv-kernel', [kernel, kernel, inChannels, outChannels], 'normal').variable;
   const b = pb.bias(name, 'conv-bias', outChannels);
   return (x) => withBias(tf.conv2d(x as Tensor4D, w as unknown as Tensor4D, stride, padding), b);
+}
+
+/** A 1-D convolution along the width, SAME: x [B, 1, T, Cin] → [B, 1, T, N] (a conv with a 1 × k kernel). */
+export function temporalConv(pb: ParamBuilder, name: string, kernel: number, inChannels: number, outChannels: number): Layer {
+  const w = pb.add(`${name}/kernel`, 'conv-kernel', [1, kernel, inChannels, outChannels], 'normal').variable;
+  const b = pb.bias(name, 'conv-bias', outChannels);
+  return (x) => withBias(tf.conv2d(x as Tensor4D, w as unknown as Tensor4D, 1, 'same'), b);
 }
 
 /** deconv k s, SAME: x [B, H, W, Cin] → [B, H·s, W·s, N] (a transposed convolution). */

@@ -55,6 +55,11 @@ export const GAN_DEFAULTS: Omit<GanJobConfig, PresetFields> = {
 
 export const RECOGNIZER_DEFAULTS: Omit<RecognizerJobConfig, PresetFields> = {
   kind: 'recognizer',
+  model: 'lenet',
+  testSplit: 0,
+  patience: 0,
+  augment: false,
+  beamWidth: 1,
   // TensorFlow's MNIST tutorial rate, the recipe the thesis follows (4.1.3).
   optimizer: { kind: 'adam', learningRate: 1e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
   validationSplit: 0.1,

@@ -1,4 +1,4 @@
-import { BATCH_NORM_KINDS, CLIP_POLICIES, GAN_ARCHITECTURES, GAN_LOSSES, LABEL_JOINS } from './vocabulary.ts';
+import { BATCH_NORM_KINDS, CLIP_POLICIES, GAN_ARCHITECTURES, GAN_LOSSES, LABEL_JOINS, RECOGNIZER_MODELS } from './vocabulary.ts';
 import { PRESET_IDS, findPreset } from './catalog.ts';
 import type { JobConfig } from './types.ts';
 import { ConfigError } from '../domain/errors.ts';
@@ -11,6 +11,7 @@ export const CHOICES: Record<string, readonly string[]> = {
   'clip.policy': CLIP_POLICIES,
   batchNormKind: BATCH_NORM_KINDS,
   labelJoin: LABEL_JOINS,
+  model: RECOGNIZER_MODELS,
   noise: ['uniform', 'normal'],
   'discriminatorOptimizer.kind': ['adam', 'rmsprop'],
   'generatorOptimizer.kind': ['adam', 'rmsprop'],
@@ -39,6 +40,9 @@ const RANGES: [RegExp, number, number, boolean][] = [
   [/^gpWeight$/, 0, 1e4, false],
   [/^clip\.value$/, 1e-6, 100, false],
   [/^validationSplit$/, 0.01, 0.9, false],
+  [/^testSplit$/, 0, 0.5, false],
+  [/^patience$/, 0, 1000, true],
+  [/^beamWidth$/, 1, 64, true],
   [/(^|\.)(d|g)$/, 0, 100, true],
   [/^schedule\.(iterations|window)$/, 1, 1e7, true],
   [/^schedule\.steadiness$/, 0, 1, false],

@@ -1,6 +1,6 @@
 import { changesSince } from './catalog.ts';
 import { ConfigError } from '../domain/errors.ts';
-import type { JobConfig } from './types.ts';
+import type { JobConfig, RecognizerJobConfig } from './types.ts';
 
 /**
  * A run's stored configuration as this version builds it. Runs made before presets had
@@ -9,7 +9,11 @@ import type { JobConfig } from './types.ts';
  * nets joined the labels just before D's last unit, which no longer exists: refused.
  */
 export function buildableConfig(stored: JobConfig): JobConfig {
-  if (stored.kind !== 'gan') return stored;
+  // Recogniser runs from before the segmentation-free model: the thesis's LeNet, nothing held back.
+  if (stored.kind !== 'gan') {
+    const legacy: Pick<RecognizerJobConfig, 'model' | 'testSplit' | 'patience' | 'augment' | 'beamWidth'> = { model: 'lenet', testSplit: 0, patience: 0, augment: false, beamWidth: 1 };
+    return { ...legacy, ...stored };
+  }
   if ((stored as Partial<typeof stored>).biases !== undefined) return stored;
   if (stored.labelConditioned) {
     const changes = changesSince(stored.preset, 1);

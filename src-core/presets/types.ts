@@ -1,4 +1,4 @@
-import type { BatchNormKind, ClipPolicy, GanArchitecture, GanLoss, LabelJoin, OptimizerConfig, ScheduleConfig } from './vocabulary.ts';
+import type { BatchNormKind, ClipPolicy, GanArchitecture, GanLoss, LabelJoin, OptimizerConfig, RecognizerModel, ScheduleConfig } from './vocabulary.ts';
 
 /** Where training images come from. */
 export type DataConfig =
@@ -67,10 +67,19 @@ export interface GanJobConfig extends JobBase {
 
 export interface RecognizerJobConfig extends JobBase {
   kind: 'recognizer';
+  model: RecognizerModel;
   optimizer: OptimizerConfig;
-  /** Share of captchas held out for evaluation (split by captcha, not by tile). */
+  /** Share of captchas held out for evaluation (split by captcha, not by tile): what early stopping watches. */
   validationSplit: number;
+  /** Share held out for the final report only, never trained on or used for a choice (0: none; ctc). */
+  testSplit: number;
   evalEvery: number;
+  /** Stop once validation accuracy has not improved for this many evaluations, keeping the best weights (0: never; ctc). */
+  patience: number;
+  /** Random shifts, scaling, noise, lines and contrast on each training batch (ctc). */
+  augment: boolean;
+  /** Prefix-beam width when reading captchas (1: greedy; ctc). */
+  beamWidth: number;
 }
 
 export type JobConfig = GanJobConfig | RecognizerJobConfig;

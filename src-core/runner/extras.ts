@@ -17,6 +17,7 @@ import { insertRecognizer } from '../store/recognizers.ts';
 import { addSample } from '../store/samples.ts';
 import type { GanJob } from '../training/gan-job.ts';
 import type { RecognizerJob } from '../training/recognizer-job.ts';
+import type { SequenceRecognizerJob } from '../training/sequence-recognizer-job.ts';
 import { everyIterations, isDue, type Cadence } from './cadence.ts';
 import type { TrainingClock } from './clock.ts';
 import type { RunEvent } from './events.ts';
@@ -101,22 +102,38 @@ function evaluation(config: GanJobConfig, job: GanJob, evaluator: Evaluator, clo
   };
 }
 
-export function recognizerExtras(config: RecognizerJobConfig, job: RecognizerJob, data: ImageSet, ctx: RunContext): KindExtras {
+/** A completed recogniser trained on a dataset is stored for pre-labelling, with its held-out accuracies. */
+export function recognizerExtras(
+  config: RecognizerJobConfig, recognizer: { model: 'lenet'; job: RecognizerJob } | { model: 'ctc'; job: SequenceRecognizerJob }, data: ImageSet, ctx: RunContext,
+): KindExtras {
   return {
     cadences: [],
     onCompleted: (step) => {
       if (config.data.source !== 'dataset') return;
-      const e = job.evaluate();
       const d = getDatasetOfKind(ctx.db, config.data.id, 'captcha');
-      const captchas = data.count / (data.group ?? 4);
-      // As splitByCaptcha rounds it.
-      const validation = Math.max(1, Math.round(captchas * config.validationSplit));
-      const r = insertRecognizer(ctx.db, {
-        dataset: d.id, weightsPath: ctx.checkpointPath, sha256: sha256(readFileSync(ctx.checkpointPath)), alphabet: d.settings.alphabet,
-        characterAccuracy: e.characterAccuracy, captchaAccuracy: e.captchaAccuracy, confusion: e.confusion,
-        trainCaptchas: captchas - validation, validationCaptchas: validation,
-      });
-      ctx.emit({ type: 'note', step, text: `recogniser ${r.id}: ${(e.characterAccuracy * 100).toFixed(1)}% of characters, ${(e.captchaAccuracy * 100).toFixed(1)}% of captchas on the held-out split` });
+      const record = { dataset: d.id, weightsPath: ctx.checkpointPath, sha256: sha256(readFileSync(ctx.checkpointPath)), alphabet: d.settings.alphabet };
+      let line: string;
+      if (recognizer.model === 'ctc') {
+        // The report's numbers come from the test split when there is one: never trained on, never used to choose.
+        const split = recognizer.job.splits.test > 0 ? 'test' : 'validation';
+        const e = recognizer.job.evaluate(split);
+        const r = insertRecognizer(ctx.db, {
+          ...record, model: 'ctc', characterAccuracy: e.characterAccuracy, captchaAccuracy: e.captchaAccuracy, confusion: [],
+          calibrationError: e.calibrationError, trainCaptchas: recognizer.job.splits.train, validationCaptchas: e.captchas,
+        });
+        line = `recogniser ${r.id}: ${(e.captchaAccuracy * 100).toFixed(1)}% of captchas, ${(e.characterAccuracy * 100).toFixed(1)}% of characters on the ${e.captchas} ${split} captchas (calibration error ${e.calibrationError.toFixed(3)})`;
+      } else {
+        const e = recognizer.job.evaluate();
+        const captchas = data.count / (data.group ?? 4);
+        // As splitByCaptcha rounds it.
+        const validation = Math.max(1, Math.round(captchas * config.validationSplit));
+        const r = insertRecognizer(ctx.db, {
+          ...record, model: 'lenet', characterAccuracy: e.characterAccuracy, captchaAccuracy: e.captchaAccuracy, confusion: e.confusion,
+          calibrationError: null, trainCaptchas: captchas - validation, validationCaptchas: validation,
+        });
+        line = `recogniser ${r.id}: ${(e.characterAccuracy * 100).toFixed(1)}% of characters, ${(e.captchaAccuracy * 100).toFixed(1)}% of captchas on the held-out split`;
+      }
+      ctx.emit({ type: 'note', step, text: line });
     },
     dispose: () => {},
   };

@@ -16,6 +16,7 @@ import { readCheckpoint } from '../training/checkpoint.ts';
 import { createGanJob } from '../training/gan-job.ts';
 import type { TrainingJob } from '../training/job.ts';
 import { createRecognizerJob } from '../training/recognizer-job.ts';
+import { createSequenceRecognizerJob } from '../training/sequence-recognizer-job.ts';
 import { homePaths } from '../util/home.ts';
 import { Rng } from '../util/rng.ts';
 import { isDue, type Cadence } from './cadence.ts';
@@ -64,13 +65,16 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
       cacheDir: homePaths(o.home).cache,
       db,
       labelledOnly: config.kind === 'recognizer',
+      wholeCaptchas: config.kind === 'recognizer' && config.model === 'ctc',
     });
     data = loaded;
     for (const s of loaded.skipped.slice(0, 20)) o.emit({ type: 'warning', text: `skipped ${s.file}: ${s.reason}` });
     const gan = config.kind === 'gan'
       ? createGanJob(config, loaded, new BatchSampler(loaded, config.batchSize, new Rng(config.seed).fork('data').nextUint32())) : null;
-    const recognizer = config.kind === 'recognizer' ? createRecognizerJob(config, loaded) : null;
-    const current: TrainingJob = (gan ?? recognizer)!;
+    const recognizer = config.kind !== 'recognizer' ? null
+      : config.model === 'ctc' ? { model: 'ctc' as const, job: createSequenceRecognizerJob(config, loaded) }
+      : { model: 'lenet' as const, job: createRecognizerJob(config, loaded) };
+    const current: TrainingJob = (gan ?? recognizer?.job)!;
     job = current;
 
     const resumedFrom = o.resume ? resumeFromCheckpoint(db, run, current) : null;
@@ -90,16 +94,17 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
     if (fromStep === 0) for (const c of cadences) await c.start?.();
     const budgetSpent = () => budget > 0 && clock.session() >= budget;
     let losses: Record<string, number> = {};
-    while (current.iteration < toStep && !o.shouldStop() && !budgetSpent()) {
+    while (current.iteration < toStep && !o.shouldStop() && !budgetSpent() && !current.finished?.()) {
       losses = await current.runIteration();
       const step = current.iteration;
       recorder.record(step, clock.elapsed(), losses);
       for (const text of current.notes()) o.emit({ type: 'note', step, text });
       for (const c of cadences) await c.afterStep(step, losses);
     }
+    // A run that used up its time budget, or that its job ended early, has done what it was asked to.
+    const status = current.iteration >= toStep || current.finished?.() || (budgetSpent() && !o.shouldStop()) ? 'completed' : 'stopped';
+    if (status === 'completed') current.conclude?.();
     for (const c of cadences) await c.finish(current.iteration);
-    // A run that used up its time budget has done what it was asked to, as one that made its steps.
-    const status = current.iteration >= toStep || (budgetSpent() && !o.shouldStop()) ? 'completed' : 'stopped';
     if (status === 'completed') extras.onCompleted(current.iteration);
     finishRun(db, run.pk, status);
     const summary: RunSummary = {

@@ -1,8 +1,12 @@
 import type { Db } from './open.ts';
+import type { RecognizerModel } from '../presets/vocabulary.ts';
 
 export interface RecognizerRow {
   id: number;
   dataset: number;
+  model: RecognizerModel;
+  /** Expected calibration error of its confidences on the held-out captchas (null for recognisers that predate it). */
+  calibrationError: number | null;
   weightsPath: string;
   sha256: string;
   alphabet: string;
@@ -16,18 +20,18 @@ export interface RecognizerRow {
 
 interface Raw {
   pk: number; dataset: number; weights_path: string; sha256: string; alphabet: string; character_accuracy: number; captcha_accuracy: number;
-  confusion: string; train_captchas: number; validation_captchas: number; created_at: string;
+  confusion: string; train_captchas: number; validation_captchas: number; created_at: string; model: RecognizerModel; calibration_error: number | null;
 }
 const toRow = (r: Raw): RecognizerRow => ({
-  id: r.pk, dataset: r.dataset, weightsPath: r.weights_path, sha256: r.sha256, alphabet: r.alphabet, characterAccuracy: r.character_accuracy,
+  id: r.pk, dataset: r.dataset, model: r.model, calibrationError: r.calibration_error, weightsPath: r.weights_path, sha256: r.sha256, alphabet: r.alphabet, characterAccuracy: r.character_accuracy,
   captchaAccuracy: r.captcha_accuracy, confusion: JSON.parse(r.confusion) as number[][], trainCaptchas: r.train_captchas,
   validationCaptchas: r.validation_captchas, createdAt: r.created_at,
 });
 
 export function insertRecognizer(db: Db, r: Omit<RecognizerRow, 'id' | 'createdAt'>): RecognizerRow {
-  const info = db.prepare(`INSERT INTO recognizers (dataset, weights_path, sha256, alphabet, character_accuracy, captcha_accuracy, confusion,
-    train_captchas, validation_captchas, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(r.dataset, r.weightsPath, r.sha256, r.alphabet,
-    r.characterAccuracy, r.captchaAccuracy, JSON.stringify(r.confusion), r.trainCaptchas, r.validationCaptchas, new Date().toISOString());
+  const info = db.prepare(`INSERT INTO recognizers (dataset, model, weights_path, sha256, alphabet, character_accuracy, captcha_accuracy, confusion,
+    train_captchas, validation_captchas, calibration_error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(r.dataset, r.model, r.weightsPath, r.sha256,
+    r.alphabet, r.characterAccuracy, r.captchaAccuracy, JSON.stringify(r.confusion), r.trainCaptchas, r.validationCaptchas, r.calibrationError, new Date().toISOString());
   return getRecognizer(db, Number(info.lastInsertRowid));
 }
 
@@ -37,9 +41,11 @@ export function getRecognizer(db: Db, id: number): RecognizerRow {
   return toRow(r);
 }
 
-/** The dataset's most recently trained recogniser, or null. */
-export function latestRecognizer(db: Db, dataset: number): RecognizerRow | null {
-  const r = db.prepare('SELECT * FROM recognizers WHERE dataset = ? ORDER BY pk DESC LIMIT 1').get(dataset) as Raw | undefined;
+/** The dataset's most recently trained recogniser (of one model, if given), or null. */
+export function latestRecognizer(db: Db, dataset: number, model?: RecognizerModel): RecognizerRow | null {
+  const r = (model
+    ? db.prepare('SELECT * FROM recognizers WHERE dataset = ? AND model = ? ORDER BY pk DESC LIMIT 1').get(dataset, model)
+    : db.prepare('SELECT * FROM recognizers WHERE dataset = ? ORDER BY pk DESC LIMIT 1').get(dataset)) as Raw | undefined;
   return r ? toRow(r) : null;
 }
 

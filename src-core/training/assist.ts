@@ -1,9 +1,10 @@
 import { tf } from '../engine/tf.ts';
-import { tilesOf } from '../data/dataset-images.ts';
+import { captchaInk, tilesOf } from '../data/dataset-images.ts';
 import { captchaDatasetImages } from '../data/dataset-images.ts';
 import { buildCaptchaRecognizer } from '../models/captcha.ts';
 import { disposeNetwork } from '../models/network.ts';
 import type { RecognizerJobConfig } from '../presets/types.ts';
+import { RECOGNIZER_DEFAULTS } from '../presets/defaults.ts';
 import type { Db } from '../store/open.ts';
 import { listCaptchas } from '../store/captchas.ts';
 import { getDatasetOfKind } from '../store/datasets.ts';
@@ -12,6 +13,7 @@ import { Rng } from '../util/rng.ts';
 import { loadNet, readCheckpoint } from './checkpoint.ts';
 import { predictProbabilities } from './recognizer-steps.ts';
 import { createRecognizerJobOn, pickCaptchas } from './recognizer-job.ts';
+import { loadSequenceRecognizer, sequenceReader } from './sequence-recognizer-job.ts';
 
 /** Reading of one captcha from per-tile probabilities: the argmax text and its confidence (product of the tiles' maxima). */
 export function readCaptcha(probs: Float32Array, offset: number, length: number, alphabet: string): { label: string; confidence: number } {
@@ -34,6 +36,18 @@ export function prelabel(db: Db, datasetId: number, recognizerId: number): numbe
   const r = getRecognizer(db, recognizerId);
   const captchas = listCaptchas(db, datasetId, { status: 'unlabelled' });
   if (captchas.length === 0) return 0;
+  if (r.model === 'ctc') {
+    const net = loadSequenceRecognizer(readCheckpoint(r.weightsPath).state.tensors, s.alphabet.length, s.width, s.height);
+    try {
+      const readings = sequenceReader(net, s.height, s.width, 1)(captchaInk(captchas, s), captchas.length);
+      savePredictions(db, recognizerId, captchas.map((c, i) => ({
+        captcha: c.id, label: readings[i]!.label.map((k) => s.alphabet[k]).join(''), confidence: readings[i]!.confidence,
+      })));
+      return captchas.length;
+    } finally {
+      disposeNetwork(net);
+    }
+  }
   const net = buildCaptchaRecognizer(new Rng(0), s.alphabet.length);
   try {
     loadNet('R', net, readCheckpoint(r.weightsPath).state.tensors);
@@ -71,8 +85,8 @@ export async function findMislabels(
   const probs = new Float32Array(set.count * classes);
   const order = new Rng(o.seed).fork('folds').permutation(n);
   const config: RecognizerJobConfig = {
-    kind: 'recognizer', preset: 'captcha-recognizer', presetVersion: 1, section: '4.1', title: 'fold', seed: o.seed, batchSize: 64, steps: o.steps, seconds: 0,
-    checkpointEvery: o.steps, progressEvery: o.steps, evalEvery: o.steps, validationSplit: 0.1,
+    ...RECOGNIZER_DEFAULTS, preset: 'captcha-recognizer', presetVersion: 1, section: '4.1', title: 'fold', seed: o.seed, steps: o.steps,
+    checkpointEvery: o.steps, progressEvery: o.steps, evalEvery: o.steps,
     optimizer: { kind: 'adam', learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, data: { source: 'dataset', id: datasetId },
   };
   for (let f = 0; f < o.folds; f++) {

@@ -36,6 +36,10 @@ export interface TrainingJob {
   samples(): Promise<SampleImages | null>;
   /** Extra per-iteration facts worth an event (e.g. the adaptive schedule switching). */
   notes(): string[];
+  /** True when the job has nothing more to learn (early stopping): the run completes before its steps. */
+  finished?(): boolean;
+  /** Called once when the run completes, before its last checkpoint (e.g. to restore the best weights). */
+  conclude?(): void;
   getState(): JobState;
   setState(state: JobState): void;
   dispose(): void;

@@ -8,11 +8,21 @@ import { latestRecognizer } from '../store/recognizers.ts';
 import type { RunRow } from '../store/runs.ts';
 import { findMislabels, prelabel } from '../training/assist.ts';
 import { resolveRunConfig } from './runs.ts';
+import type { RecognizerModel } from '../presets/vocabulary.ts';
 
-/** A new `captcha-recognizer` run on a captcha dataset (its runner not yet started); `overrides` as `--set`. */
-export function createRecognizerRun(db: Db, home: string, datasetId: number | string, overrides: Record<string, string> = {}): RunRow {
+/** The preset each recogniser model trains with. */
+export const RECOGNIZER_PRESETS: Record<RecognizerModel, string> = { ctc: 'captcha-recognizer-ctc', lenet: 'captcha-recognizer' };
+
+/**
+ * A new recogniser run on a captcha dataset (its runner not yet started): the
+ * segmentation-free model by default, the thesis's LeNet on tiles with `lenet`;
+ * `overrides` as `--set`.
+ */
+export function createRecognizerRun(
+  db: Db, home: string, datasetId: number | string, overrides: Record<string, string> = {}, model: RecognizerModel = 'ctc',
+): RunRow {
   const d = getDatasetOfKind(db, datasetId, 'captcha');
-  const config = resolveRunConfig(db, 'captcha-recognizer', { ...overrides, data: JSON.stringify({ source: 'dataset', id: d.id }) });
+  const config = resolveRunConfig(db, RECOGNIZER_PRESETS[model], { ...overrides, data: JSON.stringify({ source: 'dataset', id: d.id }) });
   return createRun(db, home, config, 'auto');
 }
 

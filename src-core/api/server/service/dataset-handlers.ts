@@ -19,8 +19,8 @@ export function datasetHandlers(ctx: ServiceContext): DatasetHandlers {
     'datasets.synthCaptchas': ({ count, seed }) => ctx.tasks.start({ kind: 'synth-captchas', count, seed }),
     'datasets.importCeleba': ({ folder, size }) => ctx.tasks.start({ kind: 'import-celeba', folder: existingFolder(folder), size }),
     'tasks.cancel': ({ task }) => ({ cancelled: ctx.tasks.cancel(task) }),
-    'recognizer.train': ({ dataset, overrides }) => {
-      const run = createRecognizerRun(db, ctx.home, dataset, overrides);
+    'recognizer.train': ({ dataset, overrides, model }) => {
+      const run = createRecognizerRun(db, ctx.home, dataset, overrides, model);
       ctx.runs.start(run.id, { resume: false });
       ctx.emit({ topic: 'runs-changed', run: run.id, status: 'queued' });
       return runSummary(run);

@@ -1,0 +1,63 @@
+/**
+ * The segmentation-free captcha recogniser: a CNN over the whole normalised captcha,
+ * its feature columns read left to right as a sequence, temporal convolutions across
+ * neighbouring columns, and per-column class scores (the alphabet plus CTC's blank).
+ * No cutting into tiles: characters may sit anywhere, unevenly spaced.
+ *
+ *   [B, H, W, 1] (H = 32, W a multiple of 4; the job resizes captchas to it)
+ *   → conv3 32 → ReLU → pool 2 → [B, H/2, W/2, 32]
+ *   → conv3 64 → ReLU → pool 2 → [B, H/4, W/4, 64]
+ *   → columns: transpose → [B, T = W/4, H/4 · 64] → fc 128 → ReLU           (per column)
+ *   → 2 × (temporal conv 5 → ReLU, added to its input)  [B, 1, T, 128]       (each sees 9 columns more)
+ *   → fc (classes + 1) per column → scores [B, T, classes + 1] (blank = the last)
+ *
+ * A 1-D conv stack rather than a BiLSTM: on the wasm backend it is one GEMM per layer
+ * instead of T dependent small matrix products each way (docs/benchmarks.md).
+ */
+import { tf, type Tensor } from '../engine/tf.ts';
+import type { Rng } from '../util/rng.ts';
+import { ParamBuilder, conv, dense, maxPool2, relu, temporalConv } from './layers.ts';
+import type { Network } from './network.ts';
+
+export const SEQUENCE_INPUT_HEIGHT = 32;
+const FEATURES = 128;
+const TEMPORAL_KERNEL = 5;
+
+/** The width a captcha of `width × height` is resized to at the model's height (a multiple of 4, so columns are whole). */
+export function sequenceInputWidth(width: number, height: number): number {
+  return Math.max(8, Math.round((width * SEQUENCE_INPUT_HEIGHT) / height / 4) * 4);
+}
+
+/** Builds the recogniser for `classes` symbols at input width `width` (height SEQUENCE_INPUT_HEIGHT). Output [B, width/4, classes + 1]. */
+export function buildSequenceRecognizer(rng: Rng, classes: number, width: number): Network & { columns: number } {
+  if (width % 4 !== 0) throw new Error(`the sequence recogniser takes widths in multiples of 4, not ${width}`);
+  // He initialisation (ReLU layers, residual temporal convs): a fixed std would grow activations ≈ 6× a layer here.
+  const pb = new ParamBuilder(rng);
+  pb.kernelInit = 'he';
+  const H = SEQUENCE_INPUT_HEIGHT;
+  const T = width / 4;
+  const c1 = conv(pb, 'conv1', 3, 1, 1, 32);
+  const c2 = conv(pb, 'conv2', 3, 1, 32, 64);
+  const columnFc = dense(pb, 'columns', (H / 4) * 64, FEATURES);
+  const t1 = temporalConv(pb, 'temporal1', TEMPORAL_KERNEL, FEATURES, FEATURES);
+  const t2 = temporalConv(pb, 'temporal2', TEMPORAL_KERNEL, FEATURES, FEATURES);
+  const head = dense(pb, 'scores', FEATURES, classes + 1);
+  return {
+    name: 'captcha-sequence-recognizer',
+    inputShape: [H, width, 1],
+    outputShape: [T, classes + 1],
+    labelClasses: 0,
+    params: pb.params,
+    columns: T,
+    apply(x: Tensor, ctx): Tensor {
+      const B = x.shape[0]!;
+      let h = maxPool2(relu(c1(x, ctx), ctx), ctx);
+      h = maxPool2(relu(c2(h, ctx), ctx), ctx); // [B, H/4, T, 64]
+      const cols = tf.reshape(tf.transpose(h, [0, 2, 1, 3]), [B * T, (H / 4) * 64]);
+      let seq = tf.reshape(relu(columnFc(cols, ctx), ctx), [B, 1, T, FEATURES]);
+      seq = tf.add(seq, relu(t1(seq, ctx), ctx));
+      seq = tf.add(seq, relu(t2(seq, ctx), ctx));
+      return tf.reshape(head(tf.reshape(seq, [B * T, FEATURES]), ctx), [B, T, classes + 1]);
+    },
+  };
+}

@@ -1,0 +1,251 @@
+/**
+ * Trains the segmentation-free recogniser (models/captcha-sequence.ts) with CTC on
+ * whole captchas: seeded train / validation / test split by captcha, augmented
+ * batches, evaluation on the validation split every `evalEvery` steps with early
+ * stopping (the best weights are kept, and are the model when training ends), and
+ * the test split touched only by the final report.
+ */
+import { tf, type Tensor } from '../engine/tf.ts';
+import type { ImageSet } from '../data/image-set.ts';
+import { buildSequenceRecognizer, sequenceInputWidth, SEQUENCE_INPUT_HEIGHT } from '../models/captcha-sequence.ts';
+import { disposeNetwork, trainableVariables, type Network } from '../models/network.ts';
+import type { RecognizerJobConfig } from '../presets/types.ts';
+import { Rng, type RngState } from '../util/rng.ts';
+import { augmentCaptcha } from './augment.ts';
+import { loadNet, netTensors, prefixed, slotsOf } from './checkpoint.ts';
+import { beamDecode, ctcLoss, ctcSequence, greedyDecode, logSoftmaxRows, minimumColumns } from './ctc.ts';
+import type { JobState, SavedTensor, TrainingJob } from './job.ts';
+import { createOptimizer } from './optimizers.ts';
+
+export interface Reading {
+  label: number[];
+  /** p(label | captcha) under the model: the CTC probability of the text it reads. */
+  confidence: number;
+}
+
+export interface SequenceEvaluation {
+  characterAccuracy: number;
+  captchaAccuracy: number;
+  /** Expected calibration error of the confidences (10 equal-width bins). */
+  calibrationError: number;
+  captchas: number;
+}
+
+export type SequenceRecognizerJob = TrainingJob & {
+  readonly network: Network;
+  evaluate(split: 'validation' | 'test'): SequenceEvaluation;
+  /** Reads captchas [count, H, W] at the data's size (ink in [0, 1]). */
+  read(images: Float32Array, count: number): Reading[];
+  readonly splits: { train: number; validation: number; test: number };
+};
+
+/** Seeded split of captcha indices: test first, then validation, the rest trains. */
+export function splitCaptchas(count: number, validationShare: number, testShare: number, seed: number) {
+  const order = new Rng(seed).fork('split').permutation(count);
+  const nTest = testShare > 0 ? Math.max(1, Math.round(count * testShare)) : 0;
+  const nVal = Math.max(1, Math.round(count * validationShare));
+  if (count - nTest - nVal < 1) throw new Error(`the recogniser needs more labelled captchas than ${count} to hold out ${nTest + nVal}`);
+  return { test: order.subarray(0, nTest), validation: order.subarray(nTest, nTest + nVal), train: order.subarray(nTest + nVal) };
+}
+
+/** Levenshtein distance of two class sequences. */
+export function editDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/** Expected calibration error: |accuracy − mean confidence| per confidence bin, weighted by the bin's share. */
+export function expectedCalibrationError(confidences: number[], correct: boolean[], bins = 10): number {
+  const n = confidences.length;
+  if (n === 0) return 0;
+  let ece = 0;
+  for (let b = 0; b < bins; b++) {
+    const idx = confidences.map((c, i) => [c, i] as const).filter(([c]) => (b === 0 ? c >= 0 : c > b / bins) && c <= (b + 1) / bins).map(([, i]) => i);
+    if (idx.length === 0) continue;
+    const acc = idx.filter((i) => correct[i]).length / idx.length;
+    const conf = idx.reduce((s, i) => s + confidences[i]!, 0) / idx.length;
+    ece += (idx.length / n) * Math.abs(acc - conf);
+  }
+  return ece;
+}
+
+/** Model input [n, 32, inputWidth, 1] from captchas [n, H, W] (bilinear resize). */
+function modelInput(images: Float32Array, n: number, H: number, W: number, inputWidth: number): Tensor {
+  return tf.tidy(() => tf.image.resizeBilinear(tf.tensor4d(images, [n, H, W, 1]), [SEQUENCE_INPUT_HEIGHT, inputWidth]));
+}
+
+/**
+ * Reads captchas [n, H, W] (ink in [0, 1]) with a sequence recogniser: the decoded text
+ * (greedy, or prefix beam search when `beamWidth` > 1) and its CTC probability.
+ */
+export function sequenceReader(net: Network & { columns: number }, H: number, W: number, beamWidth: number): (images: Float32Array, n: number) => Reading[] {
+  const inputWidth = net.inputShape[1]!;
+  const T = net.columns;
+  const K = net.outputShape[1]!;
+  return (images, n) => {
+    const out: Reading[] = [];
+    for (let start = 0; start < n; start += 128) {
+      const m = Math.min(128, n - start);
+      const scores = tf.tidy(() => net.apply(modelInput(images.subarray(start * H * W, (start + m) * H * W), m, H, W, inputWidth), { training: false }));
+      const values = scores.dataSync() as Float32Array;
+      scores.dispose();
+      for (let i = 0; i < m; i++) {
+        const lp = logSoftmaxRows(values.subarray(i * T * K, (i + 1) * T * K), T, K);
+        const label = beamWidth > 1 ? beamDecode(lp, T, K, beamWidth)[0]?.label ?? [] : greedyDecode(lp, T, K);
+        out.push({ label, confidence: Math.exp(-ctcSequence(lp, T, K, label, false).nll) });
+      }
+    }
+    return out;
+  };
+}
+
+/** A stored sequence recogniser (its checkpoint's current weights) for captchas of `width × height`. */
+export function loadSequenceRecognizer(weights: Record<string, SavedTensor>, classes: number, width: number, height: number): Network & { columns: number } {
+  const net = buildSequenceRecognizer(new Rng(0), classes, sequenceInputWidth(width, height));
+  loadNet('R', net, weights);
+  return net;
+}
+
+export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: ImageSet): SequenceRecognizerJob {
+  if (!data.sequences) throw new Error('the segmentation-free recogniser trains on whole captchas with their texts');
+  const sequences = data.sequences;
+  const labelled = sequences.map((s, i) => (s.length > 0 ? i : -1)).filter((i) => i >= 0);
+  const { train, validation, test } = splitCaptchas(labelled.length, config.validationSplit, config.testSplit, config.seed);
+  const pick = (ids: ArrayLike<number>) => Array.from(ids, (i) => labelled[i]!);
+  const trainIds = pick(train);
+  const splits = { validation: pick(validation), test: pick(test) };
+  const H = data.height;
+  const W = data.width;
+  const inputWidth = sequenceInputWidth(W, H);
+  const net = buildSequenceRecognizer(new Rng(config.seed).fork('init/recognizer'), data.classes, inputWidth);
+  const longest = Math.max(...labelled.map((i) => minimumColumns(sequences[i]!)));
+  if (longest > net.columns) {
+    throw new Error(`captchas of ${W}×${H} give ${net.columns} columns, fewer than the ${longest} their longest text needs`);
+  }
+  const optimizer = createOptimizer(config.optimizer, net.params);
+  let rng = new Rng(config.seed).fork('batches');
+  let iteration = 0;
+  let best: { accuracy: number; step: number; tensors: Record<string, SavedTensor> } | null = null;
+  let stalls = 0;
+  let stopped = false;
+
+  const input = (images: Float32Array, n: number) => modelInput(images, n, H, W, inputWidth);
+  const read = sequenceReader(net, H, W, config.beamWidth);
+
+  function evaluate(split: 'validation' | 'test'): SequenceEvaluation {
+    const ids = splits[split];
+    if (ids.length === 0) return { characterAccuracy: Number.NaN, captchaAccuracy: Number.NaN, calibrationError: Number.NaN, captchas: 0 };
+    const images = new Float32Array(ids.length * H * W);
+    ids.forEach((id, i) => images.set(data.images.subarray(id * H * W, (id + 1) * H * W), i * H * W));
+    const readings = read(images, ids.length);
+    let errors = 0;
+    let characters = 0;
+    const correct = readings.map((r, i) => {
+      const truth = sequences[ids[i]!]!;
+      errors += Math.min(truth.length, editDistance(r.label, truth));
+      characters += truth.length;
+      return r.label.length === truth.length && r.label.every((k, j) => k === truth[j]);
+    });
+    return {
+      characterAccuracy: 1 - errors / characters, captchaAccuracy: correct.filter(Boolean).length / ids.length,
+      calibrationError: expectedCalibrationError(readings.map((r) => r.confidence), correct), captchas: ids.length,
+    };
+  }
+
+  function batch(): { x: Tensor; labels: Int32Array[] } {
+    const B = config.batchSize;
+    const images = new Float32Array(B * H * W);
+    const labels: Int32Array[] = [];
+    for (let b = 0; b < B; b++) {
+      const id = trainIds[rng.int(trainIds.length)]!;
+      const src = data.images.subarray(id * H * W, (id + 1) * H * W);
+      if (config.augment) augmentCaptcha(src, H, W, rng, images.subarray(b * H * W, (b + 1) * H * W));
+      else images.set(src, b * H * W);
+      labels.push(sequences[id]!);
+    }
+    return { x: input(images, B), labels };
+  }
+
+  /** Early stopping on validation captcha accuracy (ties broken by characters): keeps the best weights. */
+  function watch(e: SequenceEvaluation): void {
+    const accuracy = e.captchaAccuracy + 1e-3 * e.characterAccuracy;
+    if (!best || accuracy > best.accuracy) {
+      best = { accuracy, step: iteration, tensors: netTensors('R', net) };
+      stalls = 0;
+    } else {
+      stalls += 1;
+      if (config.patience > 0 && stalls >= config.patience) stopped = true;
+    }
+  }
+
+  return {
+    config,
+    network: net,
+    splits: { train: trainIds.length, validation: splits.validation.length, test: splits.test.length },
+    get iteration() {
+      return iteration;
+    },
+    async runIteration() {
+      const { x, labels } = batch();
+      try {
+        const { value, grads } = tf.variableGrads(() => ctcLoss(net.apply(x, { training: true }) as tf.Tensor3D, labels), trainableVariables(net));
+        optimizer.apply(grads);
+        const loss = (await value.data())[0]!;
+        tf.dispose([value, ...Object.values(grads)]);
+        iteration += 1;
+        const losses: Record<string, number> = { ctc: loss };
+        if (iteration % config.evalEvery === 0) {
+          const e = evaluate('validation');
+          watch(e);
+          losses.val_char_accuracy = e.characterAccuracy;
+          losses.val_captcha_accuracy = e.captchaAccuracy;
+        }
+        return losses;
+      } finally {
+        x.dispose();
+      }
+    },
+    finished: () => stopped,
+    conclude() {
+      // The model a completed run leaves is its best on the validation split.
+      if (best) loadNet('R', net, best.tensors);
+    },
+    async samples() {
+      return null;
+    },
+    notes: () => (stopped && stalls === config.patience ? [`early stop: no better validation accuracy for ${config.patience} evaluations; best at step ${best?.step}`] : []),
+    evaluate,
+    read,
+    getState(): JobState {
+      const o = optimizer.getState();
+      const bestTensors = best ? prefixed('best', (best as { tensors: Record<string, SavedTensor> }).tensors) : {};
+      return {
+        iteration,
+        meta: {
+          rng: rng.state(), optimizerIterations: o.iterations, stalls, stopped,
+          best: best ? { accuracy: (best as { accuracy: number }).accuracy, step: (best as { step: number }).step } : null,
+        },
+        tensors: { ...netTensors('R', net), ...prefixed('opt', o.slots), ...bestTensors },
+      };
+    },
+    setState(state) {
+      const meta = state.meta as { rng: RngState; optimizerIterations: number; stalls: number; stopped: boolean; best: { accuracy: number; step: number } | null };
+      loadNet('R', net, state.tensors);
+      optimizer.setState(slotsOf('opt', state.tensors, meta.optimizerIterations));
+      rng = new Rng(meta.rng);
+      stalls = meta.stalls;
+      stopped = meta.stopped;
+      best = meta.best ? { ...meta.best, tensors: slotsOf('best', state.tensors, 0).slots } : null;
+      iteration = state.iteration;
+    },
+    dispose() {
+      optimizer.dispose();
+      disposeNetwork(net);
+    },
+  };
+}
