@@ -9,16 +9,32 @@ import { benchTrain } from './train-bench.ts';
 import { benchStore } from './store-bench.ts';
 import { benchImport } from './import-bench.ts';
 import { benchOps } from './ops-bench.ts';
+import { benchRecognizer } from './recognizer-bench.ts';
 import { cpus } from 'node:os';
 
-const SUITES = ['train', 'ops', 'store', 'import'] as const;
+const SUITES = ['train', 'ops', 'store', 'import', 'recognizer'] as const;
 
 const [suite, ...rest] = process.argv.slice(2);
 if (!suite || !(SUITES as readonly string[]).includes(suite)) {
   console.error(`usage: npm run bench -- <${SUITES.join('|')}> [--backend ${BACKEND_CHOICES.join('|')}] [--batch N] [--iterations N] [filter…]`);
   process.exit(2);
 }
-const args = parseArgs(rest, ['backend', 'batch', 'iterations']);
+const args = parseArgs(rest, ['backend', 'batch', 'iterations', 'folder', 'length', 'alphabet', 'size', 'model', 'seconds', 'seed']);
+if (suite === 'recognizer') {
+  console.log(`bench recognizer · ${new Date().toISOString().slice(0, 10)} · ${cpus()[0]?.model.trim()} × ${cpus().length} · node ${process.version}`);
+  const folder = stringFlag(args, 'folder');
+  const size = /^(\d+)x(\d+)$/.exec(stringFlag(args, 'size') ?? '');
+  if (!folder || !size) {
+    console.error('usage: npm run bench -- recognizer --folder DIR --length N --alphabet S --size WxH [--model ctc|lenet] [--seconds S] [--seed K]');
+    process.exit(2);
+  }
+  await benchRecognizer({
+    folder, length: intFlag(args, 'length', 1) ?? 4, alphabet: stringFlag(args, 'alphabet') ?? '23456789ABCDEFGHJKLMNPQRSTUVWXYZ',
+    width: Number(size[1]), height: Number(size[2]), model: stringFlag(args, 'model') === 'lenet' ? 'lenet' : 'ctc',
+    seconds: Number(stringFlag(args, 'seconds') ?? 600), seed: intFlag(args, 'seed', 0) ?? 0,
+  });
+  process.exit(0);
+}
 if (suite === 'import') {
   console.log(`bench import · ${new Date().toISOString().slice(0, 10)} · ${cpus()[0]?.model.trim()} × ${cpus().length} · node ${process.version}`);
   await benchImport(intFlag(args, 'iterations', 100) ?? 2000);

@@ -5,18 +5,20 @@
  * No cutting into tiles: characters may sit anywhere, unevenly spaced.
  *
  *   [B, H, W, 1] (H = 32, W a multiple of 4; the job resizes captchas to it)
- *   → conv3 32 → ReLU → pool 2 → [B, H/2, W/2, 32]
- *   → conv3 64 → ReLU → pool 2 → [B, H/4, W/4, 64]
- *   → columns: transpose → [B, T = W/4, H/4 · 64] → fc 128 → ReLU           (per column)
+ *   → conv3 32 → BN → ReLU → pool 2 → [B, H/2, W/2, 32]
+ *   → conv3 64 → BN → ReLU → pool 2 → [B, H/4, W/4, 64]
+ *   → columns: transpose → [B, T = W/4, H/4 · 64] → fc 128 → BN → ReLU      (per column)
  *   → 2 × (temporal conv 5 → ReLU, added to its input)  [B, 1, T, 128]       (each sees 9 columns more)
  *   → fc (classes + 1) per column → scores [B, T, classes + 1] (blank = the last)
  *
+ * Batch norm (learnable; moving averages when reading) shortens CTC's initial plateau,
+ * where the model emits only blanks, several-fold on a few hundred captchas.
  * A 1-D conv stack rather than a BiLSTM: on the wasm backend it is one GEMM per layer
  * instead of T dependent small matrix products each way (docs/benchmarks.md).
  */
 import { tf, type Tensor } from '../engine/tf.ts';
 import type { Rng } from '../util/rng.ts';
-import { ParamBuilder, conv, dense, maxPool2, relu, temporalConv } from './layers.ts';
+import { ParamBuilder, batchNorm, conv, dense, maxPool2, relu, temporalConv } from './layers.ts';
 import type { Network } from './network.ts';
 
 export const SEQUENCE_INPUT_HEIGHT = 32;
@@ -36,9 +38,15 @@ export function buildSequenceRecognizer(rng: Rng, classes: number, width: number
   pb.kernelInit = 'he';
   const H = SEQUENCE_INPUT_HEIGHT;
   const T = width / 4;
+  // No biases before a batch norm (its β is the bias).
+  pb.biases = false;
   const c1 = conv(pb, 'conv1', 3, 1, 1, 32);
+  const bn1 = batchNorm(pb, 'bn1', 32);
   const c2 = conv(pb, 'conv2', 3, 1, 32, 64);
+  const bn2 = batchNorm(pb, 'bn2', 64);
   const columnFc = dense(pb, 'columns', (H / 4) * 64, FEATURES);
+  const bn3 = batchNorm(pb, 'bn3', FEATURES);
+  pb.biases = true;
   const t1 = temporalConv(pb, 'temporal1', TEMPORAL_KERNEL, FEATURES, FEATURES);
   const t2 = temporalConv(pb, 'temporal2', TEMPORAL_KERNEL, FEATURES, FEATURES);
   const head = dense(pb, 'scores', FEATURES, classes + 1);
@@ -51,10 +59,10 @@ export function buildSequenceRecognizer(rng: Rng, classes: number, width: number
     columns: T,
     apply(x: Tensor, ctx): Tensor {
       const B = x.shape[0]!;
-      let h = maxPool2(relu(c1(x, ctx), ctx), ctx);
-      h = maxPool2(relu(c2(h, ctx), ctx), ctx); // [B, H/4, T, 64]
+      let h = maxPool2(relu(bn1(c1(x, ctx), ctx), ctx), ctx);
+      h = maxPool2(relu(bn2(c2(h, ctx), ctx), ctx), ctx); // [B, H/4, T, 64]
       const cols = tf.reshape(tf.transpose(h, [0, 2, 1, 3]), [B * T, (H / 4) * 64]);
-      let seq = tf.reshape(relu(columnFc(cols, ctx), ctx), [B, 1, T, FEATURES]);
+      let seq = tf.reshape(relu(bn3(columnFc(cols, ctx), ctx), ctx), [B, 1, T, FEATURES]);
       seq = tf.add(seq, relu(t1(seq, ctx), ctx));
       seq = tf.add(seq, relu(t2(seq, ctx), ctx));
       return tf.reshape(head(tf.reshape(seq, [B * T, FEATURES]), ctx), [B, T, classes + 1]);

@@ -1,7 +1,7 @@
 /**
  * Augmentation of whole captchas for the segmentation-free recogniser, on the host
  * (a batch is a few hundred kilobytes): a small random affine warp (shift, scale,
- * shear), contrast and brightness, Gaussian noise, and interference — a random line
+ * shear), contrast and brightness, pixel noise, and interference — a random line
  * and dots, as scraped captchas have. Images are [H, W] ink in [0, 1]; all randomness
  * from the job's seeded stream, so a resumed run augments exactly as a straight one.
  */
@@ -17,7 +17,7 @@ export function augmentCaptcha(src: Float32Array, H: number, W: number, rng: Rng
   const cy = H / 2;
   const contrast = u(0.7, 1.2);
   const brightness = u(-0.05, 0.1);
-  const sigma = u(0, 0.06);
+  const noise = Math.sqrt(12) * u(0, 0.06);
   // Inverse map: output (x, y) samples the source at the un-warped point, bilinearly.
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
@@ -29,8 +29,8 @@ export function augmentCaptcha(src: Float32Array, H: number, W: number, rng: Rng
       const fy = sy - y0;
       const at = (yy: number, xx: number) => (yy >= 0 && yy < H && xx >= 0 && xx < W ? src[yy * W + xx]! : 0);
       const v = (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x0 + 1)) + fy * ((1 - fx) * at(y0 + 1, x0) + fx * at(y0 + 1, x0 + 1));
-      // Ink scaled, paper lifted: paper is 0 and ink 1 here.
-      out[y * W + x] = v * contrast + brightness + sigma * rng.normal();
+      // Ink scaled, paper lifted: paper is 0 and ink 1 here. Uniform noise of the same variance (one draw, not two and a log).
+      out[y * W + x] = v * contrast + brightness + noise * (rng.uniform() - 0.5);
     }
   }
   if (rng.uniform() < 0.5) {

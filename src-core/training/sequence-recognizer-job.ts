@@ -8,7 +8,8 @@
 import { tf, type Tensor } from '../engine/tf.ts';
 import type { ImageSet } from '../data/image-set.ts';
 import { buildSequenceRecognizer, sequenceInputWidth, SEQUENCE_INPUT_HEIGHT } from '../models/captcha-sequence.ts';
-import { disposeNetwork, trainableVariables, type Network } from '../models/network.ts';
+import { disposeNetwork, trainableVariables, type Network, type StatUpdate } from '../models/network.ts';
+import { applyStatUpdates } from '../models/layers.ts';
 import type { RecognizerJobConfig } from '../presets/types.ts';
 import { Rng, type RngState } from '../util/rng.ts';
 import { augmentCaptcha } from './augment.ts';
@@ -193,8 +194,10 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
     async runIteration() {
       const { x, labels } = batch();
       try {
-        const { value, grads } = tf.variableGrads(() => ctcLoss(net.apply(x, { training: true }) as tf.Tensor3D, labels), trainableVariables(net));
+        const statUpdates: StatUpdate[] = [];
+        const { value, grads } = tf.variableGrads(() => ctcLoss(net.apply(x, { training: true, statUpdates }) as tf.Tensor3D, labels), trainableVariables(net));
         optimizer.apply(grads);
+        applyStatUpdates(statUpdates);
         const loss = (await value.data())[0]!;
         tf.dispose([value, ...Object.values(grads)]);
         iteration += 1;

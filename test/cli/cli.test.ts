@@ -24,7 +24,7 @@ describe('gan-workbench CLI', () => {
     assert.equal(r.code, 0);
     const presets = JSON.parse(r.out) as { preset: string; batchSize: number }[];
     assert.deepEqual(presets.map((p) => p.preset), PRESET_IDS);
-    assert.equal(PRESET_IDS.length, 22);
+    assert.equal(PRESET_IDS.length, 23);
   });
 
   it('bad input exits 2 with a clear message and writes nothing', () => {

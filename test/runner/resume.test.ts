@@ -14,7 +14,8 @@ import { resumeInProcess, trainInProcess } from '../run-helpers.ts';
 const SMALL = { batchSize: '8', 'data.count': '48', checkpointEvery: '1000', progressEvery: '1' };
 
 function train(home: string, preset: string, backend: BackendName, steps: number) {
-  const ganOnly: Record<string, string> = preset === 'captcha-recognizer' ? {} : { sampleEvery: '0' };
+  const ganOnly: Record<string, string> = preset === 'captcha-recognizer-ctc' ? { evalEvery: '2', patience: '100' }
+    : preset === 'captcha-recognizer' ? {} : { sampleEvery: '0' };
   return trainInProcess(home, preset, { ...SMALL, ...ganOnly, steps: String(steps * 2) }, { backend, steps });
 }
 
@@ -40,6 +41,8 @@ const CASES: [string, BackendName, number][] = [
   ['captcha-wdcgan-gp', 'wasm', 2],
   ['captcha-fc-wgan-gp', 'cpu', 3],
   ['captcha-recognizer', 'wasm', 4],
+  // Augmented batches, early-stopping state and the best weights all travel in the checkpoint.
+  ['captcha-recognizer-ctc', 'wasm', 3],
 ];
 
 describe('resume is exact: N steps + stop + resume N steps = 2N straight steps', () => {

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ImageSet } from '../../src-core/data/image-set.ts';
+import { tf } from '../../src-core/engine/tf.ts';
+import { resolveConfig } from '../../src-core/presets/resolve.ts';
+import type { RecognizerJobConfig } from '../../src-core/presets/types.ts';
+import { createSequenceRecognizerJob, editDistance, expectedCalibrationError } from '../../src-core/training/sequence-recognizer-job.ts';
+import { useBackend } from '../helpers.ts';
+
+/**
+ * Every 3-character text over 3 classes, each character an 8×8 block: class 0 ink in
+ * the top half, class 1 in the bottom half, class 2 a vertical bar. Twice over, so the
+ * validation split holds repeats and the training split holds every text.
+ */
+function tinyCaptchas(): ImageSet {
+  const H = 8;
+  const W = 24;
+  const texts = Array.from({ length: 27 }, (_, n) => [n % 3, Math.floor(n / 3) % 3, Math.floor(n / 9)]);
+  const all = [...texts, ...texts];
+  const images = new Float32Array(all.length * H * W);
+  all.forEach((text, i) => text.forEach((k, c) => {
+    for (let y = 0; y < H; y++) for (let x = 0; x < 8; x++) {
+      const ink = k === 0 ? y < 4 : k === 1 ? y >= 4 : x >= 2 && x < 6;
+      if (ink) images[i * H * W + y * W + c * 8 + x] = 1;
+    }
+  }));
+  return {
+    images, count: all.length, height: H, width: W, channels: 1, labels: null, classes: 3,
+    sequences: all.map((t) => Int32Array.from(t)), description: 'tiny', skipped: [],
+  };
+}
+
+describe('the segmentation-free recogniser', () => {
+  it('learns a tiny synthetic set to 100% within 300 steps, without leaking tensors', async () => {
+    await useBackend('wasm');
+    const config = resolveConfig('captcha-recognizer-ctc', {
+      augment: 'false', evalEvery: '50', patience: '0', batchSize: '16', steps: '300', testSplit: '0', validationSplit: '0.1', 'optimizer.learningRate': '3e-3',
+    }) as RecognizerJobConfig;
+    const data = tinyCaptchas();
+    const job = createSequenceRecognizerJob(config, data);
+    try {
+      await job.runIteration();
+      const before = tf.memory().numTensors;
+      await job.runIteration();
+      assert.equal(tf.memory().numTensors, before, 'an iteration leaves no tensors behind');
+      let step = 2;
+      let all = false;
+      const texts = data.sequences!.slice(0, 27);
+      const images = data.images.subarray(0, 27 * 8 * 24);
+      while (step < 300 && !all) {
+        await job.runIteration();
+        step += 1;
+        if (step % 25 === 0) all = job.read(images, 27).every((r, i) => r.label.join() === Array.from(texts[i]!).join());
+      }
+      assert.ok(all, `not every text read after ${step} steps: ${JSON.stringify(job.read(images, 27).map((r) => r.label.join('')))}`);
+      const e = job.evaluate('validation');
+      assert.equal(e.captchaAccuracy, 1);
+      assert.ok(e.calibrationError < 0.5);
+    } finally {
+      job.dispose();
+    }
+  });
+
+  it('edit distance and the expected calibration error on constructed cases', () => {
+    assert.equal(editDistance([1, 2, 3], [1, 2, 3]), 0);
+    assert.equal(editDistance([1, 2, 3], [1, 3]), 1);
+    assert.equal(editDistance([], [4, 4]), 2);
+    assert.equal(editDistance([1, 2], [2, 1]), 2);
+    // Ten readings at 90% confidence: calibrated when 9 are right, 0.4 off when 5 are.
+    const nineTenths = new Array<number>(10).fill(0.9);
+    assert.ok(Math.abs(expectedCalibrationError(nineTenths, [...new Array<boolean>(9).fill(true), false])) < 1e-12);
+    assert.ok(Math.abs(expectedCalibrationError(nineTenths, [...new Array<boolean>(5).fill(true), ...new Array<boolean>(5).fill(false)]) - 0.4) < 1e-12);
+    // Two bins weighted by their shares: 0.25 · |1 − 0.3| + 0.75 · |0 − 0.8|.
+    assert.ok(Math.abs(expectedCalibrationError([0.3, 0.8, 0.8, 0.8], [true, false, false, false]) - (0.25 * 0.7 + 0.75 * 0.8)) < 1e-12);
+  });
+});
