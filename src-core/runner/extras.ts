@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ImageSet } from '../data/image-set.ts';
 import { sampleGridPng } from '../data/sample-grid.ts';
 import { createEvaluator, type Evaluator } from '../metrics/evaluator.ts';
@@ -18,6 +18,7 @@ import { addSample } from '../store/samples.ts';
 import type { GanJob } from '../training/gan-job.ts';
 import type { RecognizerJob } from '../training/recognizer-job.ts';
 import type { SequenceRecognizerJob } from '../training/sequence-recognizer-job.ts';
+import { writeCheckpoint } from '../training/checkpoint.ts';
 import { everyIterations, isDue, type Cadence } from './cadence.ts';
 import type { TrainingClock } from './clock.ts';
 import type { RunEvent } from './events.ts';
@@ -111,14 +112,16 @@ export function recognizerExtras(
     onCompleted: (step) => {
       if (config.data.source !== 'dataset') return;
       const d = getDatasetOfKind(ctx.db, config.data.id, 'captcha');
-      const record = { dataset: d.id, weightsPath: ctx.checkpointPath, sha256: sha256(readFileSync(ctx.checkpointPath)), alphabet: d.settings.alphabet };
       let line: string;
       if (recognizer.model === 'ctc') {
-        // The report's numbers come from the test split when there is one: never trained on, never used to choose.
+        // The recogniser is the best on validation, written beside the checkpoint (which keeps training's state);
+        // its numbers come from the test split when there is one: never trained on, never used to choose.
+        const weightsPath = join(dirname(ctx.checkpointPath), 'recognizer.ckpt');
+        writeCheckpoint(weightsPath, { iteration: step, meta: {}, tensors: recognizer.job.bestWeights() }, ctx.clock.elapsed());
         const split = recognizer.job.splits.test > 0 ? 'test' : 'validation';
-        const e = recognizer.job.evaluate(split);
+        const e = recognizer.job.withBestWeights(() => recognizer.job.evaluate(split));
         const r = insertRecognizer(ctx.db, {
-          ...record, model: 'ctc', characterAccuracy: e.characterAccuracy, captchaAccuracy: e.captchaAccuracy, confusion: [],
+          dataset: d.id, weightsPath, sha256: sha256(readFileSync(weightsPath)), alphabet: d.settings.alphabet, model: 'ctc', characterAccuracy: e.characterAccuracy, captchaAccuracy: e.captchaAccuracy, confusion: [],
           calibrationError: e.calibrationError, trainCaptchas: recognizer.job.splits.train, validationCaptchas: e.captchas,
         });
         line = `recogniser ${r.id}: ${(e.captchaAccuracy * 100).toFixed(1)}% of captchas, ${(e.characterAccuracy * 100).toFixed(1)}% of characters on the ${e.captchas} ${split} captchas (calibration error ${e.calibrationError.toFixed(3)})`;
@@ -128,7 +131,7 @@ export function recognizerExtras(
         // As splitByCaptcha rounds it.
         const validation = Math.max(1, Math.round(captchas * config.validationSplit));
         const r = insertRecognizer(ctx.db, {
-          ...record, model: 'lenet', characterAccuracy: e.characterAccuracy, captchaAccuracy: e.captchaAccuracy, confusion: e.confusion,
+          dataset: d.id, weightsPath: ctx.checkpointPath, sha256: sha256(readFileSync(ctx.checkpointPath)), alphabet: d.settings.alphabet, model: 'lenet', characterAccuracy: e.characterAccuracy, captchaAccuracy: e.captchaAccuracy, confusion: e.confusion,
           calibrationError: null, trainCaptchas: captchas - validation, validationCaptchas: validation,
         });
         line = `recogniser ${r.id}: ${(e.characterAccuracy * 100).toFixed(1)}% of characters, ${(e.captchaAccuracy * 100).toFixed(1)}% of captchas on the held-out split`;

@@ -103,7 +103,6 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
     }
     // A run that used up its time budget, or that its job ended early, has done what it was asked to.
     const status = current.iteration >= toStep || current.finished?.() || (budgetSpent() && !o.shouldStop()) ? 'completed' : 'stopped';
-    if (status === 'completed') current.conclude?.();
     for (const c of cadences) await c.finish(current.iteration);
     if (status === 'completed') extras.onCompleted(current.iteration);
     finishRun(db, run.pk, status);

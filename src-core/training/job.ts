@@ -38,8 +38,6 @@ export interface TrainingJob {
   notes(): string[];
   /** True when the job has nothing more to learn (early stopping): the run completes before its steps. */
   finished?(): boolean;
-  /** Called once when the run completes, before its last checkpoint (e.g. to restore the best weights). */
-  conclude?(): void;
   getState(): JobState;
   setState(state: JobState): void;
   dispose(): void;

@@ -2,8 +2,8 @@
  * Trains the segmentation-free recogniser (models/captcha-sequence.ts) with CTC on
  * whole captchas: seeded train / validation / test split by captcha, augmented
  * batches, evaluation on the validation split every `evalEvery` steps with early
- * stopping (the best weights are kept, and are the model when training ends), and
- * the test split touched only by the final report.
+ * stopping (the best weights are kept beside training's own: the recogniser a run
+ * records), and the test split touched only by the final report.
  */
 import { tf, type Tensor } from '../engine/tf.ts';
 import type { ImageSet } from '../data/image-set.ts';
@@ -34,6 +34,10 @@ export interface SequenceEvaluation {
 
 export type SequenceRecognizerJob = TrainingJob & {
   readonly network: Network;
+  /** The weights of the best validation accuracy so far (the current ones before any evaluation), keyed "R/…". */
+  bestWeights(): Record<string, SavedTensor>;
+  /** Runs `f` with the best weights in the network, then puts training's own back. */
+  withBestWeights<T>(f: () => T): T;
   evaluate(split: 'validation' | 'test'): SequenceEvaluation;
   /** Reads captchas [count, H, W] at the data's size (ink in [0, 1]). */
   read(images: Float32Array, count: number): Reading[];
@@ -214,9 +218,17 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
       }
     },
     finished: () => stopped,
-    conclude() {
-      // The model a completed run leaves is its best on the validation split.
-      if (best) loadNet('R', net, best.tensors);
+    bestWeights: () => (best ? (best as { tensors: Record<string, SavedTensor> }).tensors : netTensors('R', net)),
+    withBestWeights<T>(f: () => T): T {
+      // The checkpoint keeps training's own weights (a resume continues exactly); the best ones are lent for reports.
+      if (!best) return f();
+      const current = netTensors('R', net);
+      loadNet('R', net, (best as { tensors: Record<string, SavedTensor> }).tensors);
+      try {
+        return f();
+      } finally {
+        loadNet('R', net, current);
+      }
     },
     async samples() {
       return null;

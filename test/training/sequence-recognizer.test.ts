@@ -8,7 +8,7 @@ import { createSequenceRecognizerJob, editDistance, expectedCalibrationError } f
 import { useBackend } from '../helpers.ts';
 
 /**
- * Every 3-character text over 3 classes, each character an 8×8 block: class 0 ink in
+ * Every 3-character text over 3 classes, each character in an 8×8 cell: class 0 ink in
  * the top half, class 1 in the bottom half, class 2 a vertical bar. Twice over, so the
  * validation split holds repeats and the training split holds every text.
  */
@@ -20,7 +20,8 @@ function tinyCaptchas(): ImageSet {
   const images = new Float32Array(all.length * H * W);
   all.forEach((text, i) => text.forEach((k, c) => {
     for (let y = 0; y < H; y++) for (let x = 0; x < 8; x++) {
-      const ink = k === 0 ? y < 4 : k === 1 ? y >= 4 : x >= 2 && x < 6;
+      // A blank column each side of every character: two equal neighbours stay two.
+      const ink = x >= 1 && x < 7 && (k === 0 ? y < 4 : k === 1 ? y >= 4 : x >= 3 && x < 5);
       if (ink) images[i * H * W + y * W + c * 8 + x] = 1;
     }
   }));
