@@ -14,6 +14,8 @@ describe('presets', () => {
       'captcha-wdcgan-update-adaptive', 'captcha-dcgan-label', 'captcha-wdcgan-label', 'captcha-wdcgan-label-update',
       'captcha-wdcgan-label-projection', 'captcha-wdcgan-gp', 'captcha-wdcgan-gp-paper', 'captcha-fc-wgan-gp', 'captcha-fc-wgan-gp-paper',
       'celeba-dcgan', 'celeba-wdcgan', 'celeba-wdcgan-gp', 'celeba-wdcgan-update', 'celeba-fc-wgan', 'celeba-fc-wgan-conv', 'celeba-fc-wgan-deconv',
+      // Beyond the thesis (#17).
+      'captcha-recognizer-ctc',
     ]);
     for (const p of PRESETS) assert.doesNotThrow(() => resolveConfig(p.preset), p.preset);
   });

@@ -5,7 +5,11 @@ import { tf } from '../../src-core/engine/tf.ts';
 import { resolveConfig } from '../../src-core/presets/resolve.ts';
 import type { RecognizerJobConfig } from '../../src-core/presets/types.ts';
 import { createSequenceRecognizerJob, editDistance, expectedCalibrationError } from '../../src-core/training/sequence-recognizer-job.ts';
-import { useBackend } from '../helpers.ts';
+import { buildSequenceRecognizer } from '../../src-core/models/captcha-sequence.ts';
+import { disposeNetwork, trainableVariables } from '../../src-core/models/network.ts';
+import { ctcLoss } from '../../src-core/training/ctc.ts';
+import { Rng } from '../../src-core/util/rng.ts';
+import { relativeError, seeded, useBackend } from '../helpers.ts';
 
 /**
  * Every 3-character text over 3 classes, each character in an 8×8 cell: class 0 ink in
@@ -59,6 +63,27 @@ describe('the segmentation-free recogniser', () => {
       assert.ok(e.calibrationError < 0.5);
     } finally {
       job.dispose();
+    }
+  });
+
+  it('its gradients through CTC on wasm equal the cpu backend\'s (whole model: BN, 1 × 5 convolutions, the column transpose)', async () => {
+    const gradients = async (backend: 'cpu' | 'wasm') => {
+      await useBackend(backend);
+      const net = buildSequenceRecognizer(new Rng(1), 19, 64);
+      const x = tf.tensor4d(seeded([3, 32, 64, 1], 4), [3, 32, 64, 1]);
+      const { value, grads } = tf.variableGrads(
+        () => ctcLoss(net.apply(tf.abs(x), { training: true }) as tf.Tensor3D, [[1, 2, 3], [4, 4], [5]]), trainableVariables(net),
+      );
+      const out = new Map(net.params.filter((p) => p.trainable).map((p) => [p.name, grads[p.variable.name]!.dataSync() as Float32Array]));
+      tf.dispose([x, value, ...Object.values(grads)]);
+      disposeNetwork(net);
+      return out;
+    };
+    const reference = await gradients('cpu');
+    const candidate = await gradients('wasm');
+    for (const [name, g] of reference) {
+      const err = relativeError(g, candidate.get(name)!);
+      assert.ok(err < 1e-4, `${name}: relative error ${err.toExponential(2)}`);
     }
   });
 
