@@ -10,9 +10,10 @@ import { benchStore } from './store-bench.ts';
 import { benchImport } from './import-bench.ts';
 import { benchOps } from './ops-bench.ts';
 import { benchRecognizer } from './recognizer-bench.ts';
+import { benchMetrics } from './metrics-bench.ts';
 import { cpus } from 'node:os';
 
-const SUITES = ['train', 'ops', 'store', 'import', 'recognizer'] as const;
+const SUITES = ['train', 'ops', 'store', 'import', 'recognizer', 'metrics'] as const;
 
 const [suite, ...rest] = process.argv.slice(2);
 if (!suite || !(SUITES as readonly string[]).includes(suite)) {
@@ -38,6 +39,11 @@ if (suite === 'recognizer') {
 if (suite === 'import') {
   console.log(`bench import · ${new Date().toISOString().slice(0, 10)} · ${cpus()[0]?.model.trim()} × ${cpus().length} · node ${process.version}`);
   await benchImport(intFlag(args, 'iterations', 100) ?? 2000);
+  process.exit(0);
+}
+if (suite === 'metrics') {
+  console.log(`bench metrics · ${new Date().toISOString().slice(0, 10)} · ${cpus()[0]?.model.trim()} × ${cpus().length} · node ${process.version}`);
+  benchMetrics();
   process.exit(0);
 }
 if (suite === 'store') {
