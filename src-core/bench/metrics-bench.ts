@@ -17,7 +17,7 @@ export function benchMetrics(): void {
     return performance.now() - t0;
   };
   const scratch = time(() => frechetDistance(real.mean, real.cov, fake.mean, fake.cov, d));
-  let root = new Float64Array(0);
+  let root: Float64Array = new Float64Array(0);
   const sqrt = time(() => (root = symmetricSqrt(real.cov, d)));
   const cached = time(() => frechetDistance(real.mean, real.cov, fake.mean, fake.cov, d, root));
   console.log(`Fréchet distance, ${d} features: from scratch ${scratch.toFixed(0)} ms; Σ^½ of the real set ${sqrt.toFixed(0)} ms once, then ${cached.toFixed(0)} ms per evaluation (${(scratch / cached).toFixed(1)}×)`);

@@ -204,8 +204,8 @@ export async function recognizerCommand(args: ParsedArgs, io: Io): Promise<numbe
     let run, d;
     try {
       d = getDatasetOfKind(db, datasetId, 'captcha');
-      const model = stringFlag(args, 'model') ?? 'lenet';
-      if (model !== 'ctc' && model !== 'lenet') throw new UsageError(`--model takes lenet (the thesis's, on cut tiles; the default) or ctc (segmentation-free), not "${model}"`);
+      const model = stringFlag(args, 'model') ?? 'ctc';
+      if (model !== 'ctc' && model !== 'lenet') throw new UsageError(`--model takes ctc (segmentation-free, the default) or lenet (the thesis's, on cut tiles), not "${model}"`);
       run = createRecognizerRun(db, home, d.id, sets, model);
     } finally {
       db.close();

@@ -27,8 +27,8 @@ Usage:
   gan-workbench dataset import-celeba DIR --size 64|128 [--json]     (Ctrl-C cancels; run again to resume)
   gan-workbench dataset list [--json] | show ID [--json] | preview ID [--captcha N] --out FILE.png
   gan-workbench labels export ID --out FILE.csv | labels import ID FILE.csv
-  gan-workbench recognizer train --dataset ID [--model lenet|ctc] [--steps N] [--set key=value]… [--json]
-                      (lenet: the thesis's, on cut tiles, the default; ctc: segmentation-free)
+  gan-workbench recognizer train --dataset ID [--model ctc|lenet] [--steps N] [--set key=value]… [--json]
+                      (ctc: segmentation-free, the default, ≤ 10 min; lenet: the thesis's, on cut tiles)
   gan-workbench recognizer prelabel --dataset ID [--recognizer R]
   gan-workbench recognizer mislabels --dataset ID [--folds K] [--steps N] [--json]
   gan-workbench serve [--port P (default 5757; 0 = any)] [--host 127.0.0.1]   the app in a browser (URL with a token)

@@ -176,13 +176,17 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
     return { x: input(images, B), labels };
   }
 
-  /** Early stopping on validation captcha accuracy (ties broken by characters): keeps the best weights. */
+  /**
+   * Early stopping on validation captcha accuracy (ties broken by characters): keeps the best weights.
+   * Patience counts only once some captcha is read whole: CTC first sits on a plateau (on
+   * captcha-kaggle-v2 ≈ 1,100 steps of 0%), which is not the end of learning.
+   */
   function watch(e: SequenceEvaluation): void {
     const accuracy = e.captchaAccuracy + 1e-3 * e.characterAccuracy;
     if (!best || accuracy > best.accuracy) {
       best = { accuracy, step: iteration, tensors: netTensors('R', net) };
       stalls = 0;
-    } else {
+    } else if (e.captchaAccuracy > 0 || best.accuracy >= 1e-3) {
       stalls += 1;
       if (config.patience > 0 && stalls >= config.patience) stopped = true;
     }

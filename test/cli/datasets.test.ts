@@ -42,7 +42,7 @@ describe('gan-workbench dataset, labels and recognizer commands', () => {
     assert.equal(cli(['dataset', 'preview', String(imported.dataset), '--out', preview], home).code, 0);
     assert.deepEqual([...readFileSync(preview).subarray(1, 4)], [0x50, 0x4e, 0x47]);
 
-    const trained = cli(['recognizer', 'train', '--dataset', String(synth.dataset), '--steps', '60', '--json'], home);
+    const trained = cli(['recognizer', 'train', '--dataset', String(synth.dataset), '--model', 'lenet', '--steps', '60', '--json'], home);
     assert.equal(trained.code, 0, trained.err);
     const result = JSON.parse(trained.out.trim().split('\n').at(-1)!) as { characterAccuracy: number; captchaAccuracy: number; confusion: number[][] };
     assert.ok(result.characterAccuracy >= 0 && result.characterAccuracy <= 1 && result.confusion.length === 32);

@@ -107,8 +107,8 @@ export const API = {
   'labels.progress': method<LabelProgress>()(z.object({ dataset: datasetId })),
   'labels.mislabels': method<MislabelEntry[]>()(z.object({ dataset: datasetId, limit: z.number().int().min(1).max(500).default(50) })),
 
-  /** `model`: 'lenet' (the thesis's, on cut tiles; the default) or 'ctc' (segmentation-free). */
-  'recognizer.train': method<RunSummaryRow>()(z.object({ dataset: datasetId, overrides: overrides.default({}), model: z.enum(['lenet', 'ctc']).default('lenet') })),
+  /** `model`: 'ctc' (segmentation-free, the default) or 'lenet' (the thesis's, on cut tiles). */
+  'recognizer.train': method<RunSummaryRow>()(z.object({ dataset: datasetId, overrides: overrides.default({}), model: z.enum(['ctc', 'lenet']).default('ctc') })),
   'recognizer.prelabel': method<TaskInfo>()(z.object({ dataset: datasetId })),
   'recognizer.findMislabels': method<TaskInfo>()(z.object({
     dataset: datasetId, folds: z.number().int().min(2).max(10).default(4), steps: z.number().int().min(10).max(100_000).default(600),
