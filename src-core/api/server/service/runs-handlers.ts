@@ -17,7 +17,8 @@ type RunHandlers = Pick<ApiHandlers, 'presets.list' | 'presets.validate' | 'runs
 
 const PRESET_INFO: PresetInfo[] = PRESETS.map((p) => ({
   preset: p.preset, section: p.section, title: p.title, kind: p.kind, chapter: p.section.split('.')[0]!,
-  config: p as unknown as Record<string, unknown>, settings: editableSettings(p.preset),
+  config: p as unknown as Record<string, unknown>,
+  settings: editableSettings(p.preset),
 }));
 
 export function runHandlers(ctx: ServiceContext): RunHandlers {
