@@ -6,6 +6,7 @@ import { importCaptchaFolder, importSynthCaptchas, type ImportReport } from '../
 import { importFaces } from '../data/face-shards.ts';
 import { exportLabelsCsv, importLabelsCsv } from '../data/labels.ts';
 import { createRecognizerRun, findDatasetMislabels, prelabelDataset } from '../workbench/recognizers.ts';
+import { RECOGNIZER_MODELS, type RecognizerModel } from '../domain/datasets.ts';
 import { existingFolder } from '../workbench/datasets.ts';
 import { openStore } from '../store/index.ts';
 import { labelCounts, listCaptchas } from '../store/captchas.ts';
@@ -204,8 +205,8 @@ export async function recognizerCommand(args: ParsedArgs, io: Io): Promise<numbe
     let run, d;
     try {
       d = getDatasetOfKind(db, datasetId, 'captcha');
-      const model = stringFlag(args, 'model') ?? 'ctc';
-      if (model !== 'ctc' && model !== 'lenet') throw new UsageError(`--model takes ctc (segmentation-free, the default) or lenet (the thesis's, on cut tiles), not "${model}"`);
+      const model = (stringFlag(args, 'model') ?? 'ctc') as RecognizerModel;
+      if (!RECOGNIZER_MODELS.includes(model)) throw new UsageError(`--model takes ctc (segmentation-free, the default) or lenet (the thesis's, on cut tiles), not "${model}"`);
       run = createRecognizerRun(db, home, d.id, sets, model);
     } finally {
       db.close();

@@ -20,6 +20,13 @@ export function tilesOf(captchas: CaptchaRow[], s: CaptchaSettings): { tiles: Fl
   return { tiles, labels };
 }
 
+/** The captchas a job trains on: the labelled ones (a recogniser), or all but skipped ones; none is the user's error. */
+function trainingCaptchas(db: Db, id: number, labelledOnly: boolean): CaptchaRow[] {
+  const captchas = listCaptchas(db, id).filter((c) => (labelledOnly ? c.status === 'labelled' : c.status !== 'skipped'));
+  if (captchas.length === 0) throw new InvalidInputError(`dataset ${id} has no ${labelledOnly ? 'labelled ' : ''}captchas`, 'data');
+  return captchas;
+}
+
 /**
  * A captcha dataset as training images: every captcha's tiles, cut with the
  * dataset's settings. `labelledOnly` keeps captchas with status 'labelled' (the
@@ -28,8 +35,7 @@ export function tilesOf(captchas: CaptchaRow[], s: CaptchaSettings): { tiles: Fl
 export function captchaDatasetImages(db: Db, id: number, opts: { labelledOnly: boolean }): ImageSet {
   const d = getDatasetOfKind(db, id, 'captcha');
   const s = d.settings;
-  const captchas = listCaptchas(db, id).filter((c) => (opts.labelledOnly ? c.status === 'labelled' : c.status !== 'skipped'));
-  if (captchas.length === 0) throw new Error(`dataset ${id} has no ${opts.labelledOnly ? 'labelled ' : ''}captchas`);
+  const captchas = trainingCaptchas(db, id, opts.labelledOnly);
   const { tiles, labels } = tilesOf(captchas, s);
   const allLabelled = labels.every((l) => l >= 0);
   return {
@@ -60,8 +66,7 @@ export function captchaInk(captchas: CaptchaRow[], s: CaptchaSettings): Float32A
 export function captchaDatasetSequences(db: Db, id: number, opts: { labelledOnly: boolean }): ImageSet {
   const d = getDatasetOfKind(db, id, 'captcha');
   const s = d.settings;
-  const captchas = listCaptchas(db, id).filter((c) => (opts.labelledOnly ? c.status === 'labelled' : c.status !== 'skipped'));
-  if (captchas.length === 0) throw new InvalidInputError(`dataset ${id} has no ${opts.labelledOnly ? 'labelled ' : ''}captchas`, 'data');
+  const captchas = trainingCaptchas(db, id, opts.labelledOnly);
   return {
     images: captchaInk(captchas, s), count: captchas.length, height: s.height, width: s.width, channels: 1, labels: null,
     sequences: captchas.map((c) => textToClasses(c.label, s.alphabet)), classes: s.alphabet.length,

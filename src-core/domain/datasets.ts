@@ -12,6 +12,14 @@ export type DatasetKind = (typeof DATASET_KINDS)[number];
 export const LABEL_STATUSES = ['unlabelled', 'labelled', 'skipped', 'flagged'] as const;
 export type LabelStatus = (typeof LABEL_STATUSES)[number];
 
+/**
+ * The captcha recognisers a dataset can train:
+ *  lenet: the thesis's (SPEC §2) — captchas cut into tiles (equal or projection cuts), a LeNet per tile;
+ *  ctc:   segmentation-free — a CNN over the whole captcha, temporal convolutions over its columns, CTC.
+ */
+export const RECOGNIZER_MODELS = ['lenet', 'ctc'] as const;
+export type RecognizerModel = (typeof RECOGNIZER_MODELS)[number];
+
 /** How a scraped captcha becomes character tiles (all configurable per dataset). */
 export const captchaSettingsSchema = z.object({
   /** Normalised size: every captcha is resized to width × height grayscale. */

@@ -43,13 +43,8 @@ export type BatchNormKind = (typeof BATCH_NORM_KINDS)[number];
 export const CLIP_POLICIES = ['none', 'all', 'weights', 'selective'] as const;
 export type ClipPolicy = (typeof CLIP_POLICIES)[number];
 
-/**
- * The captcha recognisers:
- *  lenet: the thesis's (SPEC §2) — captchas cut into tiles (equal or projection cuts), a LeNet per tile;
- *  ctc:   segmentation-free — a CNN over the whole captcha, temporal convolutions over its columns, CTC.
- */
-export const RECOGNIZER_MODELS = ['lenet', 'ctc'] as const;
-export type RecognizerModel = (typeof RECOGNIZER_MODELS)[number];
+/** The captcha recognisers (src-core/domain/datasets.ts: a dataset's recogniser records its model). */
+export { RECOGNIZER_MODELS, type RecognizerModel } from '../domain/datasets.ts';
 
 export const GAN_LOSSES = ['gan', 'wgan', 'wgan-gp', 'lsgan'] as const;
 export type GanLoss = (typeof GAN_LOSSES)[number];

@@ -1,5 +1,5 @@
 import type { Db } from './open.ts';
-import type { RecognizerModel } from '../presets/vocabulary.ts';
+import type { RecognizerModel } from '../domain/datasets.ts';
 
 export interface RecognizerRow {
   id: number;

@@ -222,12 +222,12 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
       }
     },
     finished: () => stopped,
-    bestWeights: () => (best ? (best as { tensors: Record<string, SavedTensor> }).tensors : netTensors('R', net)),
+    bestWeights: () => (best ? best.tensors : netTensors('R', net)),
     withBestWeights<T>(f: () => T): T {
       // The checkpoint keeps training's own weights (a resume continues exactly); the best ones are lent for reports.
       if (!best) return f();
       const current = netTensors('R', net);
-      loadNet('R', net, (best as { tensors: Record<string, SavedTensor> }).tensors);
+      loadNet('R', net, best.tensors);
       try {
         return f();
       } finally {
@@ -242,12 +242,12 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
     read,
     getState(): JobState {
       const o = optimizer.getState();
-      const bestTensors = best ? prefixed('best', (best as { tensors: Record<string, SavedTensor> }).tensors) : {};
+      const bestTensors = best ? prefixed('best', best.tensors) : {};
       return {
         iteration,
         meta: {
           rng: rng.state(), optimizerIterations: o.iterations, stalls, stopped,
-          best: best ? { accuracy: (best as { accuracy: number }).accuracy, step: (best as { step: number }).step } : null,
+          best: best ? { accuracy: best.accuracy, step: best.step } : null,
         },
         tensors: { ...netTensors('R', net), ...prefixed('opt', o.slots), ...bestTensors },
       };

@@ -8,7 +8,7 @@ import { latestRecognizer } from '../store/recognizers.ts';
 import type { RunRow } from '../store/runs.ts';
 import { findMislabels, prelabel } from '../training/assist.ts';
 import { resolveRunConfig } from './runs.ts';
-import type { RecognizerModel } from '../presets/vocabulary.ts';
+import type { RecognizerModel } from '../domain/datasets.ts';
 
 /** The preset each recogniser model trains with. */
 export const RECOGNIZER_PRESETS: Record<RecognizerModel, string> = { ctc: 'captcha-recognizer-ctc', lenet: 'captcha-recognizer' };

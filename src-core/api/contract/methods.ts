@@ -5,7 +5,7 @@
  * name is written here and nowhere else.
  */
 import { z } from 'zod';
-import { captchaSettingsSchema } from '../../domain/datasets.ts';
+import { captchaSettingsSchema, RECOGNIZER_MODELS } from '../../domain/datasets.ts';
 import { BACKEND_CHOICES, RUN_STATUSES } from '../../domain/runs.ts';
 import type {
   CaptchaItem, ConfigDifference, Crossing, DatasetInfo, FieldError, FigureExport, LabelProgress, MislabelEntry, PresetCatalog,
@@ -108,7 +108,7 @@ export const API = {
   'labels.mislabels': method<MislabelEntry[]>()(z.object({ dataset: datasetId, limit: z.number().int().min(1).max(500).default(50) })),
 
   /** `model`: 'ctc' (segmentation-free, the default) or 'lenet' (the thesis's, on cut tiles). */
-  'recognizer.train': method<RunSummaryRow>()(z.object({ dataset: datasetId, overrides: overrides.default({}), model: z.enum(['ctc', 'lenet']).default('ctc') })),
+  'recognizer.train': method<RunSummaryRow>()(z.object({ dataset: datasetId, overrides: overrides.default({}), model: z.enum(RECOGNIZER_MODELS).default('ctc') })),
   'recognizer.prelabel': method<TaskInfo>()(z.object({ dataset: datasetId })),
   'recognizer.findMislabels': method<TaskInfo>()(z.object({
     dataset: datasetId, folds: z.number().int().min(2).max(10).default(4), steps: z.number().int().min(10).max(100_000).default(600),
