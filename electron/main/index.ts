@@ -12,14 +12,15 @@ import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL } from '../../src-core/api/contract
 // The core is TypeScript run through tsx, as the CLI runs it; only its type is imported here.
 import type * as CoreModule from '../../src-core/api/server/core.ts';
 import { handleIpcCall } from './ipc.ts';
+import { appPaths } from './paths.ts';
 import {
   APP_ORIGIN, APP_SCHEME, CONTENT_SECURITY_POLICY, isAllowedNavigation, permissionDecision, resolveAppPath, secureWebPreferences,
 } from './security.ts';
 
 // Bundled to dist/electron/main/index.js; the project root is three levels up.
-const ROOT = join(import.meta.dirname, '..', '..', '..');
-const RENDERER_ROOT = join(ROOT, 'renderer', 'dist');
-const PRELOAD = join(ROOT, 'dist', 'electron', 'preload', 'index.cjs');
+const PATHS = appPaths(join(import.meta.dirname, '..', '..', '..'));
+const RENDERER_ROOT = PATHS.renderer;
+const PRELOAD = PATHS.preload;
 
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } }]);
 
@@ -37,8 +38,21 @@ function createWindow(): BrowserWindow {
 }
 
 async function main(): Promise<void> {
+  // One app per user: a second launch focuses the first window instead of opening the same store twice.
+  // (Runs are still claimed in the store, so the CLI or a second home cannot train a run the app trains.)
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  app.on('second-instance', () => {
+    const win = BrowserWindow.getAllWindows()[0];
+    if (win) {
+      if (win.isMinimized()) win.restore();
+      win.focus();
+    }
+  });
   await app.whenReady();
-  const { startCore } = (await tsImport(pathToFileURL(join(ROOT, 'src-core', 'api', 'core.ts')).href, import.meta.url)) as typeof CoreModule;
+  const { startCore } = (await tsImport(pathToFileURL(PATHS.core).href, import.meta.url)) as typeof CoreModule;
   const home = process.env.GAN_WORKBENCH_HOME || app.getPath('userData');
   const core = startCore({ home, shell: 'electron', log: (line) => console.error(line) });
 

@@ -40,8 +40,8 @@ export async function serveCommand(args: ParsedArgs, io: Io): Promise<number> {
   io.out.write(`GAN Workbench at http://${shown}:${actualPort}/?${TOKEN_PARAM}=${token}\n(home ${home}; Ctrl-C stops)\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    // SIGHUP: the terminal or the SSH session (`ssh gpu-box … serve`) went away — stop as cleanly as for Ctrl-C.
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, stop);
   });
   io.err.write('stopping: runners checkpoint first…\n');
   await hosted.close();

@@ -3,7 +3,7 @@ import { basename, extname, resolve } from 'node:path';
 import sharp from 'sharp';
 import type { Db } from '../store/open.ts';
 import { insertCaptchas } from '../store/captchas.ts';
-import { insertDataset, updateDatasetReport, type DatasetRow } from '../store/datasets.ts';
+import { getDataset, insertDataset, listDatasets, updateDatasetReport, updateDatasetSettings, type DatasetRow } from '../store/datasets.ts';
 import { labelProblem, type CaptchaSettings } from './captcha-image.ts';
 import { checkImage, scanFolder, type Skipped } from './file-scan.ts';
 import { synthesizeCaptchas, CAPTCHA_HEIGHT, CAPTCHA_WIDTH } from './captcha-synth.ts';
@@ -18,6 +18,8 @@ export interface CaptchaImportOptions {
   labelsFile?: string;
   name?: string;
   onProgress?: (done: number, total: number) => void;
+  /** Aborting stops after the current file; what was committed stays, and a later import of the folder resumes. */
+  signal?: AbortSignal;
 }
 
 export interface ImportReport {
@@ -27,6 +29,10 @@ export interface ImportReport {
   skipped: Skipped[];
   /** Labels that were refused (the captcha was imported unlabelled). */
   refusedLabels: Skipped[];
+  /** Stopped through the signal before the end (resumable). */
+  cancelled: boolean;
+  /** This import continued an earlier one that was cut off. */
+  resumed: boolean;
 }
 
 /** Reads `file,label` (or tab-separated) rows; keys are file names (basename). */
@@ -54,21 +60,50 @@ export async function normaliseCaptcha(path: string, s: CaptchaSettings): Promis
 /**
  * Imports a folder of scraped captchas as a dataset: every readable image is
  * normalised and stored with its label (if any); every file that cannot be used
- * is reported with its reason and the import goes on with the rest.
+ * is reported with its reason and the import goes on with the rest. Batches are
+ * committed with the place the import has reached, so an import cut off (killed,
+ * cancelled through `signal`) loses at most the batch in progress and a later
+ * import of the same folder with the same cut settings resumes it without duplicates.
  */
 export async function importCaptchaFolder(db: Db, dir: string, o: CaptchaImportOptions): Promise<ImportReport> {
   const folder = resolve(dir);
-  const { files, skipped } = scanFolder(folder, CAPTCHA_EXTENSIONS);
+  const { files, skipped: scanSkipped } = scanFolder(folder, CAPTCHA_EXTENSIONS);
   const fromCsv = o.labelsFile ? readLabelsFile(o.labelsFile) : null;
-  const dataset = insertDataset(db, {
-    kind: 'captcha', name: o.name ?? basename(folder), sourcePath: folder,
-    settings: { ...o.settings, labels: fromCsv ? `file ${resolve(o.labelsFile!)}` : o.labelsFromFilenames ? 'file names' : 'none' },
-  });
+  const unfinished = listDatasets(db).find((d): d is Extract<DatasetRow, { kind: 'captcha' }> => d.kind === 'captcha'
+    && d.sourcePath === folder && d.settings.complete === false && sameCut(d.settings, o.settings));
+  const settings = unfinished?.settings ?? {
+    ...o.settings, labels: fromCsv ? `file ${resolve(o.labelsFile!)}` : o.labelsFromFilenames ? 'file names' : 'none', complete: false, nextFile: 0,
+  };
+  const dataset = unfinished ?? insertDataset(db, { kind: 'captcha', name: o.name ?? basename(folder), sourcePath: folder, settings });
+  const earlier = unfinished ? { counts: unfinished.counts, errors: unfinished.errors } : null;
+  const skipped: Skipped[] = earlier ? [] : scanSkipped;
   const refused: Skipped[] = [];
   let batch: Parameters<typeof insertCaptchas>[2] = [];
-  let imported = 0;
-  let labelled = 0;
-  for (const [i, f] of files.entries()) {
+  let imported = earlier?.counts.imported ?? 0;
+  let labelled = earlier?.counts.labelled ?? 0;
+  const report = () => ({
+    counts: {
+      imported, labelled, skipped: (earlier?.counts.skipped ?? 0) + skipped.length, refusedLabels: (earlier?.counts.refusedLabels ?? 0) + refused.length,
+    },
+    errors: [...(earlier?.errors ?? []), ...skipped, ...refused],
+  });
+  const commit = (nextFile: number, complete: boolean) => {
+    db.transaction(() => {
+      insertCaptchas(db, dataset.id, batch);
+      updateDatasetSettings(db, dataset.id, 'captcha', { ...settings, nextFile, complete });
+      const r = report();
+      updateDatasetReport(db, dataset.id, r.counts, r.errors);
+    })();
+    batch = [];
+  };
+  let next = settings.nextFile ?? 0;
+  let cancelled = false;
+  for (; next < files.length; next++) {
+    if (o.signal?.aborted) {
+      cancelled = true;
+      break;
+    }
+    const f = files[next]!;
     try {
       await checkImage(f.path);
       const pixels = await normaliseCaptcha(f.path, o.settings);
@@ -86,16 +121,18 @@ export async function importCaptchaFolder(db: Db, dir: string, o: CaptchaImportO
     } catch (err) {
       skipped.push({ file: f.path, reason: (err as Error).message });
     }
-    if (batch.length >= 200) {
-      insertCaptchas(db, dataset.id, batch);
-      batch = [];
-    }
-    o.onProgress?.(i + 1, files.length);
+    if (batch.length >= 200) commit(next + 1, false);
+    o.onProgress?.(next + 1, files.length);
   }
-  insertCaptchas(db, dataset.id, batch);
-  updateDatasetReport(db, dataset.id, { imported, labelled, skipped: skipped.length, refusedLabels: refused.length }, [...skipped, ...refused]);
-  return { dataset: { ...dataset, counts: { imported, labelled, skipped: skipped.length } }, imported, labelled, skipped, refusedLabels: refused };
+  commit(next, !cancelled);
+  return {
+    dataset: getDataset(db, dataset.id), imported, labelled, skipped: [...(earlier?.errors ?? []), ...skipped], refusedLabels: refused,
+    cancelled, resumed: unfinished !== undefined,
+  };
 }
+
+const sameCut = (a: CaptchaSettings, b: CaptchaSettings) =>
+  a.width === b.width && a.height === b.height && a.length === b.length && a.alphabet === b.alphabet;
 
 /** The built-in synthesiser as a dataset source: `count` labelled 20×80 captchas. */
 export async function importSynthCaptchas(db: Db, count: number, seed: number, settings: CaptchaSettings): Promise<ImportReport> {
@@ -109,5 +146,5 @@ export async function importSynthCaptchas(db: Db, count: number, seed: number, s
     ordinal: i, file: `synth-${String(i).padStart(6, '0')}.png`, pixels: Uint8Array.from(c.pixels, (v) => (v ? 0 : 255)), label: c.text,
   })));
   updateDatasetReport(db, dataset.id, { imported: count, labelled: count, skipped: 0, refusedLabels: 0 }, []);
-  return { dataset, imported: count, labelled: count, skipped: [], refusedLabels: [] };
+  return { dataset, imported: count, labelled: count, skipped: [], refusedLabels: [], cancelled: false, resumed: false };
 }

@@ -59,7 +59,13 @@ export type FaceSettings = z.infer<typeof faceSettingsSchema>;
 export const imageSettingsSchema = z.record(z.string(), z.unknown());
 
 /** A captcha dataset's settings: the cut settings and where its labels came from at import. */
-export const captchaDatasetSettingsSchema = z.intersection(captchaSettingsSchema, z.object({ labels: z.string().optional() }));
+export const captchaDatasetSettingsSchema = z.intersection(captchaSettingsSchema, z.object({
+  labels: z.string().optional(),
+  /** An import in progress (or cut off) is false; absent on datasets imported before imports could resume. */
+  complete: z.boolean().optional(),
+  /** Files of the sorted folder listing consumed so far: where a resumed import goes on. */
+  nextFile: z.number().int().min(0).optional(),
+}));
 
 const SETTINGS_SCHEMAS = { captcha: captchaDatasetSettingsSchema, faces: faceSettingsSchema, images: imageSettingsSchema } as const;
 export type DatasetSettingsOf<K extends DatasetKind> = z.infer<(typeof SETTINGS_SCHEMAS)[K]>;

@@ -5,6 +5,7 @@ import type { BackendChoice } from '../engine/backend.ts';
 import type { JobConfig } from '../presets/types.ts';
 import type { Db } from '../store/open.ts';
 import { storePaths } from '../store/open.ts';
+import { deleteUnheldRun } from '../store/run-ownership.ts';
 import { deleteRunRows, getRun, insertRun, type RunRow } from '../store/runs.ts';
 
 /**
@@ -28,10 +29,14 @@ export function createRun(db: Db, home: string, config: JobConfig, backendChoice
   return insertRun(db, { id, preset: config.preset, config, seed: config.seed, backendChoice, targetSteps: config.steps });
 }
 
-/** Deletes a run: its rows (metrics, samples, checkpoints, tags) and its folder. */
+/**
+ * Deletes a run: its rows (metrics, samples, checkpoints, tags) and then its folder,
+ * refused with a ConflictError while a live process holds it (checked and deleted
+ * in one transaction, so it cannot be claimed in between).
+ */
 export function deleteRun(db: Db, home: string, idOrPrefix: string): RunRow {
   const run = getRun(db, idOrPrefix);
-  deleteRunRows(db, run.pk);
+  deleteUnheldRun(db, run.pk, () => deleteRunRows(db, run.pk));
   rmSync(runFiles(home, run.id).dir, { recursive: true, force: true });
   return run;
 }

@@ -96,6 +96,8 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
     let losses: Record<string, number> = {};
     while (current.iteration < toStep && !o.shouldStop() && !budgetSpent() && !current.finished?.()) {
       losses = await current.runIteration();
+      // A macrotask turn: IPC messages, signals and a closed parent channel are seen between iterations.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       const step = current.iteration;
       recorder.record(step, clock.elapsed(), losses);
       for (const text of current.notes()) o.emit({ type: 'note', step, text });

@@ -1,7 +1,8 @@
 /**
  * Entry point of a runner process: one training job, driven by the parent over
  * IPC. It reports every event to the parent, stops cleanly (checkpointing) on a
- * 'stop' message or SIGTERM/SIGINT, and exits 0 on success, 2 on a user error.
+ * 'stop' message, SIGTERM/SIGINT/SIGHUP, or its parent's death (the IPC channel
+ * closes), and exits 0 on success, 2 on a user error.
  */
 import { UserError } from '../domain/errors.ts';
 import { openStore } from '../store/index.ts';
@@ -14,15 +15,18 @@ let stopRequested = false;
 const requestStop = () => {
   stopRequested = true;
 };
-process.on('SIGTERM', requestStop);
-process.on('SIGINT', requestStop);
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, requestStop);
 process.on('message', (m: RunnerCommand) => {
   if (m.type === 'stop') requestStop();
 });
+// The parent is gone (killed, crashed, quit without stopping us): checkpoint and exit, no orphan.
+process.on('disconnect', requestStop);
+// With the parent gone, its end of our stderr pipe may be closed too: a failed write must not crash the checkpoint.
+process.stderr.on('error', () => {});
 
 function send(event: RunEvent): void {
-  if (process.send) process.send(event);
-  else process.stdout.write(`${JSON.stringify(event)}\n`);
+  if (!process.send) process.stdout.write(`${JSON.stringify(event)}\n`);
+  else if (process.connected) process.send(event, undefined, {}, () => {});
 }
 
 const request = JSON.parse(process.env.GAN_WORKBENCH_RUNNER_REQUEST ?? 'null') as RunnerRequest | null;

@@ -1,4 +1,4 @@
-import { markInterrupted } from './runs.ts';
+import { markInterrupted } from './run-ownership.ts';
 import { backupIfDue, openDatabase, type Db } from './open.ts';
 
 export { StoreError, storePaths, type Db } from './open.ts';

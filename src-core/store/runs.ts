@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { Db } from './open.ts';
-import { NotFoundError } from '../domain/errors.ts';
+import { ConflictError, NotFoundError } from '../domain/errors.ts';
+import { holderText, runIdOf } from './run-ownership.ts';
 import type { RunFields, RunStatus } from '../domain/runs.ts';
 
 /** A run's row: the domain's run fields, its key, config and backend choice. */
@@ -43,9 +44,9 @@ export interface NewRun {
 
 export function insertRun(db: Db, run: NewRun): RunRow {
   db.prepare(`
-    INSERT INTO runs (id, preset, config, seed, backend_choice, status, created_at, target_steps)
-    VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)`).run(run.id, run.preset, JSON.stringify(run.config), run.seed, run.backendChoice,
-    new Date().toISOString(), run.targetSteps);
+    INSERT INTO runs (id, preset, config, seed, backend_choice, status, created_at, target_steps, pid, host, heartbeat_at)
+    VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)`).run(run.id, run.preset, JSON.stringify(run.config), run.seed, run.backendChoice,
+    new Date().toISOString(), run.targetSteps, process.pid, hostname(), new Date().toISOString());
   return getRun(db, run.id);
 }
 
@@ -59,13 +60,19 @@ export function getRun(db: Db, idOrPrefix: string): RunRow {
   throw new UnknownRunError(matches.length === 0 ? `unknown run "${idOrPrefix}"` : `"${idOrPrefix}" matches several runs: ${matches.map((m) => m.id).join(', ')}…`);
 }
 
-/** The runner claims a run: running, with this process's pid and a fresh heartbeat. */
+/**
+ * The runner takes over its run from the process that claimed it (its parent, or
+ * itself): running, with this process's pid and a fresh heartbeat. Refused with a
+ * ConflictError if another process claimed the run meanwhile.
+ */
 export function markRunning(db: Db, pk: number, fields: { backend: string; dataset: string; targetSteps: number }): void {
   const now = new Date().toISOString();
-  db.prepare(`
+  const { changes } = db.prepare(`
     UPDATE runs SET status = 'running', started_at = coalesce(started_at, ?), ended_at = NULL, error = NULL,
       backend = ?, dataset = ?, target_steps = ?, pid = ?, host = ?, heartbeat_at = ?
-    WHERE pk = ?`).run(now, fields.backend, fields.dataset, fields.targetSteps, process.pid, hostname(), now, pk);
+    WHERE pk = ? AND status = 'queued' AND host = ? AND pid IN (?, ?)`)
+    .run(now, fields.backend, fields.dataset, fields.targetSteps, process.pid, hostname(), now, pk, hostname(), process.pid, process.ppid);
+  if (changes === 0) throw new ConflictError(`run ${runIdOf(db, pk)} was not claimed for this process: ${holderText(db, pk)}`);
 }
 
 export function recordProgress(db: Db, pk: number, stepsDone: number, wallSeconds: number): void {
@@ -76,41 +83,6 @@ export function recordProgress(db: Db, pk: number, stepsDone: number, wallSecond
 export function finishRun(db: Db, pk: number, status: Exclude<RunStatus, 'queued' | 'running'>, error: string | null = null): void {
   db.prepare('UPDATE runs SET status = ?, error = ?, ended_at = ?, pid = NULL WHERE pk = ?')
     .run(status, error, new Date().toISOString(), pk);
-}
-
-/** How long without a heartbeat before a run on another host counts as interrupted. */
-export const HEARTBEAT_TIMEOUT_MS = 60_000;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Runs left 'running' by a process that died (SIGKILL, power loss) become
- * 'interrupted': on this host when their pid is gone, elsewhere when their heartbeat
- * is older than HEARTBEAT_TIMEOUT_MS. Returns the ids marked.
- */
-export function markInterrupted(db: Db, now = Date.now()): string[] {
-  const running = db.prepare("SELECT pk, id, pid, host, heartbeat_at FROM runs WHERE status = 'running'").all() as
-    { pk: number; id: string; pid: number | null; host: string | null; heartbeat_at: string | null }[];
-  const here = hostname();
-  const dead = running.filter((r) => {
-    if (r.host === here && r.pid !== null) return !alive(r.pid);
-    const beat = r.heartbeat_at ? Date.parse(r.heartbeat_at) : 0;
-    return now - beat > HEARTBEAT_TIMEOUT_MS;
-  });
-  const mark = db.prepare(`UPDATE runs SET status = 'interrupted', ended_at = coalesce(heartbeat_at, ?), pid = NULL,
-    error = 'the runner process ended without finishing (killed or crashed); resume continues from the last checkpoint'
-    WHERE pk = ? AND status = 'running'`);
-  db.transaction(() => {
-    for (const r of dead) mark.run(new Date(now).toISOString(), r.pk);
-  })();
-  return dead.map((r) => r.id);
 }
 
 export interface RunFilter {

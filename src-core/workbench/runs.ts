@@ -12,6 +12,7 @@ import type { JobConfig } from '../presets/types.ts';
 import { createRun, deleteRun } from '../runner/run-folder.ts';
 import { getDataset } from '../store/datasets.ts';
 import type { Db } from '../store/open.ts';
+import { claimRun } from '../store/run-ownership.ts';
 import { getRun, type RunRow } from '../store/runs.ts';
 
 export interface FieldProblem {
@@ -68,22 +69,23 @@ export function createRunFrom(db: Db, home: string, preset: string, overrides: R
   return createRun(db, home, resolveRunConfig(db, preset, overrides), backend);
 }
 
-/** The run to resume, or a ConflictError: it is being trained, or it is complete and no more steps were given. */
+/**
+ * Claims the run for this process to resume (the caller then launches its runner),
+ * or a ConflictError: another process (the app, the CLI, a second app) holds it, a
+ * runner of this process drives it, or it is complete and no more steps were given.
+ */
 export function runToResume(db: Db, runId: string, o: { steps?: number; isActive?: IsActive } = {}): RunRow {
   const run = getRun(db, runId);
-  if ((o.isActive ?? nothingActive)(run.id) || run.status === 'running') {
-    throw new ConflictError(`run ${run.id} is running; stop it before resuming`);
-  }
-  if (run.status === 'completed' && o.steps === undefined) throw new ConflictError(`run ${run.id} is complete; give more steps to go on`);
-  return run;
+  if ((o.isActive ?? nothingActive)(run.id)) throw new ConflictError(`run ${run.id} is running; stop it before resuming`);
+  claimRun(db, run.pk, (status) => {
+    if (status === 'completed' && o.steps === undefined) throw new ConflictError(`run ${run.id} is complete; give more steps to go on`);
+  });
+  return getRun(db, run.id);
 }
 
-/** Deletes a run's rows and folder, or a ConflictError while it trains. */
+/** Deletes a run's rows and folder, or a ConflictError while any process trains it. */
 export function deleteRunChecked(db: Db, home: string, runId: string, o: { isActive?: IsActive } = {}): RunRow {
   const run = getRun(db, runId);
-  if ((o.isActive ?? nothingActive)(run.id) || run.status === 'running') {
-    throw new ConflictError(`run ${run.id} is training; stop it before deleting`);
-  }
-  deleteRun(db, home, run.id);
-  return run;
+  if ((o.isActive ?? nothingActive)(run.id)) throw new ConflictError(`run ${run.id} is training; stop it before deleting`);
+  return deleteRun(db, home, run.id);
 }

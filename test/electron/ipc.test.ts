@@ -2,6 +2,10 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { handleIpcCall } from '../../electron/main/ipc.ts';
 import { APP_ORIGIN } from '../../electron/main/security.ts';
+import { appPaths } from '../../electron/main/paths.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createDispatcher } from '../../src-core/api/server/dispatcher.ts';
 import { createService } from '../../src-core/api/server/service/index.ts';
 import { tempDir } from '../helpers.ts';
@@ -29,5 +33,13 @@ describe('IPC binding', () => {
     const malformed = await handleIpcCall(`${APP_ORIGIN}/`, true, 'runs.get', { run: 5 }, dispatch);
     assert.equal(!malformed.ok && malformed.error.code, 'invalid-payload');
     await service.close();
+  });
+});
+
+describe('the app\'s parts', () => {
+  it('are where the main process looks for them (the core, the renderer)', () => {
+    const paths = appPaths(fileURLToPath(new URL('../..', import.meta.url)));
+    assert.ok(existsSync(paths.core), paths.core);
+    assert.ok(existsSync(join(paths.renderer, 'index.html')), 'npm install builds the renderer');
   });
 });

@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { resolveConfig } from '../../src-core/presets/resolve.ts';
+import { claimRun, markInterrupted } from '../../src-core/store/run-ownership.ts';
+import { ConflictError } from '../../src-core/domain/errors.ts';
 import { createRun, deleteRun, runFiles } from '../../src-core/runner/run-folder.ts';
 import { openStore } from '../../src-core/store/index.ts';
 import { appendMetrics, BUCKET_SIZE, displaySeries, metricsCsv, rawSeries, truncateMetrics } from '../../src-core/store/metrics.ts';
 import { addSample, nearestSample } from '../../src-core/store/samples.ts';
-import { addTag, configDiff, finishRun, getRun, listRuns, markInterrupted, markRunning, setNotes, UnknownRunError } from '../../src-core/store/runs.ts';
+import { addTag, configDiff, finishRun, getRun, listRuns, markRunning, setNotes, UnknownRunError } from '../../src-core/store/runs.ts';
 import { tempDir } from '../helpers.ts';
 
 function store() {
@@ -120,10 +122,32 @@ describe('run store queries', () => {
     assert.deepEqual(markInterrupted(db), [run.id]);
     assert.equal(getRun(db, run.id).status, 'interrupted');
     // Another host: judged by the heartbeat.
+    claimRun(db, run.pk);
     markRunning(db, run.pk, { backend: 'wasm', dataset: 'x', targetSteps: 10 });
     db.prepare("UPDATE runs SET host = 'elsewhere', heartbeat_at = ? WHERE pk = ?").run(new Date(Date.now() - 120_000).toISOString(), run.pk);
     assert.deepEqual(markInterrupted(db), [run.id]);
     db.close();
     void readFileSync;
+  });
+
+  it('lets one live process own a run: a second claim or a delete is refused with the holder named', () => {
+    const { home, db } = store();
+    const run = createRun(db, home, resolveConfig('captcha-dcgan'), 'wasm');
+    // The test runner (our parent) stands in for another live process holding the run.
+    db.prepare("UPDATE runs SET status = 'running', pid = ? WHERE pk = ?").run(process.ppid, run.pk);
+    assert.throws(() => claimRun(db, run.pk), (e: Error) => e instanceof ConflictError && e.message.includes(`process ${process.ppid}`));
+    assert.throws(() => deleteRun(db, home, run.id), ConflictError);
+    assert.throws(() => markRunning(db, run.pk, { backend: 'wasm', dataset: 'x', targetSteps: 10 }), ConflictError);
+    assert.equal(getRun(db, run.id).status, 'running');
+    // The holder died: the run is free to claim, and then this process may start it.
+    db.prepare('UPDATE runs SET pid = 2147483646 WHERE pk = ?').run(run.pk);
+    claimRun(db, run.pk);
+    assert.equal(getRun(db, run.id).status, 'queued');
+    markRunning(db, run.pk, { backend: 'wasm', dataset: 'x', targetSteps: 10 });
+    assert.equal(getRun(db, run.id).status, 'running');
+    finishRun(db, run.pk, 'stopped');
+    deleteRun(db, home, run.id);
+    assert.throws(() => getRun(db, run.id), UnknownRunError);
+    db.close();
   });
 });

@@ -49,8 +49,7 @@ export function createService(o: { home: string; shell: 'electron' | 'browser' }
       return () => listeners.delete(listener);
     },
     async close() {
-      ctx.tasks.dispose();
-      await ctx.runs.dispose();
+      await Promise.all([ctx.tasks.dispose(), ctx.runs.dispose()]);
       db.close();
     },
   };

@@ -3,6 +3,7 @@ import { lastWords, startRunner, type RunnerHandle } from '../../../runner/spawn
 import type { Db } from '../../../store/open.ts';
 import { finishRun, getRun } from '../../../store/runs.ts';
 import type { ApiEvent } from '../../contract/events.ts';
+import { settleWithin } from '../../../util/settle.ts';
 
 /**
  * The host's runner processes, one per active run: their events go to the event
@@ -11,8 +12,14 @@ import type { ApiEvent } from '../../contract/events.ts';
  */
 export class RunManager {
   private readonly active = new Map<string, RunnerHandle>();
+  /** Runs whose runner was killed at shutdown after the grace period: interrupted, not failed (their last checkpoint stands). */
+  private readonly killed = new Set<string>();
 
-  constructor(private readonly home: string, private readonly db: Db, private readonly emit: (e: ApiEvent) => void) {}
+  constructor(
+    private readonly home: string, private readonly db: Db, private readonly emit: (e: ApiEvent) => void,
+    /** How long dispose() waits for runners to checkpoint and exit before it kills them. */
+    private readonly graceMs = 20_000,
+  ) {}
 
   isActive(run: string): boolean {
     return this.active.has(run);
@@ -29,7 +36,9 @@ export class RunManager {
     void handle.exited.then((code) => {
       this.active.delete(run);
       const row = getRun(this.db, run);
-      if (!finished && (row.status === 'running' || row.status === 'queued')) {
+      if (!finished && (row.status === 'running' || row.status === 'queued') && this.killed.has(run)) {
+        finishRun(this.db, row.pk, 'interrupted', `the runner did not stop within ${this.graceMs / 1000} s of quitting and was killed; resume continues from the last checkpoint`);
+      } else if (!finished && (row.status === 'running' || row.status === 'queued')) {
         const last = lastWords(handle.stderrTail());
         const message = `the runner process ended (code ${code}) without finishing${last ? `: ${last}` : ''}`;
         finishRun(this.db, row.pk, 'failed', message);
@@ -47,10 +56,20 @@ export class RunManager {
     return true;
   }
 
-  /** Stops every runner (they checkpoint) and waits for them, so no run is left 'running'. */
+  /**
+   * Stops every runner (they checkpoint) and waits for them — at most `graceMs`:
+   * a runner still there then is killed (its checkpoint on disk is atomic) and its
+   * run marked interrupted, so one hung runner cannot keep the app from quitting.
+   */
   async dispose(): Promise<void> {
-    const handles = [...this.active.values()];
-    for (const h of handles) h.stop();
-    await Promise.all(handles.map((h) => h.exited));
+    const handles = [...this.active.entries()];
+    for (const [, h] of handles) h.stop();
+    await settleWithin(handles.map(([, h]) => h.exited), this.graceMs);
+    for (const [run, h] of handles) {
+      if (h.child.exitCode !== null || h.child.signalCode !== null) continue;
+      this.killed.add(run);
+      h.child.kill('SIGKILL');
+    }
+    await Promise.all(handles.map(([, h]) => h.exited));
   }
 }

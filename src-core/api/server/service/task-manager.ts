@@ -5,6 +5,7 @@ import { forkWorker, lastWords } from '../../../runner/spawn.ts';
 import type { ApiEvent, TaskEvent } from '../../contract/events.ts';
 import type { TaskInfo } from '../../contract/types.ts';
 import type { TaskCommand, TaskRequest } from './task-types.ts';
+import { settleWithin } from '../../../util/settle.ts';
 
 const WORKER = fileURLToPath(new URL('./task-worker.ts', import.meta.url));
 const KINDS: Record<TaskRequest['kind'], TaskInfo['kind']> = {
@@ -12,11 +13,17 @@ const KINDS: Record<TaskRequest['kind'], TaskInfo['kind']> = {
   prelabel: 'prelabel', mislabels: 'mislabels',
 };
 
+const RESUMABLE = new Set<TaskRequest['kind']>(['import-captchas', 'import-celeba']);
+
 /** Task processes of this host: started, watched (a crash is reported as 'failed'), cancelled, ended on dispose. */
 export class TaskManager {
-  private readonly tasks = new Map<string, { child: ChildProcess; kind: TaskRequest['kind'] }>();
+  private readonly tasks = new Map<string, { child: ChildProcess; kind: TaskRequest['kind']; exited: Promise<void> }>();
 
-  constructor(private readonly home: string, private readonly emit: (e: ApiEvent) => void) {}
+  constructor(
+    private readonly home: string, private readonly emit: (e: ApiEvent) => void,
+    /** How long dispose() lets tasks stop at their next commit before it kills them. */
+    private readonly graceMs = 10_000,
+  ) {}
 
   start(task: TaskRequest): TaskInfo {
     const id = `task-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -28,23 +35,29 @@ export class TaskManager {
       if (event.type === 'done' && event.result.dataset !== undefined) this.emit({ topic: 'datasets-changed' });
     };
     child.on('message', (m) => send(m as TaskEvent));
-    child.on('exit', (code, signal) => {
+    const exited = new Promise<void>((resolve) => child.on('exit', (code, signal) => {
       this.tasks.delete(id);
       if (!ended) send({ type: 'failed', message: `the task process ended (${signal ?? `code ${code}`}) without a result: ${lastWords(stderrTail())}` });
-    });
-    this.tasks.set(id, { child, kind: task.kind });
+      resolve();
+    }));
+    this.tasks.set(id, { child, kind: task.kind, exited });
     return { task: id, kind: KINDS[task.kind] };
   }
 
-  /** Only the CelebA import stops part-way and resumes later; other tasks are short and run to the end. */
+  /** Only the imports stop part-way and resume later; other tasks are short and run to the end. */
   cancel(id: string): boolean {
     const t = this.tasks.get(id);
-    if (!t || t.kind !== 'import-celeba' || !t.child.connected) return false;
+    if (!t || !RESUMABLE.has(t.kind) || !t.child.connected) return false;
     t.child.send({ type: 'cancel' } satisfies TaskCommand);
     return true;
   }
 
-  dispose(): void {
-    for (const t of this.tasks.values()) t.child.kill('SIGTERM');
+  /** Asks every task to stop (imports commit and stop), waits at most `graceMs`, then kills what is left. */
+  async dispose(): Promise<void> {
+    const tasks = [...this.tasks.values()];
+    for (const t of tasks) t.child.kill('SIGTERM');
+    if (await settleWithin(tasks.map((t) => t.exited), this.graceMs)) return;
+    for (const t of tasks) if (t.child.exitCode === null && t.child.signalCode === null) t.child.kill('SIGKILL');
+    await Promise.all(tasks.map((t) => t.exited));
   }
 }

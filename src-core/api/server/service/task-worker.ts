@@ -1,7 +1,8 @@
 /**
  * Entry point of a task process (dataset import, pre-labelling, mislabel search):
- * reports TaskEvents to the parent; 'cancel' aborts where the task can resume
- * (the CelebA import); other tasks finish what they started.
+ * reports TaskEvents to the parent. 'cancel', SIGTERM/SIGINT/SIGHUP and the parent's
+ * death (the IPC channel closes) abort the imports where they can resume (each
+ * commits its progress as it goes); other tasks are short and finish what they started.
  */
 import type { TaskEvent, TaskResult } from '../../contract/events.ts';
 import { defaultCaptchaSettings } from '../../../data/captcha-image.ts';
@@ -16,7 +17,12 @@ const abort = new AbortController();
 process.on('message', (m: TaskCommand) => {
   if (m.type === 'cancel') abort.abort();
 });
-const send = (e: TaskEvent) => process.send?.(e);
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => abort.abort());
+process.on('disconnect', () => abort.abort());
+process.stderr.on('error', () => {});
+const send = (e: TaskEvent) => {
+  if (process.connected) process.send?.(e, undefined, {}, () => {});
+};
 const onProgress = (done: number, total: number) => send({ type: 'progress', done, total });
 
 const { home, task } = JSON.parse(process.env.GAN_WORKBENCH_TASK_REQUEST ?? 'null') as { home: string; task: TaskRequest };
@@ -25,8 +31,8 @@ const db = openStore(home);
 async function run(t: TaskRequest): Promise<TaskResult> {
   switch (t.kind) {
     case 'import-captchas': {
-      const r = await importCaptchaFolder(db, t.folder, { ...t, onProgress });
-      return { dataset: r.dataset.id, count: r.imported, skipped: [...r.skipped, ...r.refusedLabels], cancelled: false };
+      const r = await importCaptchaFolder(db, t.folder, { ...t, signal: abort.signal, onProgress });
+      return { dataset: r.dataset.id, count: r.imported, skipped: [...r.skipped, ...r.refusedLabels], cancelled: r.cancelled };
     }
     case 'synth-captchas': {
       const r = await importSynthCaptchas(db, t.count, t.seed, defaultCaptchaSettings());
