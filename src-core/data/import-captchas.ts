@@ -5,7 +5,7 @@ import type { Db } from '../store/open.ts';
 import { insertCaptchas } from '../store/captchas.ts';
 import { getDataset, insertDataset, listDatasets, updateDatasetReport, updateDatasetSettings, type DatasetRow } from '../store/datasets.ts';
 import { labelProblem, type CaptchaSettings } from './captcha-image.ts';
-import { checkImage, scanFolder, type Skipped } from './file-scan.ts';
+import { checkImage, MAX_PIXELS, scanFolder, type Skipped } from './file-scan.ts';
 import { synthesizeCaptchas, CAPTCHA_HEIGHT, CAPTCHA_WIDTH } from './captcha-synth.ts';
 
 export const CAPTCHA_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.gif', '.bmp', '.webp']);
@@ -49,9 +49,12 @@ export function readLabelsFile(path: string): Map<string, string> {
   return map;
 }
 
-/** Decodes a captcha image to the dataset's normalised width × height grayscale. */
+/**
+ * Decodes a captcha image to the dataset's normalised width × height grayscale; the
+ * decoder itself enforces the pixel limit too (the file may change after checkImage).
+ */
 export async function normaliseCaptcha(path: string, s: CaptchaSettings): Promise<Uint8Array> {
-  const { data } = await sharp(path, { limitInputPixels: false, failOn: 'truncated' })
+  const { data } = await sharp(path, { limitInputPixels: MAX_PIXELS, failOn: 'truncated' })
     .flatten({ background: '#ffffff' }).grayscale().resize(s.width, s.height, { fit: 'fill' }).raw()
     .toBuffer({ resolveWithObject: true });
   return new Uint8Array(data);

@@ -1,3 +1,4 @@
+import { csvField, unguardCsvField } from '../util/csv.ts';
 import { readFileSync } from 'node:fs';
 import type { Db } from '../store/open.ts';
 import { changeLabel, durably, getCaptcha, listCaptchas, type CaptchaRow } from '../store/captchas.ts';
@@ -35,10 +36,8 @@ export function setStatus(db: Db, captchaId: number, status: Exclude<LabelStatus
 /** CSV of a dataset's labels: file,label,status. */
 export function exportLabelsCsv(db: Db, dataset: number): string {
   const rows = listCaptchas(db, dataset);
-  return ['file,label,status', ...rows.map((r) => `${csv(r.file)},${csv(r.label ?? '')},${r.status}`)].join('\n') + '\n';
+  return ['file,label,status', ...rows.map((r) => `${csvField(r.file)},${csvField(r.label ?? '')},${r.status}`)].join('\n') + '\n';
 }
-
-const csv = (s: string) => (/[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
 
 /**
  * Applies a CSV of file,label[,status] rows. Every row is validated first; if any
@@ -52,7 +51,7 @@ export function importLabelsCsv(db: Db, dataset: number, path: string): { applie
   let unchanged = 0;
   readFileSync(path, 'utf8').split(/\r?\n/).forEach((line, i) => {
     if (!line.trim() || (i === 0 && /^file\b/i.test(line))) return;
-    const [file = '', label = '', status = ''] = parseCsvLine(line);
+    const [file = '', label = '', status = ''] = parseCsvLine(line).map(unguardCsvField);
     const c = byFile.get(file);
     if (!c) return void errors.push(`row ${i + 1}: no captcha "${file}" in dataset ${dataset}`);
     const st = (status || (label ? 'labelled' : 'unlabelled')) as LabelStatus;

@@ -86,7 +86,8 @@ function setPath(obj: Record<string, Json>, path: string[], value: Json): void {
 function getPath(obj: Json, path: string[]): Json | undefined {
   let node: Json | undefined = obj;
   for (const part of path) {
-    if (node === null || typeof node !== 'object' || Array.isArray(node) || !(part in node)) return undefined;
+    // Own keys only: `in` would also find __proto__, constructor and toString on the prototype.
+    if (node === null || typeof node !== 'object' || Array.isArray(node) || !Object.hasOwn(node, part)) return undefined;
     node = (node as Record<string, Json>)[part];
   }
   return node;

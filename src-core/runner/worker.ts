@@ -35,7 +35,7 @@ if (!request) {
   process.exit(2);
 }
 
-const db = openStore(request.home);
+const db = openStore(request.home, { backup: false });
 try {
   await runJob({
     home: request.home, db, run: getRun(db, request.run), resume: request.resume, steps: request.steps, seconds: request.seconds,

@@ -84,8 +84,9 @@ export function labelCounts(db: Db, dataset: number): Record<LabelStatus | 'tota
  * power loss. A new change discards the redo history.
  */
 export function changeLabel(db: Db, id: number, label: string | null, status: LabelStatus): CaptchaRow {
-  const before = getCaptcha(db, id);
   durably(db, () => {
+    // Read inside the write transaction: the undo record's "before" is the row this change replaced, even with two writers.
+    const before = getCaptcha(db, id);
     db.prepare('DELETE FROM label_events WHERE dataset = ? AND undone = 1').run(before.dataset);
     db.prepare('UPDATE captchas SET label = ?, status = ?, updated_at = ? WHERE pk = ?').run(label, status, new Date().toISOString(), id);
     db.prepare(`INSERT INTO label_events (dataset, captcha, before_label, before_status, after_label, after_status, at)
@@ -96,31 +97,36 @@ export function changeLabel(db: Db, id: number, label: string | null, status: La
 
 /** Undoes the dataset's latest change not yet undone; returns the captcha it restored, or null. */
 export function undoLabel(db: Db, dataset: number): CaptchaRow | null {
-  const e = db.prepare('SELECT * FROM label_events WHERE dataset = ? AND undone = 0 ORDER BY pk DESC LIMIT 1').get(dataset) as
-    { pk: number; captcha: number; before_label: string | null; before_status: LabelStatus } | undefined;
-  if (!e) return null;
+  let restored: number | null = null;
   durably(db, () => {
+    const e = db.prepare('SELECT * FROM label_events WHERE dataset = ? AND undone = 0 ORDER BY pk DESC LIMIT 1').get(dataset) as
+      { pk: number; captcha: number; before_label: string | null; before_status: LabelStatus } | undefined;
+    if (!e) return;
     db.prepare('UPDATE captchas SET label = ?, status = ?, updated_at = ? WHERE pk = ?').run(e.before_label, e.before_status, new Date().toISOString(), e.captcha);
     db.prepare('UPDATE label_events SET undone = 1 WHERE pk = ?').run(e.pk);
+    restored = e.captcha;
   });
-  return getCaptcha(db, e.captcha);
+  return restored === null ? null : getCaptcha(db, restored);
 }
 
 /** Re-applies the earliest undone change; returns the captcha, or null when there is nothing to redo. */
 export function redoLabel(db: Db, dataset: number): CaptchaRow | null {
-  const e = db.prepare('SELECT * FROM label_events WHERE dataset = ? AND undone = 1 ORDER BY pk ASC LIMIT 1').get(dataset) as
-    { pk: number; captcha: number; after_label: string | null; after_status: LabelStatus } | undefined;
-  if (!e) return null;
+  let reapplied: number | null = null;
   durably(db, () => {
+    const e = db.prepare('SELECT * FROM label_events WHERE dataset = ? AND undone = 1 ORDER BY pk ASC LIMIT 1').get(dataset) as
+      { pk: number; captcha: number; after_label: string | null; after_status: LabelStatus } | undefined;
+    if (!e) return;
     db.prepare('UPDATE captchas SET label = ?, status = ?, updated_at = ? WHERE pk = ?').run(e.after_label, e.after_status, new Date().toISOString(), e.captcha);
     db.prepare('UPDATE label_events SET undone = 0 WHERE pk = ?').run(e.pk);
+    reapplied = e.captcha;
   });
-  return getCaptcha(db, e.captcha);
+  return reapplied === null ? null : getCaptcha(db, reapplied);
 }
 
 /**
  * Runs a write transaction with synchronous = FULL (the connection's default is
- * NORMAL). Inside a caller's transaction it joins it: the caller made it durable.
+ * NORMAL), taking the write lock first (BEGIN IMMEDIATE) so what it reads is what it
+ * changes. Inside a caller's transaction it joins it: the caller made it durable.
  */
 export function durably(db: Db, f: () => void): void {
   if (db.inTransaction) {
@@ -129,7 +135,7 @@ export function durably(db: Db, f: () => void): void {
   }
   db.pragma('synchronous = FULL');
   try {
-    db.transaction(f)();
+    db.transaction(f).immediate();
   } finally {
     db.pragma('synchronous = NORMAL');
   }

@@ -1,3 +1,4 @@
+import { csvField } from '../util/csv.ts';
 import type { Db } from './open.ts';
 import { lttb } from './lttb.ts';
 
@@ -166,13 +167,9 @@ export function* metricsCsv(db: Db, runs: { pk: number; id: string }[]): Generat
   const stmt = db.prepare('SELECT key, step, seconds, value FROM metrics WHERE run = ? ORDER BY key, step');
   for (const r of runs) {
     for (const row of stmt.iterate(r.pk) as Iterable<MetricPoint>) {
-      yield `${r.id},${csvField(row.key)},${row.step},${row.seconds},${row.value}\n`;
+      yield `${csvField(r.id)},${csvField(row.key)},${row.step},${row.seconds},${row.value}\n`;
     }
   }
-}
-
-function csvField(s: string): string {
-  return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
 /** JSON of every scalar of the given runs: { runs: [{ run, preset, metrics: { key: [[step, seconds, value], …] } }] }. */

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LATEST_VERSION, MIGRATIONS } from './migrations/index.ts';
 
@@ -79,23 +79,39 @@ export function openDatabase(home: string, opts: { readonly?: boolean } = {}): D
   return db;
 }
 
-/** Applies migrations after `from`, each with its version bump in one transaction. */
+/**
+ * Applies migrations after `from`, each with its version bump in one transaction
+ * taken immediately (the write lock first), re-reading the version inside it: of
+ * two processes opening an old store at once, the second waits and then finds the
+ * migration done, instead of failing with "table exists".
+ */
 export function migrate(db: Db, from: number, to = LATEST_VERSION): void {
   for (let v = from; v < to; v++) {
     db.transaction(() => {
+      if (Number(db.pragma('user_version', { simple: true })) !== v) return;
       MIGRATIONS[v]!(db);
       db.pragma(`user_version = ${v + 1}`);
-    })();
+    }).immediate();
   }
 }
 
-/** A consistent copy via SQLite's online backup, newest kept first; old ones pruned. */
+/**
+ * A consistent copy (VACUUM INTO) written under a temporary name and renamed once
+ * complete, so a half-written copy (full disk, crash) is never taken for a backup;
+ * newest kept first, old ones pruned.
+ */
 export function backup(db: Db, home: string): string {
   const dir = storePaths(home).backups;
   mkdirSync(dir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const file = join(dir, `workbench-${stamp}-${process.pid}.db`);
-  db.exec(`VACUUM INTO '${file.replaceAll("'", "''")}'`);
+  const partial = `${file}.partial`;
+  try {
+    db.exec(`VACUUM INTO '${partial.replaceAll("'", "''")}'`);
+    renameSync(partial, file);
+  } finally {
+    rmSync(partial, { force: true });
+  }
   for (const old of backupsNewestFirst(dir).slice(KEEP_BACKUPS)) rmSync(old, { force: true });
   return file;
 }

@@ -52,14 +52,16 @@ function heldByOther(r: OwnerRow, now: number): boolean {
   return ownerAlive(r, now);
 }
 
-export const runIdOf = (db: Db, pk: number): string => ownerRow(db, pk)?.id ?? `#${pk}`;
-
-/** "held by process 1234 on gpu-box (running)", for a refused claim. */
-export function holderText(db: Db, pk: number): string {
+/**
+ * Inside the caller's transaction: throws a ConflictError unless this process may
+ * train the run — it or its parent (which claimed the run and forked it) holds it,
+ * or no live process does.
+ */
+export function assertMayRun(db: Db, pk: number): void {
   const r = ownerRow(db, pk);
-  if (!r) return 'the run no longer exists';
-  if (!isActiveStatus(r.status) || r.pid === null) return `it is ${r.status}`;
-  return `it is ${r.status} in process ${r.pid} on ${r.host ?? 'an unknown host'}`;
+  if (!r) throw new ConflictError(`run #${pk} no longer exists`);
+  if (isActiveStatus(r.status) && r.pid === process.ppid && r.host === hostname()) return;
+  if (heldByOther(r, Date.now())) throw new ConflictError(`run ${r.id} is ${r.status} in process ${r.pid} on ${r.host}; stop it there first`);
 }
 
 /**

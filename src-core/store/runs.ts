@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Db } from './open.ts';
-import { ConflictError, NotFoundError } from '../domain/errors.ts';
-import { holderText, runIdOf } from './run-ownership.ts';
+import { NotFoundError } from '../domain/errors.ts';
+import { assertMayRun } from './run-ownership.ts';
 import type { RunFields, RunStatus } from '../domain/runs.ts';
 
 /** A run's row: the domain's run fields, its key, config and backend choice. */
@@ -61,18 +61,20 @@ export function getRun(db: Db, idOrPrefix: string): RunRow {
 }
 
 /**
- * The runner takes over its run from the process that claimed it (its parent, or
- * itself): running, with this process's pid and a fresh heartbeat. Refused with a
- * ConflictError if another process claimed the run meanwhile.
+ * The runner takes its run: running, with this process's pid and a fresh heartbeat.
+ * Allowed when this process or its parent (which claimed the run and forked us)
+ * holds it, or no live process does; refused with a ConflictError naming the holder
+ * otherwise. Checked and written in one immediate transaction.
  */
 export function markRunning(db: Db, pk: number, fields: { backend: string; dataset: string; targetSteps: number }): void {
   const now = new Date().toISOString();
-  const { changes } = db.prepare(`
-    UPDATE runs SET status = 'running', started_at = coalesce(started_at, ?), ended_at = NULL, error = NULL,
-      backend = ?, dataset = ?, target_steps = ?, pid = ?, host = ?, heartbeat_at = ?
-    WHERE pk = ? AND status = 'queued' AND host = ? AND pid IN (?, ?)`)
-    .run(now, fields.backend, fields.dataset, fields.targetSteps, process.pid, hostname(), now, pk, hostname(), process.pid, process.ppid);
-  if (changes === 0) throw new ConflictError(`run ${runIdOf(db, pk)} was not claimed for this process: ${holderText(db, pk)}`);
+  db.transaction(() => {
+    assertMayRun(db, pk);
+    db.prepare(`
+      UPDATE runs SET status = 'running', started_at = coalesce(started_at, ?), ended_at = NULL, error = NULL,
+        backend = ?, dataset = ?, target_steps = ?, pid = ?, host = ?, heartbeat_at = ?
+      WHERE pk = ?`).run(now, fields.backend, fields.dataset, fields.targetSteps, process.pid, hostname(), now, pk);
+  }).immediate();
 }
 
 export function recordProgress(db: Db, pk: number, stepsDone: number, wallSeconds: number): void {

@@ -76,6 +76,10 @@ describe('presets', () => {
       [{ discriminatorOptimizer: '{"kind":"adam","learningRate":0.1}' }, /adam needs numbers beta1, beta2, epsilon/],
       [{ labelConditioned: 'yes' }, /expected true or false/],
       [{ architecture: 'celeba-dcgan' }, /does not fit architecture/],
+      // Keys on the prototype are not settings.
+      [Object.fromEntries([['__proto__', '{"steps":1}']]), /unknown setting "__proto__"/],
+      [{ 'constructor.prototype': '{}' }, /unknown setting/],
+      [{ toString: '1' }, /unknown setting "toString"/],
     ];
     for (const [overrides, message] of bad) {
       assert.throws(() => resolveConfig('captcha-dcgan', overrides), (e: unknown) => e instanceof ConfigError && message.test(e.message), JSON.stringify(overrides));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { describe, it } from 'node:test';
+import { spawn } from 'node:child_process';
+import { after, describe, it } from 'node:test';
 import { resolveConfig } from '../../src-core/presets/resolve.ts';
 import { claimRun, markInterrupted } from '../../src-core/store/run-ownership.ts';
 import { ConflictError } from '../../src-core/domain/errors.ts';
@@ -133,9 +134,11 @@ describe('run store queries', () => {
   it('lets one live process own a run: a second claim or a delete is refused with the holder named', () => {
     const { home, db } = store();
     const run = createRun(db, home, resolveConfig('captcha-dcgan'), 'wasm');
-    // The test runner (our parent) stands in for another live process holding the run.
-    db.prepare("UPDATE runs SET status = 'running', pid = ? WHERE pk = ?").run(process.ppid, run.pk);
-    assert.throws(() => claimRun(db, run.pk), (e: Error) => e instanceof ConflictError && e.message.includes(`process ${process.ppid}`));
+    // A sleeping child stands in for another live process holding the run.
+    const other = spawn('sleep', ['60']);
+    after(() => other.kill());
+    db.prepare("UPDATE runs SET status = 'running', pid = ? WHERE pk = ?").run(other.pid, run.pk);
+    assert.throws(() => claimRun(db, run.pk), (e: Error) => e instanceof ConflictError && e.message.includes(`process ${other.pid}`));
     assert.throws(() => deleteRun(db, home, run.id), ConflictError);
     assert.throws(() => markRunning(db, run.pk, { backend: 'wasm', dataset: 'x', targetSteps: 10 }), ConflictError);
     assert.equal(getRun(db, run.id).status, 'running');

@@ -1,3 +1,4 @@
+import { csvField } from '../../../util/csv.ts';
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { lineChartSvg } from '../../../reproduce/svg-plot.ts';
@@ -9,7 +10,6 @@ import type { MethodParams } from '../../contract/methods.ts';
 import { smooth } from '../../contract/smoothing.ts';
 import type { FigureExport } from '../../contract/types.ts';
 
-const csvCell = (v: string | number) => (typeof v === 'string' && /[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : String(v));
 
 /**
  * A publication figure: the chosen curves of the chosen runs (legend = run id and
@@ -68,5 +68,5 @@ export async function exportFigure(db: Db, p: MethodParams<'export.figure'>): Pr
     }
   }
   const name = `${runs.length === 1 ? runs[0]!.id : `${runs.length}-runs`}-${p.keys.join('-')}`.replace(/[^\w.-]+/g, '_');
-  return { svg, csv: `${rows.map((r) => r.map(csvCell).join(',')).join('\n')}\n`, name, width: p.width, height };
+  return { svg, csv: `${rows.map((r) => r.map(csvField).join(',')).join('\n')}\n`, name, width: p.width, height };
 }

@@ -26,7 +26,7 @@ const send = (e: TaskEvent) => {
 const onProgress = (done: number, total: number) => send({ type: 'progress', done, total });
 
 const { home, task } = JSON.parse(process.env.GAN_WORKBENCH_TASK_REQUEST ?? 'null') as { home: string; task: TaskRequest };
-const db = openStore(home);
+const db = openStore(home, { backup: false });
 
 async function run(t: TaskRequest): Promise<TaskResult> {
   switch (t.kind) {
