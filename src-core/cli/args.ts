@@ -8,16 +8,18 @@ export class UsageError extends InvalidInputError {
 export interface ParsedArgs {
   positionals: string[];
   flags: Map<string, string | true>;
+  /** Every value of each flag, in order (for repeatable flags such as --data-root; `flags` keeps the last). */
+  all: Map<string, string[]>;
   /** Repeatable `--set key=value`. */
   sets: Record<string, string>;
 }
 
 /** Options that take no value. */
-const BOOLEAN_FLAGS = new Set(['json', 'help', 'labels-from-filenames', 'above', 'below']);
+const BOOLEAN_FLAGS = new Set(['json', 'help', 'labels-from-filenames', 'above', 'below', 'insecure']);
 
 /** Parses `cmd pos… --flag value --flag=value --bool --set k=v…` strictly. */
 export function parseArgs(argv: string[], allowed: readonly string[]): ParsedArgs {
-  const out: ParsedArgs = { positionals: [], flags: new Map(), sets: {} };
+  const out: ParsedArgs = { positionals: [], flags: new Map(), all: new Map(), sets: {} };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (!arg.startsWith('--')) {
@@ -41,6 +43,7 @@ export function parseArgs(argv: string[], allowed: readonly string[]): ParsedArg
       out.sets[kv.slice(0, at)] = kv.slice(at + 1);
     } else {
       out.flags.set(name, value);
+      if (value !== true) out.all.set(name, [...(out.all.get(name) ?? []), value]);
     }
   }
   return out;
@@ -65,4 +68,9 @@ export function numberFlag(args: ParsedArgs, name: string, min = 0): number | un
 export function stringFlag(args: ParsedArgs, name: string): string | undefined {
   const v = args.flags.get(name);
   return v === undefined || v === true ? undefined : v;
+}
+
+/** Every value given for a repeatable flag (`--data-root A --data-root B`). */
+export function listFlag(args: ParsedArgs, name: string): string[] {
+  return args.all.get(name) ?? [];
 }

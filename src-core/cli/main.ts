@@ -32,6 +32,8 @@ Usage:
   gan-workbench recognizer prelabel --dataset ID [--recognizer R]
   gan-workbench recognizer mislabels --dataset ID [--folds K] [--steps N] [--json]
   gan-workbench serve [--port P (default 5757; 0 = any)] [--host 127.0.0.1]   the app in a browser (URL with a token)
+                      [--data-root DIR]… (paths calls may name: the home and these; default: the home only)
+                      [--tls-cert FILE --tls-key FILE | --insecure] (required off loopback) [--allow-host NAME]…
 
 Every command takes --home DIR (default: $GAN_WORKBENCH_HOME, else the app-data folder).
 RUN is a run id or a unique prefix of one.
@@ -60,7 +62,7 @@ const COMMANDS: Record<string, { options: string[]; load: () => Promise<Command>
     load: () => import('./dataset-commands.ts').then((m) => m.datasetCommand),
   },
   labels: { options: ['out', 'home'], load: () => import('./dataset-commands.ts').then((m) => m.labelsCommand) },
-  serve: { options: ['port', 'host', 'home'], load: () => import('./serve-command.ts').then((m) => m.serveCommand) },
+  serve: { options: ['port', 'host', 'home', 'data-root', 'tls-cert', 'tls-key', 'insecure', 'allow-host'], load: () => import('./serve-command.ts').then((m) => m.serveCommand) },
   recognizer: { options: ['dataset', 'model', 'steps', 'recognizer', 'folds', 'seed', 'set', 'json', 'home'], load: () => import('./dataset-commands.ts').then((m) => m.recognizerCommand) },
 };
 

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import sharp from 'sharp';
 import type { Db } from '../store/open.ts';
 import { getDataset, insertDataset, listDatasets, updateDatasetReport, updateDatasetSettings, type DatasetRow } from '../store/datasets.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import type { FaceSettings } from '../domain/datasets.ts';
-import { InvalidInputError } from '../domain/errors.ts';
+import { InvalidInputError, UserError } from '../domain/errors.ts';
 import { FACE_CHANNELS } from '../models/celeba.ts';
 import { CelebaLayoutError, detectCelebaLayout, type CelebaLayout } from './celeba-layout.ts';
 import { folderSource, zipSource, type FaceSource } from './face-source.ts';
@@ -221,6 +221,7 @@ export function faceDatasetImages(d: DatasetRow, size: number): ImageSet {
     total += sh.records;
   }
   if (total === 0) throw new Error(`dataset ${d.id} has no faces yet`);
+  for (const sh of s.shards) checkShardSize(d.id, sh, s.recordBytes);
   const fds = new Map<number, number>();
   const pixels = size * size * FACE_CHANNELS;
   const buf = Buffer.alloc(pixels);
@@ -232,6 +233,8 @@ export function faceDatasetImages(d: DatasetRow, size: number): ImageSet {
       while (starts[k]! > index) k -= 1;
       let fd = fds.get(k);
       if (fd === undefined) {
+        // Verified once per shard, when it is first read: a damaged shard is refused, never trained on.
+        verifyShard(d.id, s.shards[k]!);
         fd = openSync(s.shards[k]!.file, 'r');
         fds.set(k, fd);
       }
@@ -243,4 +246,33 @@ export function faceDatasetImages(d: DatasetRow, size: number): ImageSet {
       fds.clear();
     },
   };
+}
+
+type ShardRecord = FaceSettings['shards'][number];
+
+/** A shard whose size is not its records' (truncated, or grown) is refused before training starts. */
+function checkShardSize(dataset: number, sh: ShardRecord, recordBytes: number): void {
+  let size: number;
+  try {
+    size = statSync(sh.file).size;
+  } catch {
+    throw new ShardError(`dataset ${dataset}: shard ${sh.file} is missing; import the folder again (dataset import-celeba)`);
+  }
+  if (size !== sh.records * recordBytes) {
+    throw new ShardError(`dataset ${dataset}: shard ${sh.file} is ${size} bytes, expected ${sh.records * recordBytes} (truncated or damaged); import the folder again`);
+  }
+}
+
+/** The shard's SHA-256 against the one recorded at import. */
+function verifyShard(dataset: number, sh: ShardRecord): void {
+  const digest = createHash('sha256').update(readFileSync(sh.file)).digest('hex');
+  if (digest !== sh.sha256) throw new ShardError(`dataset ${dataset}: shard ${sh.file} is damaged (checksum mismatch); import the folder again`);
+}
+
+/** A face dataset's shard on disk is not what the import wrote. */
+export class ShardError extends UserError {
+  override name = 'ShardError';
+  constructor(message: string) {
+    super('user-error', message);
+  }
 }

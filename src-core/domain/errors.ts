@@ -6,8 +6,11 @@
  * an inline field error), the runner and task workers (a user error event).
  * Anything else is a bug or an environment failure, reported as internal.
  */
-/** 'user-error': input the workbench cannot use (the API's code for it since its first version). */
-export const USER_ERROR_CODES = ['not-found', 'invalid-config', 'conflict', 'user-error'] as const;
+/**
+ * 'user-error': input the workbench cannot use (the API's code for it since its first version);
+ * 'forbidden': a path outside the folders a host serves (`serve --data-root`).
+ */
+export const USER_ERROR_CODES = ['not-found', 'invalid-config', 'conflict', 'forbidden', 'user-error'] as const;
 export type UserErrorCode = (typeof USER_ERROR_CODES)[number];
 
 export class UserError extends Error {
@@ -89,3 +92,11 @@ export class InvalidInputError extends UserError {
 }
 
 export const isUserError = (err: unknown): err is UserError => err instanceof UserError;
+
+/** A path the host may not touch: outside every folder it serves (`serve --data-root`). */
+export class ForbiddenPathError extends UserError {
+  override name = 'ForbiddenPathError';
+  constructor(message: string, field?: string) {
+    super('forbidden', message, field, 'outside the served folders');
+  }
+}

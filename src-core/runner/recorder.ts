@@ -3,6 +3,7 @@
  * run's progress as a heartbeat) and atomic checkpoints with their checksums.
  */
 import { writeCheckpoint } from '../training/checkpoint.ts';
+import { previousCheckpointPath } from './run-folder.ts';
 import type { TrainingJob } from '../training/job.ts';
 import { recordCheckpoint } from '../store/checkpoints.ts';
 import { appendMetrics, type MetricPoint } from '../store/metrics.ts';
@@ -51,8 +52,10 @@ export class RunRecorder {
   checkpoint(): void {
     this.flush();
     const step = this.job.iteration;
-    const written = writeCheckpoint(this.checkpointPath, this.job.getState(), this.clock.elapsed());
-    recordCheckpoint(this.db, this.runPk, { step, path: this.checkpointPath, ...written });
+    // The checkpoint it replaces is kept (and recorded) as the fallback should this one be damaged later.
+    const previousPath = previousCheckpointPath(this.checkpointPath);
+    const written = writeCheckpoint(this.checkpointPath, this.job.getState(), this.clock.elapsed(), { keepPreviousAs: previousPath });
+    recordCheckpoint(this.db, this.runPk, { step, path: this.checkpointPath, ...written, previousPath });
     this.lastCheckpoint = step;
     this.emit({ type: 'checkpoint', step, path: this.checkpointPath });
   }

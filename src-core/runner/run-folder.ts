@@ -17,6 +17,9 @@ export const runFiles = (home: string, id: string) => {
   return { dir, checkpoint: join(dir, 'checkpoint.ckpt'), samples: join(dir, 'samples') };
 };
 
+/** Where the checkpoint before the latest is kept: checkpoint.ckpt → checkpoint.prev.ckpt. */
+export const previousCheckpointPath = (checkpoint: string): string => checkpoint.replace(/(\.ckpt)?$/, '.prev.ckpt');
+
 export function newRunId(preset: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${preset}-${stamp}-${randomBytes(2).toString('hex')}`;

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { describeBackend, initBackend, type BackendChoice } from '../engine/backend.ts';
 import { tf } from '../engine/tf.ts';
 import type { ImageSet } from '../data/image-set.ts';
@@ -12,7 +12,7 @@ import { truncateMetrics } from '../store/metrics.ts';
 import type { Db } from '../store/open.ts';
 import { finishRun, markRunning, type RunRow } from '../store/runs.ts';
 import { truncateSamples } from '../store/samples.ts';
-import { readCheckpoint } from '../training/checkpoint.ts';
+import { CheckpointError, readRecordedCheckpoint } from '../training/checkpoint.ts';
 import { createGanJob } from '../training/gan-job.ts';
 import type { TrainingJob } from '../training/job.ts';
 import { createRecognizerJob } from '../training/recognizer-job.ts';
@@ -77,7 +77,7 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
     const current: TrainingJob = (gan ?? recognizer?.job)!;
     job = current;
 
-    const resumedFrom = o.resume ? resumeFromCheckpoint(db, run, current) : null;
+    const resumedFrom = o.resume ? resumeFromCheckpoint(db, run, current, o.emit) : null;
     const clock = new TrainingClock(resumedFrom?.seconds ?? 0);
     const recorder = new RunRecorder(db, run.pk, files.checkpoint, current, clock, o.emit, resumedFrom ? current.iteration : null);
     const ctx: RunContext = { db, home: o.home, runPk: run.pk, samplesDir: files.samples, checkpointPath: files.checkpoint, clock, recorder, emit: o.emit };
@@ -125,11 +125,16 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
   }
 }
 
-/** Loads the run's checkpoint into the job; points and grids after it are dropped (the resumed training re-creates them). */
-function resumeFromCheckpoint(db: Db, run: RunRow, job: TrainingJob): { seconds: number } {
+/**
+ * Loads the run's checkpoint into the job — the latest, or the one before it when
+ * the latest is damaged or is not the file the store recorded (a warning says so);
+ * points and grids after it are dropped (the resumed training re-creates them).
+ */
+function resumeFromCheckpoint(db: Db, run: RunRow, job: TrainingJob, emit: (e: RunEvent) => void): { seconds: number } {
   const recorded = getCheckpoint(db, run.pk);
-  if (!recorded || !existsSync(recorded.path)) throw new Error(`run ${run.id} has no checkpoint to resume from`);
-  const ckpt = readCheckpoint(recorded.path);
+  if (!recorded) throw new CheckpointError(`run ${run.id} has no checkpoint to resume from`);
+  const ckpt = readRecordedCheckpoint(run.id, [recorded, ...(recorded.previous ? [recorded.previous] : [])]);
+  if (ckpt.fellBack) emit({ type: 'warning', text: `the latest checkpoint (step ${recorded.step}) is unusable; resuming from step ${ckpt.file.step} (${ckpt.file.path})` });
   job.setState(ckpt.state);
   truncateMetrics(db, run.pk, ckpt.state.iteration);
   truncateHistograms(db, run.pk, ckpt.state.iteration);

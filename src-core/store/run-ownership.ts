@@ -45,10 +45,13 @@ function ownerRow(db: Db, pk: number): OwnerRow | undefined {
   return db.prepare('SELECT pk, id, status, pid, host, heartbeat_at FROM runs WHERE pk = ?').get(pk) as OwnerRow | undefined;
 }
 
-/** Whether a live process other than this one holds the run (queued or running). */
-function heldByOther(r: OwnerRow, now: number): boolean {
+/**
+ * Whether a live process holds the run: another one that queued or runs it, or this
+ * one training it in-process. (A run this process queued is this process's to start.)
+ */
+function held(r: OwnerRow, now: number): boolean {
   if (!isActiveStatus(r.status) || r.pid === null) return false;
-  if (r.pid === process.pid && r.host === hostname()) return false;
+  if (r.pid === process.pid && r.host === hostname()) return r.status === 'running';
   return ownerAlive(r, now);
 }
 
@@ -61,7 +64,7 @@ export function assertMayRun(db: Db, pk: number): void {
   const r = ownerRow(db, pk);
   if (!r) throw new ConflictError(`run #${pk} no longer exists`);
   if (isActiveStatus(r.status) && r.pid === process.ppid && r.host === hostname()) return;
-  if (heldByOther(r, Date.now())) throw new ConflictError(`run ${r.id} is ${r.status} in process ${r.pid} on ${r.host}; stop it there first`);
+  if (held(r, Date.now())) throw new ConflictError(`run ${r.id} is ${r.status} in process ${r.pid} on ${r.host}; stop it there first`);
 }
 
 /**
@@ -73,7 +76,7 @@ export function claimRun(db: Db, pk: number, check: (status: RunStatus) => void 
   db.transaction(() => {
     const r = ownerRow(db, pk);
     if (!r) throw new ConflictError(`run #${pk} no longer exists`);
-    if (heldByOther(r, Date.now())) {
+    if (held(r, Date.now())) {
       throw new ConflictError(`run ${r.id} is ${r.status} in process ${r.pid} on ${r.host}; stop it there first`);
     }
     check(r.status);
@@ -91,7 +94,7 @@ export function deleteUnheldRun(db: Db, pk: number, remove: () => void): void {
   db.transaction(() => {
     const r = ownerRow(db, pk);
     if (!r) return;
-    if (heldByOther(r, Date.now()) || (r.status === 'running' && r.pid === process.pid)) {
+    if (held(r, Date.now())) {
       throw new ConflictError(`run ${r.id} is ${r.status} in process ${r.pid} on ${r.host}; stop it before deleting`);
     }
     remove();

@@ -5,21 +5,33 @@ import type { Network } from '../models/network.ts';
 import type { JobState, SavedTensor } from './job.ts';
 import type { OptimizerState } from './optimizers.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
+import { UserError } from '../domain/errors.ts';
 
 /**
  * Checkpoints: a job's state as one file, and the conversions between networks or
  * optimisers and the named tensors a state holds. Every job (GAN, recogniser), the
  * reference recogniser and the labelling assistant read and write them here.
  *
- * Checkpoint file: "GWBCKPT1", a little-endian u32 header length, the UTF-8 JSON
- * header, then each tensor's float32 values in header order. The header holds the
- * job's meta, the tensor directory and the SHA-256 of the body, so a damaged file
- * is detected rather than half-loaded.
+ * Checkpoint file: "GWBCKPT2", a little-endian u32 header length, the UTF-8 JSON
+ * header, each tensor's float32 values in header order, then the SHA-256 of all
+ * that (32 bytes), so damage anywhere — header included — is detected rather than
+ * half-loaded. Files of format 1 ("GWBCKPT1", no trailer; the header held the
+ * body's SHA-256) are still read.
  */
-const MAGIC = 'GWBCKPT1';
+const MAGIC = 'GWBCKPT2';
+const MAGIC_V1 = 'GWBCKPT1';
+const TRAILER = 32;
+
+/** A checkpoint file that cannot be used: damaged, truncated, or not one of ours. */
+export class CheckpointError extends UserError {
+  override name = 'CheckpointError';
+  constructor(message: string) {
+    super('user-error', message);
+  }
+}
 
 interface Header {
-  format: 1;
+  format: 1 | 2;
   iteration: number;
   /** Wall seconds of training before this checkpoint (so a resumed run's clock continues). */
   seconds: number;
@@ -33,8 +45,11 @@ export interface Checkpoint {
   seconds: number;
 }
 
-/** Writes a checkpoint atomically; returns the file's SHA-256 and size (for the run store). */
-export function writeCheckpoint(path: string, state: JobState, seconds: number): { sha256: string; bytes: number } {
+/**
+ * Writes a checkpoint atomically; returns the file's SHA-256 and size (for the run
+ * store). With `keepPreviousAs`, the checkpoint it replaces is kept there.
+ */
+export function writeCheckpoint(path: string, state: JobState, seconds: number, o: { keepPreviousAs?: string } = {}): { sha256: string; bytes: number } {
   const names = Object.keys(state.tensors).sort();
   const bodies = names.map((n) => {
     const v = state.tensors[n]!.values;
@@ -43,7 +58,7 @@ export function writeCheckpoint(path: string, state: JobState, seconds: number):
   const hash = createHash('sha256');
   for (const b of bodies) hash.update(b);
   const header: Header = {
-    format: 1,
+    format: 2,
     iteration: state.iteration,
     seconds,
     meta: state.meta,
@@ -53,21 +68,44 @@ export function writeCheckpoint(path: string, state: JobState, seconds: number):
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const len = Buffer.alloc(4);
   len.writeUInt32LE(json.length);
-  const chunks = [Buffer.from(MAGIC, 'ascii'), len, json, ...bodies];
-  writeFileAtomic(path, chunks);
+  const content = [Buffer.from(MAGIC, 'ascii'), len, json, ...bodies];
+  const trailer = createHash('sha256');
+  for (const c of content) trailer.update(c);
+  const chunks = [...content, trailer.digest()];
+  writeFileAtomic(path, chunks, o);
   const file = createHash('sha256');
   for (const c of chunks) file.update(c);
   return { sha256: file.digest('hex'), bytes: chunks.reduce((n, c) => n + c.length, 0) };
 }
 
+/** The SHA-256 of a whole file, as the run store records it for checkpoints. */
+export const fileSha256 = (buf: Buffer): string => createHash('sha256').update(buf).digest('hex');
+
 export function readCheckpoint(path: string): Checkpoint {
-  const buf = readFileSync(path);
-  if (buf.length < 12 || buf.toString('ascii', 0, 8) !== MAGIC) throw new Error(`${path} is not a GAN Workbench checkpoint`);
+  return parseCheckpoint(path, readFileSync(path));
+}
+
+function parseCheckpoint(path: string, buf: Buffer): Checkpoint {
+  const magic = buf.length >= 12 ? buf.toString('ascii', 0, 8) : '';
+  if (magic !== MAGIC && magic !== MAGIC_V1) throw new CheckpointError(`${path} is not a GAN Workbench checkpoint`);
+  let end = buf.length;
+  if (magic === MAGIC) {
+    end -= TRAILER;
+    if (end < 12 || !createHash('sha256').update(buf.subarray(0, end)).digest().equals(buf.subarray(end))) {
+      throw new CheckpointError(`checkpoint ${path} is damaged (checksum mismatch)`);
+    }
+  }
   const headerLength = buf.readUInt32LE(8);
-  const header = JSON.parse(buf.toString('utf8', 12, 12 + headerLength)) as Header;
-  const body = buf.subarray(12 + headerLength);
+  let header: Header;
+  try {
+    header = JSON.parse(buf.toString('utf8', 12, 12 + headerLength)) as Header;
+  } catch {
+    throw new CheckpointError(`checkpoint ${path} is damaged (unreadable header)`);
+  }
+  const body = buf.subarray(12 + headerLength, end);
   const digest = createHash('sha256').update(body).digest('hex');
-  if (digest !== header.sha256) throw new Error(`checkpoint ${path} is damaged (checksum mismatch)`);
+  if (digest !== header.sha256) throw new CheckpointError(`checkpoint ${path} is damaged (checksum mismatch)`);
+  if (header.tensors.reduce((n, t) => n + t.length * 4, 0) !== body.length) throw new CheckpointError(`checkpoint ${path} is damaged (wrong length)`);
   const tensors: Record<string, SavedTensor> = {};
   let offset = 0;
   for (const t of header.tensors) {
@@ -77,6 +115,47 @@ export function readCheckpoint(path: string): Checkpoint {
     offset += t.length * 4;
   }
   return { state: { iteration: header.iteration, meta: header.meta, tensors }, seconds: header.seconds };
+}
+
+/** A checkpoint file the run store vouches for: its whole-file SHA-256 as recorded. */
+export interface RecordedCheckpointFile {
+  step: number;
+  path: string;
+  sha256: string;
+}
+
+/**
+ * The newest of the recorded checkpoint files that is intact and is the file the
+ * store recorded (whole-file SHA-256 equal), each file tried under both recorded
+ * names (a crash between the writer's two renames leaves the latest under the
+ * previous name). A CheckpointError naming every file and its fault when none is usable.
+ */
+export function readRecordedCheckpoint(runId: string, recorded: RecordedCheckpointFile[]): Checkpoint & { file: RecordedCheckpointFile; fellBack: boolean } {
+  const wanted = [...recorded].sort((a, b) => b.step - a.step);
+  const paths = [...new Set(recorded.map((r) => r.path))];
+  const problems: string[] = [];
+  const files = new Map<string, Buffer>();
+  for (const path of paths) {
+    try {
+      files.set(path, readFileSync(path));
+    } catch (err) {
+      problems.push(`${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : (err as Error).message}`);
+    }
+  }
+  for (const [i, want] of wanted.entries()) {
+    for (const [path, buf] of files) {
+      if (fileSha256(buf) !== want.sha256) continue;
+      try {
+        return { ...parseCheckpoint(path, buf), file: { ...want, path }, fellBack: i > 0 };
+      } catch (err) {
+        problems.push((err as Error).message);
+      }
+    }
+  }
+  for (const [path, buf] of files) {
+    if (!wanted.some((w) => w.sha256 === fileSha256(buf))) problems.push(`${path}: not the checkpoint the store recorded (damaged or replaced)`);
+  }
+  throw new CheckpointError(`run ${runId} cannot resume: no usable checkpoint (${problems.join('; ')}); start a new run from its config`);
 }
 
 /** A network's parameters as named tensors "<prefix>/<param>". */

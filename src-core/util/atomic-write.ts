@@ -1,23 +1,32 @@
-import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
  * Writes a file so that a crash at any moment leaves either the old file or the
  * new one, never a torn one: temp file in the same folder, fsync, rename, fsync
- * of the folder (so the rename itself is durable).
+ * of the folder (so the rename itself is durable). A failed write (a full disk)
+ * removes its temp file and leaves the old file as it was. With `keepPreviousAs`,
+ * the old file is renamed there first instead of being replaced.
  */
-export function writeFileAtomic(path: string, chunks: (Buffer | Uint8Array)[]): void {
+export function writeFileAtomic(path: string, chunks: (Buffer | Uint8Array)[], o: { keepPreviousAs?: string } = {}): void {
   const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w');
   try {
-    for (const chunk of chunks) {
-      let off = 0;
-      while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+    const fd = openSync(tmp, 'w');
+    try {
+      for (const chunk of chunks) {
+        let off = 0;
+        while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+      }
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
     }
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    const e = err as NodeJS.ErrnoException;
+    throw Object.assign(new Error(`cannot write ${path}: ${e.code === 'ENOSPC' ? 'the disk is full' : e.message}`), { code: e.code });
   }
+  if (o.keepPreviousAs && existsSync(path)) renameSync(path, o.keepPreviousAs);
   renameSync(tmp, path);
   try {
     const dirFd = openSync(dirname(path), 'r');

@@ -13,6 +13,7 @@ import { createRun, deleteRun } from '../runner/run-folder.ts';
 import { getDataset } from '../store/datasets.ts';
 import type { Db } from '../store/open.ts';
 import { claimRun } from '../store/run-ownership.ts';
+import { UNCONFINED, type DataRoots } from './data-roots.ts';
 import { getRun, type RunRow } from '../store/runs.ts';
 
 export interface FieldProblem {
@@ -48,8 +49,11 @@ function configErrors(preset: string, overrides: Record<string, string>): Config
   return errors;
 }
 
-/** The configuration a new run of `preset` with `overrides` trains, or a ConfigError naming every field at fault. */
-export function resolveRunConfig(db: Db, preset: string, overrides: Record<string, string>): JobConfig {
+/**
+ * The configuration a new run of `preset` with `overrides` trains, or a ConfigError
+ * naming every field at fault; a data folder must be one `dataRoots` allows (a host's).
+ */
+export function resolveRunConfig(db: Db, preset: string, overrides: Record<string, string>, dataRoots: DataRoots = UNCONFINED): JobConfig {
   const errors = configErrors(preset, overrides);
   if (errors.length) throw ConfigError.all(errors);
   const config = resolveConfig(preset, overrides);
@@ -61,12 +65,15 @@ export function resolveRunConfig(db: Db, preset: string, overrides: Record<strin
       'data', 'choose a face dataset',
     );
   }
+  if (config.data.source === 'face-folder' || config.data.source === 'captcha-folder') config.data.path = dataRoots.allow(config.data.path, 'data');
   return config;
 }
 
 /** Records a new run (status queued, its folder made); the caller launches its runner. */
-export function createRunFrom(db: Db, home: string, preset: string, overrides: Record<string, string>, backend: BackendChoice = 'auto'): RunRow {
-  return createRun(db, home, resolveRunConfig(db, preset, overrides), backend);
+export function createRunFrom(
+  db: Db, home: string, preset: string, overrides: Record<string, string>, backend: BackendChoice = 'auto', dataRoots: DataRoots = UNCONFINED,
+): RunRow {
+  return createRun(db, home, resolveRunConfig(db, preset, overrides, dataRoots), backend);
 }
 
 /**

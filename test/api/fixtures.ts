@@ -14,9 +14,10 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export function openTestApi(): TestApi {
+/** `dataRoots`: confine the paths calls may name, as `serve` does (the home is always one). */
+export function openTestApi(o: { dataRoots?: string[] } = {}): TestApi {
   const home = tempDir('gwb-api-');
-  const service = createService({ home, shell: 'browser' });
+  const service = createService({ home, shell: 'browser', dataRoots: o.dataRoots ? [home, ...o.dataRoots] : undefined });
   const dispatch = createDispatcher(service.handlers);
   const events: ApiEvent[] = [];
   service.subscribe((e) => events.push(e));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CelebaLayoutError } from '../../src-core/data/celeba-layout.ts';
 import { areaResizeRgb } from '../../src-core/data/area-resize.ts';
-import { faceDatasetImages, importFaces, recordBytes, type FaceSettings } from '../../src-core/data/face-shards.ts';
+import { faceDatasetImages, importFaces, recordBytes, ShardError, type FaceSettings } from '../../src-core/data/face-shards.ts';
 import { BatchSampler } from '../../src-core/data/sampler.ts';
 import { openStore } from '../../src-core/store/index.ts';
 import { getDataset, listDatasets } from '../../src-core/store/datasets.ts';
@@ -141,6 +141,16 @@ describe('CelebA importer', () => {
     assert.ok(batch.some((v) => v > 0.05 && v < 0.95));
     set.close?.();
     assert.throws(() => faceDatasetImages(getDataset(db, r.dataset.id), 128), /holds 64² faces/);
+    // A shard damaged after import is refused when read, naming it; a truncated one before training starts.
+    const shard = (getDataset(db, r.dataset.id).settings as unknown as FaceSettings).shards[0]!.file;
+    const bytes = readFileSync(shard);
+    bytes[100] = (bytes[100]! + 1) % 256;
+    writeFileSync(shard, bytes);
+    const damaged = faceDatasetImages(getDataset(db, r.dataset.id), 64);
+    assert.throws(() => new BatchSampler(damaged, 5, 1).next(), (e: Error) => e instanceof ShardError && e.message.includes(shard) && /checksum/.test(e.message));
+    damaged.close?.();
+    writeFileSync(shard, bytes.subarray(0, bytes.length - 7));
+    assert.throws(() => faceDatasetImages(getDataset(db, r.dataset.id), 64), (e: Error) => e instanceof ShardError && /truncated/.test(e.message));
     db.close();
   });
 });

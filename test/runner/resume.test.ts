@@ -3,8 +3,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { BackendName } from '../../src-core/engine/backend.ts';
 import { resolveConfig } from '../../src-core/presets/resolve.ts';
-import { readCheckpoint, writeCheckpoint } from '../../src-core/training/checkpoint.ts';
-import { createRun } from '../../src-core/runner/run-folder.ts';
+import { CheckpointError, readCheckpoint, writeCheckpoint } from '../../src-core/training/checkpoint.ts';
+import { recordCheckpoint } from '../../src-core/store/checkpoints.ts';
+import { createRun, previousCheckpointPath } from '../../src-core/runner/run-folder.ts';
 import { runJob } from '../../src-core/runner/run-job.ts';
 import { openStore } from '../../src-core/store/index.ts';
 import { tempDir } from '../helpers.ts';
@@ -70,7 +71,8 @@ describe('resume is exact: N steps + stop + resume N steps = 2N straight steps',
     const ckpt = readCheckpoint(file);
     // Put the noise stream back to a fresh one, as a resume that forgot the RNG would.
     ckpt.state.meta.noiseRng = [1, 2, 3, 4];
-    writeCheckpoint(file, ckpt.state, ckpt.seconds);
+    // Recorded in the store as the runner would, else resume refuses a file it did not write.
+    recordCheckpoint(split.db, split.run.pk, { step: 2, path: file, ...writeCheckpoint(file, ckpt.state, ckpt.seconds), previousPath: null });
     await resumeInProcess(split, 2);
     const diff = maxDifference(straight.checkpoint, file);
     assert.ok(diff > 1e-5, `expected divergence, got ${diff}`);
@@ -86,6 +88,43 @@ describe('checkpoints', () => {
     bytes[bytes.length - 5] = bytes[bytes.length - 5]! ^ 0xff;
     writeFileSync(file, bytes);
     assert.throws(() => readCheckpoint(file), /damaged/);
+  });
+
+  it('a damaged header is detected too (the checksum covers the whole file)', async () => {
+    const run = await train(tempDir(), 'captcha-fc-wgan', 'wasm', 1);
+    const bytes = readFileSync(run.checkpoint);
+    const at = bytes.indexOf('"iteration":1');
+    bytes[at + 12] = '7'.charCodeAt(0);
+    writeFileSync(run.checkpoint, bytes);
+    assert.throws(() => readCheckpoint(run.checkpoint), /damaged/);
+  });
+
+  it('resume falls back to the previous checkpoint when the latest is damaged, and names both files when both are', async () => {
+    const home = tempDir();
+    const run = await trainInProcess(home, 'captcha-fc-wgan', { ...SMALL, checkpointEvery: '1', steps: '6' }, { backend: 'wasm', steps: 2 });
+    const previous = previousCheckpointPath(run.checkpoint);
+    const damage = (file: string) => {
+      const bytes = readFileSync(file);
+      bytes[bytes.length - 40] = bytes[bytes.length - 40]! ^ 0xff;
+      writeFileSync(file, bytes);
+    };
+    damage(run.checkpoint);
+    const events = await resumeInProcess(run, 1);
+    const started = events.find((e) => e.type === 'started');
+    assert.ok(started?.type === 'started' && started.fromStep === 1, 'resumed from step 1, the previous checkpoint');
+    assert.ok(events.some((e) => e.type === 'warning' && /latest checkpoint \(step 2\) is unusable; resuming from step 1/.test(e.text)));
+    // Now checkpoint.ckpt is step 2 again and checkpoint.prev.ckpt the damaged one; damage the new latest too.
+    damage(run.checkpoint);
+    await assert.rejects(resumeInProcess(run, 1), (e: Error) => e instanceof CheckpointError
+      && e.message.includes(run.checkpoint) && e.message.includes(previous) && /start a new run/.test(e.message));
+  });
+
+  it('a checkpoint file the store did not record (replaced by another) is refused', async () => {
+    const home = tempDir();
+    const a = await train(home, 'captcha-fc-wgan', 'wasm', 1);
+    const b = await train(home, 'captcha-fc-wgan', 'wasm', 1);
+    writeFileSync(a.checkpoint, readFileSync(b.checkpoint));
+    await assert.rejects(resumeInProcess(a, 1), /not the checkpoint the store recorded/);
   });
 
   it('resume without a checkpoint explains itself', async () => {

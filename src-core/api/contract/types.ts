@@ -128,4 +128,6 @@ export interface SystemInfo {
   home: string;
   shell: 'electron' | 'browser';
   cpus: number;
+  /** The folders whose paths calls may name (a host's --data-root and home); null: any (the desktop app). */
+  dataRoots: string[] | null;
 }

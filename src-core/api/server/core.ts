@@ -13,8 +13,8 @@ export interface Core {
   close(): Promise<void>;
 }
 
-export function startCore(o: { home: string; shell: 'electron' | 'browser'; log: (line: string) => void }): Core {
-  const service = createService({ home: o.home, shell: o.shell });
+export function startCore(o: { home: string; shell: 'electron' | 'browser'; log: (line: string) => void; dataRoots?: string[] }): Core {
+  const service = createService({ home: o.home, shell: o.shell, dataRoots: o.dataRoots });
   const dispatch = createDispatcher(service.handlers, (method, err) => o.log(`error in ${method}: ${err instanceof Error ? err.stack : String(err)}`));
   return { dispatch, subscribe: service.subscribe, close: () => service.close() };
 }

@@ -1,4 +1,5 @@
 import type { Db } from '../../../store/open.ts';
+import type { DataRoots } from '../../../workbench/data-roots.ts';
 import type { ApiEvent } from '../../contract/events.ts';
 import type { RunManager } from './run-manager.ts';
 import type { TaskManager } from './task-manager.ts';
@@ -10,4 +11,6 @@ export interface ServiceContext {
   emit: (e: ApiEvent) => void;
   runs: RunManager;
   tasks: TaskManager;
+  /** The paths calls may name (a host confines them; the desktop app does not). */
+  dataRoots: DataRoots;
 }

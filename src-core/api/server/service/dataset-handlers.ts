@@ -10,14 +10,17 @@ type DatasetHandlers = Pick<ApiHandlers, 'datasets.list' | 'datasets.get' | 'dat
 
 export function datasetHandlers(ctx: ServiceContext): DatasetHandlers {
   const { db } = ctx;
+  const folder = (path: string) => existingFolder(ctx.dataRoots.allow(path, 'folder'));
   return {
     'datasets.list': () => listDatasets(db).map((d) => datasetInfo(db, d)),
     'datasets.get': ({ dataset }) => datasetInfo(db, getDataset(db, dataset)),
-    'datasets.previewCaptchaFolder': ({ folder, settings, index }) => previewCaptchaFolder(folder, settings, index),
-    'datasets.importCaptchas': ({ folder, settings, labelsFromFilenames, labelsFile, name }) =>
-      ctx.tasks.start({ kind: 'import-captchas', folder: existingFolder(folder), settings, labelsFromFilenames, labelsFile: labelsFile || undefined, name }),
+    'datasets.previewCaptchaFolder': (p) => previewCaptchaFolder(folder(p.folder), p.settings, p.index),
+    'datasets.importCaptchas': (p) => ctx.tasks.start({
+      kind: 'import-captchas', folder: folder(p.folder), settings: p.settings, labelsFromFilenames: p.labelsFromFilenames,
+      labelsFile: p.labelsFile ? ctx.dataRoots.allow(p.labelsFile, 'labelsFile') : undefined, name: p.name,
+    }),
     'datasets.synthCaptchas': ({ count, seed }) => ctx.tasks.start({ kind: 'synth-captchas', count, seed }),
-    'datasets.importCeleba': ({ folder, size }) => ctx.tasks.start({ kind: 'import-celeba', folder: existingFolder(folder), size }),
+    'datasets.importCeleba': (p) => ctx.tasks.start({ kind: 'import-celeba', folder: folder(p.folder), size: p.size }),
     'tasks.cancel': ({ task }) => ({ cancelled: ctx.tasks.cancel(task) }),
     'recognizer.train': ({ dataset, overrides, model }) => {
       const run = createRecognizerRun(db, ctx.home, dataset, overrides, model);

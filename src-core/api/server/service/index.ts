@@ -6,6 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { openStore } from '../../../store/index.ts';
+import { confinedTo, UNCONFINED } from '../../../workbench/data-roots.ts';
 import type { ApiHandlers } from '../../contract/methods.ts';
 import type { ApiEvent } from '../../contract/events.ts';
 import type { ServiceContext } from './context.ts';
@@ -26,7 +27,11 @@ export interface Service {
   close(): Promise<void>;
 }
 
-export function createService(o: { home: string; shell: 'electron' | 'browser' }): Service {
+/**
+ * `dataRoots`: the folders calls may name paths in (a host passes its home and each
+ * `--data-root`); absent, any path (the desktop app, whose user is at the keyboard).
+ */
+export function createService(o: { home: string; shell: 'electron' | 'browser'; dataRoots?: string[] }): Service {
   const listeners = new Set<(e: ApiEvent) => void>();
   const emit = (e: ApiEvent) => {
     for (const l of listeners) l(e);
@@ -34,9 +39,10 @@ export function createService(o: { home: string; shell: 'electron' | 'browser' }
   const db = openStore(o.home);
   const ctx: ServiceContext = {
     home: o.home, db, emit, runs: new RunManager(o.home, db, emit), tasks: new TaskManager(o.home, emit),
+    dataRoots: o.dataRoots ? confinedTo(o.dataRoots) : UNCONFINED,
   };
   const handlers: ApiHandlers = {
-    'system.info': () => ({ version: VERSION, home: o.home, shell: o.shell, cpus: availableParallelism() }),
+    'system.info': () => ({ version: VERSION, home: o.home, shell: o.shell, cpus: availableParallelism(), dataRoots: ctx.dataRoots.roots ? [...ctx.dataRoots.roots] : null }),
     ...runHandlers(ctx),
     ...datasetHandlers(ctx),
     ...labelHandlers(ctx),

@@ -25,7 +25,7 @@ export function runHandlers(ctx: ServiceContext): RunHandlers {
   const { db, home } = ctx;
   const isActive = (id: string) => ctx.runs.isActive(id);
   const startRun = (preset: string, overrides: Record<string, string>, backend: BackendChoice = 'auto') => {
-    const run = createRunFrom(db, home, preset, overrides, backend);
+    const run = createRunFrom(db, home, preset, overrides, backend, ctx.dataRoots);
     ctx.runs.start(run.id, { resume: false, backend });
     ctx.emit({ topic: 'runs-changed', run: run.id, status: 'queued' });
     return runSummary(run);
