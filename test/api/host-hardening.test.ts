@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
 import { HTTP_API_PREFIX, TOKEN_PARAM, WS_EVENTS_PATH } from '../../src-core/api/contract/channels.ts';
 import type { ApiEvent } from '../../src-core/api/contract/events.ts';
-import { createHost, hostAllowed, type HostServer, type SocketLimits } from '../../src-core/api/server/host.ts';
+import { createHost, hostAllowed, type SocketLimits } from '../../src-core/api/server/host.ts';
 import { tempDir } from '../helpers.ts';
 import { openTestApi } from './fixtures.ts';
 
