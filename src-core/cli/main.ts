@@ -1,4 +1,4 @@
-import { UserError } from '../domain/errors.ts';
+import { asDiskFull, UserError } from '../domain/errors.ts';
 import { StoreError } from '../store/open.ts';
 import { parseArgs } from './args.ts';
 import type { Io } from './commands.ts';
@@ -84,7 +84,8 @@ export async function main(argv: string[], io: Io = { out: process.stdout, err: 
       return 0;
     }
     return await (await command.load())(args, io);
-  } catch (err) {
+  } catch (thrown) {
+    const err = asDiskFull(thrown);
     if (err instanceof UserError) {
       // With --json, the error too is one JSON line (its code and field, as the API reports them).
       io.err.write(rest.includes('--json') ? `${JSON.stringify({ error: { code: err.code, message: err.message, fields: err.fieldErrors() } })}\n` : `error: ${err.message}\n`);

@@ -38,6 +38,8 @@ export interface FaceImportOptions {
   concurrency?: number;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /** Records per shard, i.e. per commit (default RECORDS_PER_SHARD; the fault-injection tests commit more often). */
+  recordsPerShard?: number;
 }
 
 export interface FaceImportReport {
@@ -130,7 +132,8 @@ async function importShards(
 ): Promise<FaceImportReport> {
   const { files } = source;
   const R = settings.recordBytes;
-  let shard = Buffer.alloc(RECORDS_PER_SHARD * R);
+  const perShard = o.recordsPerShard ?? RECORDS_PER_SHARD;
+  let shard = Buffer.alloc(perShard * R);
   let inShard = 0;
   let next = settings.nextFile;
   const records = () => settings.shards.reduce((n, s) => n + s.records, 0) + inShard;
@@ -150,7 +153,7 @@ async function importShards(
       updateDatasetSettings(db, dataset.id, 'faces', settings);
       updateDatasetReport(db, dataset.id, { records: records(), skipped: skipped.length, files: files.length }, skipped);
     })();
-    shard = Buffer.alloc(RECORDS_PER_SHARD * R);
+    shard = Buffer.alloc(perShard * R);
     inShard = 0;
   };
 
@@ -161,7 +164,7 @@ async function importShards(
       cancelled = true;
       break;
     }
-    const window = files.slice(next, Math.min(files.length, next + concurrency * 4, next + (RECORDS_PER_SHARD - inShard)));
+    const window = files.slice(next, Math.min(files.length, next + concurrency * 4, next + (perShard - inShard)));
     const decoded = await mapLimit(window, concurrency, (f) => source.read(f).then((bytes) => decodeFaceBytes(bytes, o.size)).then(
       (pixels) => ({ ok: true as const, pixels }), (err: Error) => ({ ok: false as const, reason: err.message })));
     decoded.forEach((d, i) => {
@@ -181,7 +184,7 @@ async function importShards(
       inShard += 1;
     });
     next += window.length;
-    if (inShard === RECORDS_PER_SHARD) commit();
+    if (inShard === perShard) commit();
     o.onProgress?.(next, files.length);
   }
   commit();

@@ -20,6 +20,8 @@ export interface CaptchaImportOptions {
   onProgress?: (done: number, total: number) => void;
   /** Aborting stops after the current file; what was committed stays, and a later import of the folder resumes. */
   signal?: AbortSignal;
+  /** Captchas per committed batch (default 200). */
+  commitEvery?: number;
 }
 
 export interface ImportReport {
@@ -124,7 +126,7 @@ export async function importCaptchaFolder(db: Db, dir: string, o: CaptchaImportO
     } catch (err) {
       skipped.push({ file: f.path, reason: (err as Error).message });
     }
-    if (batch.length >= 200) commit(next + 1, false);
+    if (batch.length >= (o.commitEvery ?? 200)) commit(next + 1, false);
     o.onProgress?.(next + 1, files.length);
   }
   commit(next, !cancelled);

@@ -100,3 +100,21 @@ export class ForbiddenPathError extends UserError {
     super('forbidden', message, field, 'outside the served folders');
   }
 }
+
+/** The disk is full: the user's to fix (free space), and nothing acknowledged was lost. */
+export class DiskFullError extends UserError {
+  override name = 'DiskFullError';
+  constructor(cause: string) {
+    super('user-error', `the disk is full: free some space and try again; nothing saved before was lost (${cause})`);
+  }
+}
+
+/**
+ * A full disk as a DiskFullError (ENOSPC from the file system, SQLITE_FULL from the
+ * store); any other error as it was. Used where errors leave for the user.
+ */
+export function asDiskFull(err: unknown): unknown {
+  if (err instanceof UserError || !(err instanceof Error)) return err;
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOSPC' || code === 'SQLITE_FULL' ? new DiskFullError(err.message) : err;
+}

@@ -1,4 +1,5 @@
 import { mkdirSync, rmSync } from 'node:fs';
+import { asDiskFull } from '../domain/errors.ts';
 import { describeBackend, initBackend, type BackendChoice } from '../engine/backend.ts';
 import { tf } from '../engine/tf.ts';
 import type { ImageSet } from '../data/image-set.ts';
@@ -12,7 +13,7 @@ import { truncateMetrics } from '../store/metrics.ts';
 import type { Db } from '../store/open.ts';
 import { finishRun, markRunning, type RunRow } from '../store/runs.ts';
 import { truncateSamples } from '../store/samples.ts';
-import { CheckpointError, readRecordedCheckpoint } from '../training/checkpoint.ts';
+import { readRecordedCheckpoint } from '../training/checkpoint.ts';
 import { createGanJob } from '../training/gan-job.ts';
 import type { TrainingJob } from '../training/job.ts';
 import { createRecognizerJob } from '../training/recognizer-job.ts';
@@ -114,8 +115,14 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
     };
     o.emit({ type: 'done', summary });
     return summary;
-  } catch (err) {
-    finishRun(db, run.pk, 'failed', err instanceof Error ? err.message : String(err));
+  } catch (thrown) {
+    const err = asDiskFull(thrown);
+    try {
+      finishRun(db, run.pk, 'failed', err instanceof Error ? err.message : String(err));
+    } catch {
+      // The store cannot take the status either (a full disk): the original error is the one to report;
+      // the run is marked interrupted once this process is gone.
+    }
     throw err;
   } finally {
     job?.dispose();
@@ -129,17 +136,28 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
  * Loads the run's checkpoint into the job — the latest, or the one before it when
  * the latest is damaged or is not the file the store recorded (a warning says so);
  * points and grids after it are dropped (the resumed training re-creates them).
+ * A run without a checkpoint yet starts again from step 0.
  */
 function resumeFromCheckpoint(db: Db, run: RunRow, job: TrainingJob, emit: (e: RunEvent) => void): { seconds: number } {
   const recorded = getCheckpoint(db, run.pk);
-  if (!recorded) throw new CheckpointError(`run ${run.id} has no checkpoint to resume from`);
+  if (!recorded) {
+    // Stopped or killed before its first checkpoint: nothing to continue from, so it starts again (same seed, same run).
+    emit({ type: 'warning', text: `run ${run.id} has no checkpoint yet: it starts again from step 0` });
+    truncateRecords(db, run.pk, 0);
+    return { seconds: 0 };
+  }
   const ckpt = readRecordedCheckpoint(run.id, [recorded, ...(recorded.previous ? [recorded.previous] : [])]);
   if (ckpt.fellBack) emit({ type: 'warning', text: `the latest checkpoint (step ${recorded.step}) is unusable; resuming from step ${ckpt.file.step} (${ckpt.file.path})` });
   job.setState(ckpt.state);
-  truncateMetrics(db, run.pk, ckpt.state.iteration);
-  truncateHistograms(db, run.pk, ckpt.state.iteration);
-  for (const path of truncateSamples(db, run.pk, ckpt.state.iteration)) rmSync(path, { force: true });
+  truncateRecords(db, run.pk, ckpt.state.iteration);
   return { seconds: ckpt.seconds };
+}
+
+/** Drops the points, histograms and grids after `step` (the resumed training re-creates them). */
+function truncateRecords(db: Db, runPk: number, step: number): void {
+  truncateMetrics(db, runPk, step);
+  truncateHistograms(db, runPk, step);
+  for (const path of truncateSamples(db, runPk, step)) rmSync(path, { force: true });
 }
 
 /** A progress event every `every` iterations and at the last one. */

@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { BackendName } from '../../src-core/engine/backend.ts';
 import { resolveConfig } from '../../src-core/presets/resolve.ts';
+import type { RunEvent } from '../../src-core/runner/events.ts';
 import { CheckpointError, readCheckpoint, writeCheckpoint } from '../../src-core/training/checkpoint.ts';
 import { recordCheckpoint } from '../../src-core/store/checkpoints.ts';
 import { createRun, previousCheckpointPath } from '../../src-core/runner/run-folder.ts';
@@ -127,10 +128,14 @@ describe('checkpoints', () => {
     await assert.rejects(resumeInProcess(a, 1), /not the checkpoint the store recorded/);
   });
 
-  it('resume without a checkpoint explains itself', async () => {
+  it('resume of a run stopped before its first checkpoint starts it again from step 0, saying so', async () => {
     const home = tempDir();
     const db = openStore(home);
-    const run = createRun(db, home, resolveConfig('captcha-fc-wgan', SMALL), 'wasm');
-    await assert.rejects(runJob({ home, db, run, resume: true, shouldStop: () => false, emit: () => {} }), /no checkpoint to resume from/);
+    const run = createRun(db, home, resolveConfig('captcha-fc-wgan', { ...SMALL, steps: '2' }), 'wasm');
+    const events: RunEvent[] = [];
+    await runJob({ home, db, run, resume: true, shouldStop: () => false, emit: (e) => events.push(e) });
+    assert.ok(events.some((e) => e.type === 'warning' && /no checkpoint yet: it starts again from step 0/.test(e.text)));
+    const started = events.find((e) => e.type === 'started');
+    assert.ok(started?.type === 'started' && started.fromStep === 0);
   });
 });

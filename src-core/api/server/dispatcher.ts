@@ -5,13 +5,14 @@
  */
 import { ApiError, type ApiErrorBody, type Envelope } from '../contract/errors.ts';
 import { API, isMethodName, type ApiHandlers, type MethodName } from '../contract/methods.ts';
-import { UserError } from '../../domain/errors.ts';
+import { asDiskFull, UserError } from '../../domain/errors.ts';
 
 export type Dispatch = (method: unknown, payload: unknown) => Promise<Envelope<unknown>>;
 
 /** The one mapping of core errors onto the wire: a UserError keeps its code and fields; anything else is internal. */
-export function toErrorBody(err: unknown): ApiErrorBody {
-  if (err instanceof ApiError) return err.toBody();
+export function toErrorBody(thrown: unknown): ApiErrorBody {
+  if (thrown instanceof ApiError) return thrown.toBody();
+  const err = asDiskFull(thrown);
   if (err instanceof UserError) {
     const fields = err.fieldErrors();
     return { code: err.code, message: err.message, ...(fields.length ? { fields } : {}) };

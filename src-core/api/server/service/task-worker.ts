@@ -39,7 +39,7 @@ async function run(t: TaskRequest): Promise<TaskResult> {
       return { dataset: r.dataset.id, count: r.imported, skipped: r.skipped, cancelled: false };
     }
     case 'import-celeba': {
-      const r = await importFaces(db, home, t.folder, { size: t.size, signal: abort.signal, onProgress });
+      const r = await importFaces(db, home, t.folder, { size: t.size, recordsPerShard: t.recordsPerShard, signal: abort.signal, onProgress });
       return { dataset: r.dataset.id, count: r.records, skipped: r.skipped, cancelled: r.cancelled };
     }
     case 'prelabel': {
