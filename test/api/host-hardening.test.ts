@@ -1,7 +1,9 @@
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { after, before, describe, it } from 'node:test';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
@@ -153,6 +155,34 @@ describe('data roots', () => {
       assert.equal(info.value.dataRoots.length, 2);
     } finally {
       await h.close();
+    }
+  });
+});
+
+describe('host over TLS', () => {
+  it('serves HTTPS with the given certificate', async () => {
+    const dir = tempDir('gwb-tls-');
+    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-days', '1',
+      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { encoding: 'utf8' });
+    assert.equal(made.status, 0, made.stderr);
+    const api = openTestApi();
+    const hosted = createHost({
+      dispatch: api.dispatch, subscribe: () => () => {}, rendererDir, token: TOKEN,
+      tls: { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) },
+    });
+    await new Promise<void>((resolve) => hosted.server.listen(0, '127.0.0.1', resolve));
+    const port = (hosted.server.address() as AddressInfo).port;
+    try {
+      const status = await new Promise<number>((resolve, reject) => {
+        httpsRequest({ host: '127.0.0.1', port, path: '/', ca: readFileSync(join(dir, 'cert.pem')), servername: '127.0.0.1', rejectUnauthorized: false }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        }).on('error', reject).end();
+      });
+      assert.equal(status, 200);
+    } finally {
+      await hosted.close();
+      await api.close();
     }
   });
 });

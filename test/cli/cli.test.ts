@@ -40,6 +40,10 @@ describe('gan-workbench CLI', () => {
       [['train', '--preset', 'celeba-dcgan'], /pass --data DIR with a folder of face images/],
       [['resume', 'no-such-run'], /unknown run "no-such-run"/],
       [['fly'], /unknown command "fly"/],
+      // Off loopback the token would cross the network: TLS, or an explicit --insecure.
+      [['serve', '--host', '0.0.0.0'], /--host 0.0.0.0 is reachable from other machines: give --tls-cert FILE --tls-key FILE/],
+      [['serve', '--tls-cert', 'c.pem'], /--tls-cert and --tls-key go together/],
+      [['serve', '--data-root', '/no/such/folder'], /--data-root \/no\/such\/folder does not exist/],
     ];
     for (const [args, message] of cases) {
       const r = cli(args, home);

@@ -98,7 +98,9 @@ describe('fault injection', () => {
 
   it(`task worker SIGKILLed ${KILLS.captchas} times mid-import of a captcha folder: the import resumes without duplicates`, async () => {
     const folder = join(tempDir(), 'scraped');
-    await writeCaptchaFolder(folder, 90, 4);
+    // Enough files that every kill lands before the end (≈ 6 files between kills).
+    const files = 12 * KILLS.captchas;
+    await writeCaptchaFolder(folder, files, 4);
     const settings = defaultCaptchaSettings();
     // The same folder imported without faults, for comparison.
     const cleanHome = tempDir();
@@ -110,7 +112,8 @@ describe('fault injection', () => {
     const task: TaskRequest = { kind: 'import-captchas', folder, settings, labelsFromFilenames: true, commitEvery: 8 };
     let reached = 0;
     for (let k = 0; k < KILLS.captchas; k++) {
-      const r = await taskUntil(home, task, reached + 1 + rng.int(12));
+      const r = await taskUntil(home, task, Math.min(files - 1, reached + 1 + rng.int(12)));
+      assert.equal(r.done, false, 'killed before the end');
       reached = r.progress;
       survived.captchaImport = (survived.captchaImport ?? 0) + 1;
     }
@@ -126,12 +129,15 @@ describe('fault injection', () => {
 
   it(`task worker SIGKILLed ${KILLS.faces} times mid-import of CelebA: the shards resume without duplicates`, async () => {
     const dir = tempDir();
-    await writeCeleba(dir, 48, 'flattened');
+    const faces = 8 * KILLS.faces;
+    await writeCeleba(dir, faces, 'flattened');
     const home = tempDir();
     const task: TaskRequest = { kind: 'import-celeba', folder: dir, size: 64, recordsPerShard: 4 };
     let reached = 0;
     for (let k = 0; k < KILLS.faces; k++) {
-      reached = (await taskUntil(home, task, Math.min(47, reached + 1 + rng.int(8)))).progress;
+      const r = await taskUntil(home, task, Math.min(faces - 1, reached + 1 + rng.int(8)));
+      assert.equal(r.done, false, 'killed before the end');
+      reached = r.progress;
       survived.celebaImport = (survived.celebaImport ?? 0) + 1;
     }
     assert.equal((await taskUntil(home, task, null)).done, true);
@@ -139,14 +145,14 @@ describe('fault injection', () => {
     assert.equal(integrity(db), 'ok');
     const [d] = listDatasets(db);
     assert.ok(d?.kind === 'faces' && d.settings.complete);
-    assert.equal(d.settings.shards.reduce((n, s) => n + s.records, 0), 48);
+    assert.equal(d.settings.shards.reduce((n, s) => n + s.records, 0), faces);
     db.close();
   });
 
   it(`host SIGKILLed ${KILLS.host} times mid-labelling: no acknowledged label is lost; its runner checkpoints and exits; a second process cannot take its run`, async () => {
     const home = tempDir();
     const folder = join(home, 'to-label');
-    await writeCaptchaFolder(folder, 80, 5);
+    await writeCaptchaFolder(folder, 10 * KILLS.host, 5);
     const db = openStore(home);
     const { dataset } = await importCaptchaFolder(db, folder, { settings: defaultCaptchaSettings() });
     const ids = listCaptchas(db, dataset.id).map((c) => c.id);
