@@ -115,6 +115,6 @@ export class DiskFullError extends UserError {
  */
 export function asDiskFull(err: unknown): unknown {
   if (err instanceof UserError || !(err instanceof Error)) return err;
-  const code = (err as NodeJS.ErrnoException).code;
+  const code = (err as Error & { code?: unknown }).code;
   return code === 'ENOSPC' || code === 'SQLITE_FULL' ? new DiskFullError(err.message) : err;
 }
