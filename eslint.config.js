@@ -20,7 +20,7 @@ const RENDERER_FORBIDDEN_CORE = 'src-core/(?!api/contract/|domain/)';
  */
 const LAYERS = [
   'util', 'domain', 'api/contract', 'presets', 'engine', 'store', 'models', 'data', 'training', 'metrics', 'runner', 'reproduce',
-  'workbench', 'api/server', 'cli', 'bench',
+  'workbench', 'fleet', 'api/server', 'cli', 'bench',
 ];
 const layerZones = LAYERS.slice(0, -1).map((layer, i) => ({
   target: `./src-core/${layer}`,

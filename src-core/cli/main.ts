@@ -10,7 +10,7 @@ Usage:
   gan-workbench train --preset ID [--steps N] [--seconds S] [--batch B] [--seed K]
                       [--backend auto|tensorflow|wasm|cpu] [--data PATH] [--set key=value]… [--json]
   gan-workbench resume RUN [--steps N] [--backend B] [--json]
-  gan-workbench runs [--json] [--preset ID] [--status S] [--tag T] [--text WORDS] [--metric KEY] [--since DATE] [--until DATE]
+  gan-workbench runs [--json] [--preset ID] [--sweep SWEEP] [--status S] [--tag T] [--text WORDS] [--metric KEY] [--since DATE] [--until DATE]
   gan-workbench show RUN [--json]
   gan-workbench tag RUN NAME
   gan-workbench note RUN TEXT
@@ -34,6 +34,13 @@ Usage:
   gan-workbench serve [--port P (default 5757; 0 = any)] [--host 127.0.0.1]   the app in a browser (URL with a token)
                       [--data-root DIR]… (paths calls may name: the home and these; default: the home only)
                       [--tls-cert FILE --tls-key FILE | --insecure] (required off loopback) [--allow-host NAME]…
+                      [--queue redis://[:pw@]HOST:PORT] (coordinate fleet workers) [--local-concurrency N]
+  gan-workbench sweep create --preset ID [--preset ID]… [--seeds N] [--grid key=v1,v2]… [--set key=value]…
+                      [--executor local|redis://HOST:PORT] [--name NAME] [--concurrency N] [--json]
+                      (local: trains them here now, N at a time; redis: queues them for the fleet of a serve --queue)
+  gan-workbench sweep list [--json] | show SWEEP [--metric KEY] [--json] | cancel SWEEP
+  gan-workbench worker --queue redis://… --host URL --token T [--concurrency N] [--backend B] [--name NAME]
+                      trains the queue's runs for the coordinator at URL (its own --home caches data and checkpoints)
 
 Every command takes --home DIR (default: $GAN_WORKBENCH_HOME, else the app-data folder).
 RUN is a run id or a unique prefix of one.
@@ -47,7 +54,7 @@ const COMMANDS: Record<string, { options: string[]; load: () => Promise<Command>
   presets: { options: ['json', 'home'], load: () => import('./commands.ts').then((m) => m.presetsCommand) },
   train: { options: ['preset', 'steps', 'seconds', 'batch', 'seed', 'backend', 'data', 'set', 'json', 'home'], load: () => import('./commands.ts').then((m) => m.trainCommand) },
   resume: { options: ['steps', 'backend', 'json', 'home'], load: () => import('./commands.ts').then((m) => m.resumeCommand) },
-  runs: { options: ['json', 'preset', 'status', 'tag', 'text', 'metric', 'since', 'until', 'home'], load: () => import('./run-commands.ts').then((m) => m.runsCommand) },
+  runs: { options: ['json', 'preset', 'sweep', 'status', 'tag', 'text', 'metric', 'since', 'until', 'home'], load: () => import('./run-commands.ts').then((m) => m.runsCommand) },
   show: { options: ['json', 'home'], load: () => import('./run-commands.ts').then((m) => m.showCommand) },
   tag: { options: ['json', 'home'], load: () => import('./run-commands.ts').then((m) => m.tagCommand) },
   note: { options: ['json', 'home'], load: () => import('./run-commands.ts').then((m) => m.noteCommand) },
@@ -62,7 +69,9 @@ const COMMANDS: Record<string, { options: string[]; load: () => Promise<Command>
     load: () => import('./dataset-commands.ts').then((m) => m.datasetCommand),
   },
   labels: { options: ['out', 'home'], load: () => import('./dataset-commands.ts').then((m) => m.labelsCommand) },
-  serve: { options: ['port', 'host', 'home', 'data-root', 'tls-cert', 'tls-key', 'insecure', 'allow-host'], load: () => import('./serve-command.ts').then((m) => m.serveCommand) },
+  sweep: { options: ['preset', 'seeds', 'grid', 'set', 'executor', 'name', 'concurrency', 'metric', 'backend', 'json', 'home'], load: () => import('./sweep-commands.ts').then((m) => m.sweepCommand) },
+  worker: { options: ['queue', 'host', 'token', 'concurrency', 'backend', 'name', 'lock-seconds', 'home'], load: () => import('./worker-command.ts').then((m) => m.workerCommand) },
+  serve: { options: ['port', 'host', 'home', 'data-root', 'tls-cert', 'tls-key', 'insecure', 'allow-host', 'queue', 'local-concurrency', 'fleet-stale-seconds'], load: () => import('./serve-command.ts').then((m) => m.serveCommand) },
   recognizer: { options: ['dataset', 'model', 'steps', 'recognizer', 'folds', 'seed', 'set', 'json', 'home'], load: () => import('./dataset-commands.ts').then((m) => m.recognizerCommand) },
 };
 

@@ -34,7 +34,7 @@ export function runsCommand(args: ParsedArgs, io: Io): number {
   const metric = stringFlag(args, 'metric');
   return withStore(args, (db) => {
     const runs = listRuns(db, {
-      preset: stringFlag(args, 'preset'), status: status as RunStatus | undefined, tag: stringFlag(args, 'tag'),
+      preset: stringFlag(args, 'preset'), sweep: stringFlag(args, 'sweep'), status: status as RunStatus | undefined, tag: stringFlag(args, 'tag'),
       text: stringFlag(args, 'text'), metric, sort: metric ? 'best' : 'created',
       since: stringFlag(args, 'since'), until: stringFlag(args, 'until'),
     });

@@ -5,9 +5,10 @@ import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { TOKEN_PARAM } from '../api/contract/channels.ts';
 import { createHost, LOOPBACK_NAMES, newToken } from '../api/server/host.ts';
+import { redisAddress } from '../fleet/queue.ts';
 import { startCore } from '../api/server/core.ts';
 import { resolveHome } from '../util/home.ts';
-import { UsageError, intFlag, listFlag, stringFlag, type ParsedArgs } from './args.ts';
+import { UsageError, intFlag, listFlag, numberFlag, stringFlag, type ParsedArgs } from './args.ts';
 import type { Io } from './commands.ts';
 
 /** The renderer's built files (`npm run build:renderer`, run by `npm install`). */
@@ -51,7 +52,12 @@ export async function serveCommand(args: ParsedArgs, io: Io): Promise<number> {
   mkdirSync(home, { recursive: true });
   const dataRoots = [home, ...listFlag(args, 'data-root').map((d) => resolve(d))];
   for (const d of dataRoots) if (!existsSync(d)) throw new UsageError(`--data-root ${d} does not exist`);
-  const core = startCore({ home, shell: 'browser', log: (line) => io.err.write(`${line}\n`), dataRoots });
+  const queue = stringFlag(args, 'queue');
+  const fleetStale = numberFlag(args, 'fleet-stale-seconds', 1);
+  const core = startCore({
+    home, shell: 'browser', log: (line) => io.err.write(`${line}\n`), dataRoots, queue,
+    localConcurrency: intFlag(args, 'local-concurrency', 1), fleetStaleMs: fleetStale === undefined ? undefined : fleetStale * 1000,
+  });
   const hosted = createHost({
     dispatch: core.dispatch, subscribe: core.subscribe, rendererDir: RENDERER_DIST, token, tls, hostNames: hostNames(host, listFlag(args, 'allow-host')),
   });
@@ -64,7 +70,7 @@ export async function serveCommand(args: ParsedArgs, io: Io): Promise<number> {
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const shown = host.includes(':') ? `[${host}]` : host;
   if (!isLoopback(host)) io.err.write(`warning: listening on ${host}${tls ? ' over TLS' : ' WITHOUT TLS (--insecure)'}, reachable from other machines; anyone with the token can use the workbench\n`);
-  io.out.write(`GAN Workbench at ${tls ? 'https' : 'http'}://${shown}:${actualPort}/?${TOKEN_PARAM}=${token}\n(home ${home}; data roots ${dataRoots.join(', ')}; Ctrl-C stops)\n`);
+  io.out.write(`GAN Workbench at ${tls ? 'https' : 'http'}://${shown}:${actualPort}/?${TOKEN_PARAM}=${token}\n(home ${home}; data roots ${dataRoots.join(', ')}${queue ? `; coordinating the fleet on ${redisAddress(queue).display}` : ''}; Ctrl-C stops)\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     // SIGHUP: the terminal or the SSH session (`ssh gpu-box … serve`) went away — stop as cleanly as for Ctrl-C.

@@ -30,4 +30,8 @@ export interface RunFields {
   error: string | null;
   notes: string;
   tags: string[];
+  /** The sweep the run belongs to (its id), if any. */
+  sweep: string | null;
+  /** The fleet worker training it, or that trained it last. */
+  worker: string | null;
 }

@@ -26,10 +26,10 @@ export function newRunId(preset: string, now = new Date()): string {
 }
 
 /** Records a new queued run with its fully resolved config, and makes its folder. */
-export function createRun(db: Db, home: string, config: JobConfig, backendChoice: BackendChoice): RunRow {
+export function createRun(db: Db, home: string, config: JobConfig, backendChoice: BackendChoice, o: { sweep?: number } = {}): RunRow {
   const id = newRunId(config.preset);
   mkdirSync(runFiles(home, id).samples, { recursive: true });
-  return insertRun(db, { id, preset: config.preset, config, seed: config.seed, backendChoice, targetSteps: config.steps });
+  return insertRun(db, { id, preset: config.preset, config, seed: config.seed, backendChoice, targetSteps: config.steps, sweep: o.sweep });
 }
 
 /**

@@ -143,18 +143,18 @@ function resumeFromCheckpoint(db: Db, run: RunRow, job: TrainingJob, emit: (e: R
   if (!recorded) {
     // Stopped or killed before its first checkpoint: nothing to continue from, so it starts again (same seed, same run).
     emit({ type: 'warning', text: `run ${run.id} has no checkpoint yet: it starts again from step 0` });
-    truncateRecords(db, run.pk, 0);
+    truncateRunRecords(db, run.pk, 0);
     return { seconds: 0 };
   }
   const ckpt = readRecordedCheckpoint(run.id, [recorded, ...(recorded.previous ? [recorded.previous] : [])]);
   if (ckpt.fellBack) emit({ type: 'warning', text: `the latest checkpoint (step ${recorded.step}) is unusable; resuming from step ${ckpt.file.step} (${ckpt.file.path})` });
   job.setState(ckpt.state);
-  truncateRecords(db, run.pk, ckpt.state.iteration);
+  truncateRunRecords(db, run.pk, ckpt.state.iteration);
   return { seconds: ckpt.seconds };
 }
 
 /** Drops the points, histograms and grids after `step` (the resumed training re-creates them). */
-function truncateRecords(db: Db, runPk: number, step: number): void {
+export function truncateRunRecords(db: Db, runPk: number, step: number): void {
   truncateMetrics(db, runPk, step);
   truncateHistograms(db, runPk, step);
   for (const path of truncateSamples(db, runPk, step)) rmSync(path, { force: true });

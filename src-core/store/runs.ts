@@ -19,17 +19,19 @@ interface RawRun {
   pk: number; id: string; preset: string; config: string; seed: number; backend_choice: string; backend: string | null;
   dataset: string | null; status: RunStatus; created_at: string; started_at: string | null; ended_at: string | null;
   steps_done: number; target_steps: number; wall_seconds: number; error: string | null; notes: string; tags: string | null;
+  sweep_id: string | null; worker: string | null;
 }
 
 const SELECT_RUN = `
-  SELECT r.*, (SELECT group_concat(tag, char(31)) FROM run_tags t WHERE t.run = r.pk) AS tags FROM runs r`;
+  SELECT r.*, (SELECT group_concat(tag, char(31)) FROM run_tags t WHERE t.run = r.pk) AS tags,
+    (SELECT id FROM sweeps w WHERE w.pk = r.sweep) AS sweep_id FROM runs r`;
 
 function toRow(r: RawRun): RunRow {
   return {
     pk: r.pk, id: r.id, preset: r.preset, config: JSON.parse(r.config), seed: r.seed, backendChoice: r.backend_choice,
     backend: r.backend, dataset: r.dataset, status: r.status, createdAt: r.created_at, startedAt: r.started_at,
     endedAt: r.ended_at, stepsDone: r.steps_done, targetSteps: r.target_steps, wallSeconds: r.wall_seconds, error: r.error,
-    notes: r.notes, tags: r.tags ? r.tags.split('\u001f').sort() : [],
+    notes: r.notes, tags: r.tags ? r.tags.split('\u001f').sort() : [], sweep: r.sweep_id, worker: r.worker,
   };
 }
 
@@ -40,13 +42,15 @@ export interface NewRun {
   seed: number;
   backendChoice: string;
   targetSteps: number;
+  /** The sweep's key, for a run of a sweep. */
+  sweep?: number;
 }
 
 export function insertRun(db: Db, run: NewRun): RunRow {
   db.prepare(`
-    INSERT INTO runs (id, preset, config, seed, backend_choice, status, created_at, target_steps, pid, host, heartbeat_at)
-    VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)`).run(run.id, run.preset, JSON.stringify(run.config), run.seed, run.backendChoice,
-    new Date().toISOString(), run.targetSteps, process.pid, hostname(), new Date().toISOString());
+    INSERT INTO runs (id, preset, config, seed, backend_choice, status, created_at, target_steps, pid, host, heartbeat_at, sweep)
+    VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)`).run(run.id, run.preset, JSON.stringify(run.config), run.seed, run.backendChoice,
+    new Date().toISOString(), run.targetSteps, process.pid, hostname(), new Date().toISOString(), run.sweep ?? null);
   return getRun(db, run.id);
 }
 
@@ -89,6 +93,8 @@ export function finishRun(db: Db, pk: number, status: Exclude<RunStatus, 'queued
 
 export interface RunFilter {
   preset?: string;
+  /** A sweep's id: its runs only. */
+  sweep?: string;
   status?: RunStatus;
   tag?: string;
   /** Text in notes or id. */
@@ -122,6 +128,7 @@ function filterClause(f: RunFilter): { sql: string; params: unknown[] } {
     params.push(...values);
   };
   if (f.preset) add('r.preset = ?', f.preset);
+  if (f.sweep) add('r.sweep = (SELECT pk FROM sweeps WHERE id = ?)', f.sweep);
   if (f.status) add('r.status = ?', f.status);
   if (f.tag) add('EXISTS (SELECT 1 FROM run_tags t WHERE t.run = r.pk AND t.tag = ?)', f.tag);
   if (f.text) {
@@ -141,7 +148,7 @@ export function listRuns(db: Db, f: RunFilter = {}): RunListItem[] {
   const direction = (f.descending ?? !(f.sort === 'best' || f.sort === 'last')) ? 'DESC' : 'ASC';
   const sql = `
     SELECT r.*, (SELECT group_concat(tag, char(31)) FROM run_tags t WHERE t.run = r.pk) AS tags,
-      s.min_value AS best, s.last_value AS last
+      (SELECT id FROM sweeps w WHERE w.pk = r.sweep) AS sweep_id, s.min_value AS best, s.last_value AS last
     FROM runs r LEFT JOIN metric_series s ON s.run = r.pk AND s.key = ?
     ${where.sql}
     ORDER BY ${sort} IS NULL, ${sort} ${direction}, r.pk DESC

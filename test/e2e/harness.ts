@@ -29,8 +29,8 @@ export function buildRenderer(): void {
 }
 
 /** Starts `gan-workbench serve` and resolves once it prints its URL. */
-export function startHost(home: string, token: string, port = 0): Promise<Host> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/gan-workbench.mjs'), 'serve', '--port', String(port), '--home', home], {
+export function startHost(home: string, token: string, port = 0, extraArgs: string[] = []): Promise<Host> {
+  const child = spawn(process.execPath, [join(ROOT, 'bin/gan-workbench.mjs'), 'serve', '--port', String(port), '--home', home, ...extraArgs], {
     env: { ...process.env, GAN_WORKBENCH_TOKEN: token }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

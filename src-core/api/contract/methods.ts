@@ -9,7 +9,7 @@ import { captchaSettingsSchema, RECOGNIZER_MODELS } from '../../domain/datasets.
 import { BACKEND_CHOICES, RUN_STATUSES } from '../../domain/runs.ts';
 import type {
   CaptchaItem, ConfigDifference, Crossing, DatasetInfo, FieldError, FigureExport, LabelProgress, MislabelEntry, PresetCatalog,
-  RunDetail, RunSummaryRow, Series, SystemInfo, TaskInfo,
+  RunDetail, RunSummaryRow, Series, SweepDetail, SweepInfo, SystemInfo, TaskInfo, FleetClaim,
 } from './types.ts';
 
 /** A method: its payload schema and (as a type only) its result. */
@@ -28,6 +28,12 @@ const overrides = z.record(z.string().max(100), z.string().max(10_000));
 const metricKey = z.string().min(1).max(100);
 const xAxis = z.enum(['step', 'seconds']);
 const folder = z.string().min(1).max(4096);
+const sweepId = z.string().min(1).max(200);
+const workerName = z.string().min(1).max(200);
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+/** A chunk of a file, base64: at most 2 MiB of bytes, so a call stays under the host's 4 MiB body limit. */
+const chunk = z.string().max(Math.ceil((2 * 1024 * 1024) / 3) * 4);
+const metricPoint = z.object({ key: metricKey, step: z.number().int().min(0), seconds: z.number().min(0), value: z.number() });
 
 
 export const API = {
@@ -46,6 +52,7 @@ export const API = {
   'runs.resume': method<RunSummaryRow>()(z.object({ run: runId, steps: z.number().int().positive().max(10_000_000).optional() })),
   'runs.list': method<{ runs: RunSummaryRow[]; total: number }>()(z.object({
     preset: z.string().optional(),
+    sweep: sweepId.optional(),
     status: z.enum(RUN_STATUSES).optional(),
     tag: z.string().optional(),
     text: z.string().max(200).optional(),
@@ -112,6 +119,48 @@ export const API = {
   'recognizer.prelabel': method<TaskInfo>()(z.object({ dataset: datasetId })),
   'recognizer.findMislabels': method<TaskInfo>()(z.object({
     dataset: datasetId, folds: z.number().int().min(2).max(10).default(4), steps: z.number().int().min(10).max(100_000).default(600),
+  })),
+
+  /**
+   * A sweep: presets × every combination of `grid` × `seeds`, run by `executor` —
+   * 'local' (this machine, `concurrency` at a time) or 'queue' (the host's Redis queue: fleet workers).
+   */
+  'sweeps.create': method<SweepInfo>()(z.object({
+    presets: z.array(z.string().min(1)).min(1).max(50),
+    grid: z.record(z.string().max(100), z.array(z.string().max(1000)).min(1).max(100)).default({}),
+    seeds: z.number().int().min(1).max(100).default(1),
+    overrides: overrides.default({}),
+    executor: z.enum(['local', 'queue']).default('local'),
+    name: z.string().max(200).optional(),
+    backend: z.enum(BACKEND_CHOICES).optional(),
+  })),
+  'sweeps.list': method<SweepInfo[]>()(z.object({})),
+  /** A sweep with its runs and, for `metric`, each configuration's median and spread across seeds. */
+  'sweeps.get': method<SweepDetail>()(z.object({ sweep: sweepId, metric: metricKey.optional() })),
+  /** Stops a sweep: queued runs are withdrawn, running ones stop after their next checkpoint. */
+  'sweeps.cancel': method<{ cancelled: number; stopping: number }>()(z.object({ sweep: sweepId })),
+
+  /** Fleet workers (authenticated by the host's token): take a run, report on it, move its files. */
+  'fleet.claim': method<FleetClaim>()(z.object({ run: runId, worker: workerName })),
+  'fleet.report': method<{ stop: boolean }>()(z.object({
+    run: runId, worker: workerName,
+    metrics: z.array(metricPoint).max(100_000).default([]),
+    progress: z.object({ step: z.number().int().min(0), seconds: z.number().min(0) }).optional(),
+    /** Run events to show live (progress, warnings, notes). */
+    events: z.array(z.record(z.string(), z.unknown())).max(1000).default([]),
+    samples: z.array(z.object({ step: z.number().int().min(0), seconds: z.number().min(0), png: chunk })).max(20).default([]),
+    /** The run ended on the worker: how. `final` false: the queue will retry it. */
+    end: z.object({ status: z.enum(['completed', 'stopped', 'failed']), error: z.string().max(4000).optional(), final: z.boolean() }).optional(),
+  })),
+  /** A checkpoint upload, resumable: each chunk at `offset`; the answer says how many bytes the coordinator holds. */
+  'fleet.upload': method<{ received: number; done: boolean }>()(z.object({
+    run: runId, worker: workerName, step: z.number().int().min(0), sha256, bytes: z.number().int().min(1).max(4 * 1024 ** 3),
+    offset: z.number().int().min(0), data: chunk,
+  })),
+  /** A slice of the run's checkpoint or of a dataset's bundle. */
+  'fleet.download': method<{ data: string; bytes: number; sha256: string }>()(z.object({
+    what: z.enum(['checkpoint', 'dataset']), run: runId.optional(), dataset: datasetId.optional(),
+    offset: z.number().int().min(0), length: z.number().int().min(1).max(2 * 1024 * 1024),
   })),
 
   /** A publication figure of metric curves: SVG (the renderer rasterises PNG from it) and the plotted data as CSV. */

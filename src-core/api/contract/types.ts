@@ -131,3 +131,46 @@ export interface SystemInfo {
   /** The folders whose paths calls may name (a host's --data-root and home); null: any (the desktop app). */
   dataRoots: string[] | null;
 }
+
+/** A sweep: what it runs, where, and how far it has got. */
+export interface SweepInfo {
+  id: string;
+  name: string;
+  spec: { presets: string[]; grid: Record<string, string[]>; seeds: number; overrides: Record<string, string> };
+  /** 'local' or the Redis queue's address (no password). */
+  executor: string;
+  createdAt: string;
+  counts: Partial<Record<RunFields['status'], number>>;
+  total: number;
+}
+
+/** One configuration of a sweep (preset × grid values) across its seeds: the chosen metric's last values. */
+export interface SweepGroup {
+  preset: string;
+  settings: Record<string, string>;
+  runs: string[];
+  /** Last values of the metric, one per run that has it; median and spread across seeds. */
+  values: number[];
+  median: number | null;
+  min: number | null;
+  max: number | null;
+}
+
+export interface SweepDetail extends SweepInfo {
+  runs: RunSummaryRow[];
+  metric: string | null;
+  groups: SweepGroup[];
+}
+
+/** What a fleet worker receives when it claims a run. */
+export interface FleetClaim {
+  /** The run is already complete (a job run twice after a Redis restart): nothing to do. */
+  done: boolean;
+  run: string;
+  config: Record<string, unknown>;
+  backendChoice: string;
+  /** The last checkpoint the coordinator holds: the worker resumes from it. */
+  checkpoint: { step: number; sha256: string; bytes: number } | null;
+  /** The dataset bundle the run trains on (for `data.source = dataset`), fetched once per checksum. */
+  dataset: { id: number; sha256: string; bytes: number } | null;
+}

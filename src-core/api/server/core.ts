@@ -4,7 +4,7 @@
  */
 import { createDispatcher, type Dispatch } from './dispatcher.ts';
 import type { ApiEvent } from '../contract/events.ts';
-import { createService } from './service/index.ts';
+import { createService, type ServiceOptions } from './service/index.ts';
 
 export interface Core {
   dispatch: Dispatch;
@@ -13,8 +13,8 @@ export interface Core {
   close(): Promise<void>;
 }
 
-export function startCore(o: { home: string; shell: 'electron' | 'browser'; log: (line: string) => void; dataRoots?: string[] }): Core {
-  const service = createService({ home: o.home, shell: o.shell, dataRoots: o.dataRoots });
+export function startCore(o: ServiceOptions & { log: (line: string) => void }): Core {
+  const service = createService(o);
   const dispatch = createDispatcher(service.handlers, (method, err) => o.log(`error in ${method}: ${err instanceof Error ? err.stack : String(err)}`));
   return { dispatch, subscribe: service.subscribe, close: () => service.close() };
 }

@@ -6,6 +6,12 @@
 import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { openStore } from '../../../store/index.ts';
+import { listSweeps, unfinishedSweepRuns } from '../../../store/sweeps.ts';
+import { FleetCoordinator } from '../../../fleet/coordinator.ts';
+import { redisAddress } from '../../../fleet/queue.ts';
+import { fleetHandlers } from './fleet-handlers.ts';
+import { LocalSweepQueue } from './local-sweeps.ts';
+import { sweepHandlers } from './sweep-handlers.ts';
 import { confinedTo, UNCONFINED } from '../../../workbench/data-roots.ts';
 import type { ApiHandlers } from '../../contract/methods.ts';
 import type { ApiEvent } from '../../contract/events.ts';
@@ -31,21 +37,43 @@ export interface Service {
  * `dataRoots`: the folders calls may name paths in (a host passes its home and each
  * `--data-root`); absent, any path (the desktop app, whose user is at the keyboard).
  */
-export function createService(o: { home: string; shell: 'electron' | 'browser'; dataRoots?: string[] }): Service {
+export interface ServiceOptions {
+  home: string;
+  shell: 'electron' | 'browser';
+  dataRoots?: string[];
+  /** A Redis address: this host coordinates a fleet of workers on that queue. */
+  queue?: string;
+  /** Sweep runs trained here at once (default: one per two cores, at least one). */
+  localConcurrency?: number;
+  /** A fleet worker silent this long loses its run to the next claim (default 60 s). */
+  fleetStaleMs?: number;
+  log?: (line: string) => void;
+}
+
+export function createService(o: ServiceOptions): Service {
   const listeners = new Set<(e: ApiEvent) => void>();
   const emit = (e: ApiEvent) => {
     for (const l of listeners) l(e);
   };
   const db = openStore(o.home);
+  const runs = new RunManager(o.home, db, emit);
+  const fleet = o.queue ? new FleetCoordinator(db, o.home, emit, redisAddress(o.queue), { staleAfterMs: o.fleetStaleMs }) : null;
   const ctx: ServiceContext = {
-    home: o.home, db, emit, runs: new RunManager(o.home, db, emit), tasks: new TaskManager(o.home, emit),
+    home: o.home, db, emit, runs, tasks: new TaskManager(o.home, emit),
     dataRoots: o.dataRoots ? confinedTo(o.dataRoots) : UNCONFINED,
+    sweeps: new LocalSweepQueue(db, runs, o.localConcurrency ?? Math.max(1, Math.floor(availableParallelism() / 2))),
+    fleet,
   };
+  // After a restart: sweep runs not finished go back to their executor (the queue ignores runs it already holds).
+  ctx.sweeps.add(listSweeps(db).filter((s) => s.executor === 'local').flatMap((s) => unfinishedSweepRuns(db, s.pk)));
+  fleet?.resumeSweeps().catch((err: Error) => o.log?.(`fleet: cannot queue the unfinished sweep runs: ${err.message}`));
   const handlers: ApiHandlers = {
     'system.info': () => ({ version: VERSION, home: o.home, shell: o.shell, cpus: availableParallelism(), dataRoots: ctx.dataRoots.roots ? [...ctx.dataRoots.roots] : null }),
     ...runHandlers(ctx),
     ...datasetHandlers(ctx),
     ...labelHandlers(ctx),
+    ...sweepHandlers(ctx),
+    ...fleetHandlers(ctx),
     'export.figure': (p) => exportFigure(db, p),
   };
   return {
@@ -55,7 +83,7 @@ export function createService(o: { home: string; shell: 'electron' | 'browser'; 
       return () => listeners.delete(listener);
     },
     async close() {
-      await Promise.all([ctx.tasks.dispose(), ctx.runs.dispose()]);
+      await Promise.all([ctx.tasks.dispose(), ctx.runs.dispose(), fleet?.close()]);
       db.close();
     },
   };

@@ -14,6 +14,7 @@ export class RunManager {
   private readonly active = new Map<string, RunnerHandle>();
   /** Runs whose runner was killed at shutdown after the grace period: interrupted, not failed (their last checkpoint stands). */
   private readonly killed = new Set<string>();
+  private readonly exitListeners = new Set<(run: string) => void>();
 
   constructor(
     private readonly home: string, private readonly db: Db, private readonly emit: (e: ApiEvent) => void,
@@ -45,7 +46,18 @@ export class RunManager {
         this.emit({ topic: 'run', run, event: { type: 'error', message, userError: false } });
       }
       this.emit({ topic: 'runs-changed', run, status: getRun(this.db, run).status });
+      for (const l of this.exitListeners) l(run);
     });
+  }
+
+  /** Called with the run's id whenever one of this manager's runners has ended. */
+  onExit(listener: (run: string) => void): void {
+    this.exitListeners.add(listener);
+  }
+
+  /** How many runners are active. */
+  get size(): number {
+    return this.active.size;
   }
 
   /** Asks the runner to checkpoint and stop after its current iteration. */

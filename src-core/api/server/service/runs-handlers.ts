@@ -40,7 +40,10 @@ export function runHandlers(ctx: ServiceContext): RunHandlers {
       return { config: errors.length ? null : (resolveConfig(preset, overrides) as unknown as Record<string, unknown>), errors };
     },
     'runs.start': ({ preset, overrides, backend }) => startRun(preset, overrides, backend),
-    'runs.stop': ({ run }) => ({ stopping: ctx.runs.stop(getRun(db, run).id) }),
+    'runs.stop': async ({ run }) => {
+      const id = getRun(db, run).id;
+      return { stopping: ctx.runs.stop(id) || (ctx.fleet ? await ctx.fleet.stop(id) : false) };
+    },
     'runs.resume': ({ run, steps }) => {
       const row = runToResume(db, run, { steps, isActive });
       ctx.runs.start(row.id, { resume: true, steps });
