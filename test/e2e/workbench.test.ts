@@ -155,6 +155,26 @@ describe('workbench in a browser', { skip: missing ? 'Chromium not installed (ap
     assert.ok(csv.split('\n').length > 10);
   });
 
+  it('runs a sweep of two seeds here, and the history summarises it across seeds', async () => {
+    await page.getByTestId('nav-experiments').click();
+    await page.getByTestId('preset-captcha-fc-gan').click();
+    await page.getByTestId('field-steps').fill('6');
+    await page.getByTestId('field-sampleEvery').fill('0');
+    await page.locator('details.sweep summary').click();
+    await page.getByTestId('sweep-seeds').fill('2');
+    await page.waitForFunction(() => !(document.querySelector('[data-testid="start-sweep"]') as HTMLButtonElement).disabled);
+    await page.getByTestId('start-sweep').click();
+    await page.getByTestId('sweep-started').waitFor();
+    assert.match(await page.getByTestId('sweep-started').innerText(), /2 runs queued \(local\)/);
+    await page.getByTestId('nav-history').click();
+    await page.getByTestId('sweep-filter').selectOption({ index: 1 });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-row"]').length === 2);
+    // The metric column defaults to d: once both seeds finished, the group shows two values.
+    await page.waitForFunction(() => document.querySelector('[data-testid="sweep-group-seeds"]')?.textContent === '2/2', null, { timeout: 120_000 });
+    await screenshot(page, '04b-sweep');
+    await page.getByTestId('sweep-filter').selectOption('');
+  });
+
   it('imports a captcha folder with a preview of the cut, listing skipped files', async () => {
     const folder = join(home, 'scraped');
     await writeCaptchaFolder(folder, 8, 5);
@@ -197,13 +217,14 @@ describe('workbench in a browser', { skip: missing ? 'Chromium not installed (ap
     assert.deepEqual(Object.fromEntries(rows.map((r) => [r.file, r.label])), typed);
   });
 
+  // From here the history holds four runs: the two above and the sweep's two.
   it('has a dark theme', async () => {
     await page.getByTestId('nav-experiments').click();
     await page.getByTestId('theme-toggle').click(); // system (light here) → light
     await page.getByTestId('theme-toggle').click(); // → dark
     assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
     await page.getByTestId('nav-history').click();
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-row"]').length === 2);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-row"]').length === 4);
     await screenshot(page, '07-history-dark');
     await page.getByTestId('nav-compare').click();
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="compare-chart"]')?.getAttribute('data-points')) > 10);
@@ -217,7 +238,7 @@ describe('workbench in a browser', { skip: missing ? 'Chromium not installed (ap
     host = await startHost(home, token, port);
     await page.getByTestId('connection-banner').waitFor({ state: 'detached', timeout: 30_000 });
     await page.getByTestId('nav-history').click();
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-row"]').length === 2);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-row"]').length === 4);
   });
 
   it('raised no errors in the page', () => {

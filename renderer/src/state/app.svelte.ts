@@ -25,6 +25,8 @@ export class AppState {
   /** Bumped when any run's row changes, or datasets change: lists reload. */
   runsVersion = $state(0);
   datasetsVersion = $state(0);
+  /** The Redis queue the host coordinates a fleet on (`serve --queue`), if any: sweeps may run there. */
+  queue = $state<string | null>(null);
   readonly connection: ConnectionState;
   readonly theme: ThemeState;
   readonly tasks = new TaskTracker();
@@ -43,6 +45,7 @@ export class AppState {
     this.comparison = new CompareState(api);
     this.labelling = new LabelSession(api);
     api.subscribe((e) => this.onEvent(e));
+    api.call('system.info', {}).then((i) => (this.queue = i.queue)).catch(() => {});
   }
 
   onEvent(e: ApiEvent): void {

@@ -1,4 +1,4 @@
-import type { FieldError, PresetCatalog, PresetInfo, RunSummaryRow } from '../../../src-core/api/contract/types.ts';
+import type { FieldError, PresetCatalog, PresetInfo, RunSummaryRow, SweepInfo } from '../../../src-core/api/contract/types.ts';
 import { ApiCallError, type ApiClient } from '../lib/api.ts';
 
 export interface Field {
@@ -60,6 +60,24 @@ export function fieldsOf(preset: PresetInfo, choices: PresetCatalog['choices']):
 }
 
 /**
+ * A sweep's grid as the form takes it, one setting a line: `clip.value = 0.01, 0.05`.
+ * Returns the grid, or the first line it cannot read.
+ */
+export function parseGridText(text: string): { grid: Record<string, string[]> } | { error: string } {
+  const grid: Record<string, string[]> = {};
+  for (const [i, raw] of text.split('\n').entries()) {
+    const line = raw.trim();
+    if (!line) continue;
+    const at = line.indexOf('=');
+    const key = line.slice(0, at).trim();
+    const values = line.slice(at + 1).split(',').map((v) => v.trim()).filter(Boolean);
+    if (at <= 0 || !key || values.length === 0) return { error: `line ${i + 1}: write setting = value, value, …` };
+    grid[key] = values;
+  }
+  return { grid };
+}
+
+/**
  * The experiment form: a preset, edited settings as strings (what the user typed),
  * the overrides that differ from the preset, the host's inline errors, and start.
  * A run cannot start while any field is invalid.
@@ -74,7 +92,16 @@ export class ExperimentForm {
   validating = $state(false);
   starting = $state(false);
   startError = $state<string | null>(null);
+  /** A sweep of this preset: seeds, a grid (one `setting = v1, v2` a line) and where it runs. */
+  sweepSeeds = $state(3);
+  sweepGrid = $state('');
+  sweepExecutor = $state<'local' | 'queue'>('local');
+  sweepError = $state<string | null>(null);
+  lastSweep = $state<SweepInfo | null>(null);
   private generation = 0;
+
+  parsedGrid = $derived(parseGridText(this.sweepGrid));
+  sweepSize = $derived('grid' in this.parsedGrid ? Object.values(this.parsedGrid.grid).reduce((n, v) => n * v.length, 1) * this.sweepSeeds : 0);
 
   preset = $derived(this.catalog.presets.find((p) => p.preset === this.presetId) ?? null);
   fields = $derived(this.preset ? fieldsOf(this.preset, this.catalog.choices) : []);
@@ -130,6 +157,31 @@ export class ExperimentForm {
       if (generation === this.generation) this.errors = r.errors;
     } finally {
       if (generation === this.generation) this.validating = false;
+    }
+  }
+
+  /** Starts a sweep of this preset with the edited settings; its runs appear in the history, grouped. */
+  async startSweep(): Promise<SweepInfo | null> {
+    if (!this.canStart) return null;
+    if ('error' in this.parsedGrid) {
+      this.sweepError = this.parsedGrid.error;
+      return null;
+    }
+    this.starting = true;
+    this.sweepError = null;
+    try {
+      this.lastSweep = await this.api.call('sweeps.create', {
+        presets: [this.presetId], seeds: this.sweepSeeds, grid: this.parsedGrid.grid, overrides: this.overrides, executor: this.sweepExecutor,
+      });
+      return this.lastSweep;
+    } catch (err) {
+      // Settings at fault are marked in the form; the executor's problem is the sweep's message.
+      const settings = err instanceof ApiCallError ? err.fields.filter((f) => f.key !== 'executor') : [];
+      if (settings.length) this.errors = settings;
+      this.sweepError = err instanceof Error ? err.message : String(err);
+      return null;
+    } finally {
+      this.starting = false;
     }
   }
 

@@ -1,5 +1,5 @@
 import type { MethodInput } from '../../../src-core/api/contract/methods.ts';
-import type { RunStatus, RunSummaryRow } from '../../../src-core/api/contract/types.ts';
+import type { RunStatus, RunSummaryRow, SweepDetail, SweepInfo } from '../../../src-core/api/contract/types.ts';
 import type { ApiClient } from '../lib/api.ts';
 
 export type SortKey = NonNullable<MethodInput<'runs.list'>['sort']>;
@@ -13,6 +13,10 @@ const PAGE = 100;
 export class HistoryState {
   text = $state('');
   preset = $state('');
+  /** A sweep's id: only its runs, and its summary across seeds. */
+  sweep = $state('');
+  sweeps = $state<SweepInfo[]>([]);
+  sweepDetail = $state<SweepDetail | null>(null);
   status = $state<RunStatus | ''>('');
   tag = $state('');
   since = $state('');
@@ -33,6 +37,7 @@ export class HistoryState {
   criteria = $derived<MethodInput<'runs.list'>>({
     ...(this.text.trim() ? { text: this.text.trim() } : {}),
     ...(this.preset ? { preset: this.preset } : {}),
+    ...(this.sweep ? { sweep: this.sweep } : {}),
     ...(this.status ? { status: this.status } : {}),
     ...(this.tag.trim() ? { tag: this.tag.trim() } : {}),
     ...(this.since ? { since: this.since } : {}),
@@ -58,6 +63,12 @@ export class HistoryState {
     } finally {
       if (generation === this.generation) this.loading = false;
     }
+  }
+
+  /** The sweeps to filter by, and the chosen one's configurations with the metric's median and spread across seeds. */
+  async refreshSweeps(): Promise<void> {
+    this.sweeps = await this.api.call('sweeps.list', {});
+    this.sweepDetail = this.sweep ? await this.api.call('sweeps.get', { sweep: this.sweep, ...(this.metric.trim() ? { metric: this.metric.trim() } : {}) }) : null;
   }
 
   /** Clicking the sorted column flips the direction; another column sorts by it (metric values lowest first). */

@@ -130,6 +130,8 @@ export interface SystemInfo {
   cpus: number;
   /** The folders whose paths calls may name (a host's --data-root and home); null: any (the desktop app). */
   dataRoots: string[] | null;
+  /** The Redis queue this host coordinates a fleet on (no password), or null. */
+  queue: string | null;
 }
 
 /** A sweep: what it runs, where, and how far it has got. */

@@ -68,7 +68,9 @@ export function createService(o: ServiceOptions): Service {
   ctx.sweeps.add(listSweeps(db).filter((s) => s.executor === 'local').flatMap((s) => unfinishedSweepRuns(db, s.pk)));
   fleet?.resumeSweeps().catch((err: Error) => o.log?.(`fleet: cannot queue the unfinished sweep runs: ${err.message}`));
   const handlers: ApiHandlers = {
-    'system.info': () => ({ version: VERSION, home: o.home, shell: o.shell, cpus: availableParallelism(), dataRoots: ctx.dataRoots.roots ? [...ctx.dataRoots.roots] : null }),
+    'system.info': () => ({ version: VERSION, home: o.home, shell: o.shell, cpus: availableParallelism(), dataRoots: ctx.dataRoots.roots ? [...ctx.dataRoots.roots] : null,
+      queue: fleet?.address.display ?? null,
+    }),
     ...runHandlers(ctx),
     ...datasetHandlers(ctx),
     ...labelHandlers(ctx),
