@@ -11,9 +11,10 @@ import { benchImport } from './import-bench.ts';
 import { benchOps } from './ops-bench.ts';
 import { benchRecognizer } from './recognizer-bench.ts';
 import { benchMetrics } from './metrics-bench.ts';
+import { benchFleet } from './fleet-bench.ts';
 import { cpus } from 'node:os';
 
-const SUITES = ['train', 'ops', 'store', 'import', 'recognizer', 'metrics'] as const;
+const SUITES = ['train', 'ops', 'store', 'import', 'recognizer', 'metrics', 'fleet'] as const;
 
 const [suite, ...rest] = process.argv.slice(2);
 if (!suite || !(SUITES as readonly string[]).includes(suite)) {
@@ -44,6 +45,11 @@ if (suite === 'import') {
 if (suite === 'metrics') {
   console.log(`bench metrics · ${new Date().toISOString().slice(0, 10)} · ${cpus()[0]?.model.trim()} × ${cpus().length} · node ${process.version}`);
   benchMetrics();
+  process.exit(0);
+}
+if (suite === 'fleet') {
+  console.log(`bench fleet · ${new Date().toISOString().slice(0, 10)} · ${cpus()[0]?.model.trim()} × ${cpus().length} · node ${process.version}`);
+  await benchFleet({ runs: intFlag(args, 'iterations', 1) ?? 8, steps: intFlag(args, 'batch', 1) ?? 200 });
   process.exit(0);
 }
 if (suite === 'store') {
