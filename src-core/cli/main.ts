@@ -19,7 +19,7 @@ Usage:
   gan-workbench eval RUN [--step S] [--count N] [--json]            quality of the latest checkpoint (or as recorded at step S)
   gan-workbench ttq RUN… --metric KEY --threshold V [--window W] [--above|--below] [--json]
   gan-workbench histograms RUN [--step S] [--json]                   per-layer weight distributions
-  gan-workbench reproduce captcha [--seeds N] [--budget-seconds S | --budget-steps N] [--out DIR] [--only PRESET,…] [--runs RUN,… (judge existing runs)] [--json]
+  gan-workbench reproduce captcha [--seeds N] [--budget-seconds S | --budget-steps N] [--out DIR] [--only PRESET,…] [--runs RUN,… | --sweep SWEEP (judge existing runs)] [--json]
   gan-workbench reproduce celeba --data ID [--seeds N] [--budget-seconds S | --budget-steps N] [--out DIR] [--only PRESET,…] [--runs RUN,…] [--json]
   gan-workbench dataset synth-captchas --count N [--seed K]
   gan-workbench dataset import-captchas DIR [--labels FILE] [--labels-from-filenames] [--length N] [--alphabet S]
@@ -63,7 +63,7 @@ const COMMANDS: Record<string, { options: string[]; load: () => Promise<Command>
   eval: { options: ['step', 'count', 'json', 'home'], load: () => import('./quality-commands.ts').then((m) => m.evalCommand) },
   ttq: { options: ['metric', 'threshold', 'window', 'above', 'below', 'json', 'home'], load: () => import('./quality-commands.ts').then((m) => m.ttqCommand) },
   histograms: { options: ['step', 'json', 'home'], load: () => import('./quality-commands.ts').then((m) => m.histogramsCommand) },
-  reproduce: { options: ['budget-seconds', 'budget-steps', 'seeds', 'out', 'only', 'runs', 'data', 'json', 'home'], load: () => import('./quality-commands.ts').then((m) => m.reproduceCommand) },
+  reproduce: { options: ['budget-seconds', 'budget-steps', 'seeds', 'out', 'only', 'runs', 'sweep', 'data', 'json', 'home'], load: () => import('./quality-commands.ts').then((m) => m.reproduceCommand) },
   dataset: {
     options: ['count', 'seed', 'labels', 'labels-from-filenames', 'length', 'alphabet', 'size', 'threshold', 'segmentation', 'json', 'out', 'captcha', 'home'],
     load: () => import('./dataset-commands.ts').then((m) => m.datasetCommand),

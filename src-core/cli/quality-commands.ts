@@ -10,7 +10,8 @@ import type { Db } from '../store/open.ts';
 import { getCheckpoint } from '../store/checkpoints.ts';
 import { histogramsAt } from '../store/histograms.ts';
 import { rawSeries } from '../store/metrics.ts';
-import { getRun } from '../store/runs.ts';
+import { getRun, listRuns } from '../store/runs.ts';
+import { getSweep } from '../store/sweeps.ts';
 import { createGanJob } from '../training/gan-job.ts';
 import { homePaths, resolveHome } from '../util/home.ts';
 import { Rng } from '../util/rng.ts';
@@ -144,7 +145,9 @@ export async function reproduceCommand(args: ParsedArgs, io: Io): Promise<number
   const seeds = intFlag(args, 'seeds', 1) ?? 3;
   const out = stringFlag(args, 'out') ?? `reproduction-${target}-${new Date().toISOString().slice(0, 10)}`;
   const only = stringFlag(args, 'only')?.split(',');
-  const runs = stringFlag(args, 'runs')?.split(',');
+  const sweep = stringFlag(args, 'sweep');
+  // A sweep's runs are judged like `--runs` (its seeds are the report's seeds).
+  const runs = sweep ? sweepRunIds(home, sweep) : stringFlag(args, 'runs')?.split(',');
   const log = (l: string) => io.err.write(`${l}\n`);
   const options = { home, out, budget, seeds, experiments: only, dataset, log };
   const claims = target === 'celeba'
@@ -154,4 +157,13 @@ export async function reproduceCommand(args: ParsedArgs, io: Io): Promise<number
   else for (const c of claims) io.out.write(`${c.verdict.padEnd(13)} ${c.claim}\n`);
   io.out.write(`report: ${out}/report.md\n`);
   return 0;
+}
+
+function sweepRunIds(home: string, sweep: string): string[] {
+  const db = openStore(home, { readonly: true });
+  try {
+    return listRuns(db, { sweep: getSweep(db, sweep).id, status: 'completed' }).map((r) => r.id);
+  } finally {
+    db.close();
+  }
 }
