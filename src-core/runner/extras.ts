@@ -119,12 +119,17 @@ export function recognizerExtras(
         const weightsPath = join(dirname(ctx.checkpointPath), 'recognizer.ckpt');
         writeCheckpoint(weightsPath, { iteration: step, meta: {}, tensors: recognizer.job.bestWeights() }, ctx.clock.elapsed());
         const split = recognizer.job.splits.test > 0 ? 'test' : 'validation';
-        const e = recognizer.job.withBestWeights(() => recognizer.job.evaluate(split));
+        // Confidences calibrated by a temperature fitted on the validation split, judged on the test split.
+        const { temperature, e } = recognizer.job.withBestWeights(() => {
+          const t = recognizer.job.calibrate();
+          return { temperature: t, e: recognizer.job.evaluate(split, t) };
+        });
         const r = insertRecognizer(ctx.db, {
           dataset: d.id, weightsPath, sha256: sha256(readFileSync(weightsPath)), alphabet: d.settings.alphabet, model: 'ctc', characterAccuracy: e.characterAccuracy, captchaAccuracy: e.captchaAccuracy, confusion: [],
-          calibrationError: e.calibrationError, trainCaptchas: recognizer.job.splits.train, validationCaptchas: e.captchas,
+          calibrationError: e.calibrationError, rawCalibrationError: e.rawCalibrationError, temperature, trainCaptchas: recognizer.job.splits.train, validationCaptchas: e.captchas,
         });
-        line = `recogniser ${r.id}: ${(e.captchaAccuracy * 100).toFixed(1)}% of captchas, ${(e.characterAccuracy * 100).toFixed(1)}% of characters on the ${e.captchas} ${split} captchas (calibration error ${e.calibrationError.toFixed(3)})`;
+        line = `recogniser ${r.id}: ${(e.captchaAccuracy * 100).toFixed(1)}% of captchas, ${(e.characterAccuracy * 100).toFixed(1)}% of characters on the ${e.captchas} ${split} captchas ` +
+          `(calibration error ${e.calibrationError.toFixed(3)} at temperature ${temperature.toFixed(2)}, ${e.rawCalibrationError.toFixed(3)} uncalibrated)`;
       } else {
         const e = recognizer.job.evaluate();
         const captchas = data.count / (data.group ?? 4);

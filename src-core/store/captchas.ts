@@ -68,6 +68,21 @@ export function nextUnlabelled(db: Db, dataset: number, afterOrdinal = -1): Capt
   return r ? toRow(r) : null;
 }
 
+/**
+ * The unlabelled captcha the recogniser is least sure of (its latest prediction's
+ * confidence, lowest first; captchas it has not read come after, in order): labelling
+ * these first teaches the next recogniser most.
+ */
+export function leastConfidentUnlabelled(db: Db, dataset: number): CaptchaRow | null {
+  const r = db.prepare(`
+    SELECT c.* FROM captchas c
+    WHERE c.dataset = ? AND c.status = 'unlabelled'
+    ORDER BY (SELECT p.confidence FROM predictions p WHERE p.captcha = c.pk ORDER BY p.recognizer DESC LIMIT 1) IS NULL,
+      (SELECT p.confidence FROM predictions p WHERE p.captcha = c.pk ORDER BY p.recognizer DESC LIMIT 1), c.ordinal
+    LIMIT 1`).get(dataset) as Raw | undefined;
+  return r ? toRow(r) : null;
+}
+
 export function labelCounts(db: Db, dataset: number): Record<LabelStatus | 'total', number> {
   const rows = db.prepare('SELECT status, count(*) AS n FROM captchas WHERE dataset = ? GROUP BY status').all(dataset) as { status: LabelStatus; n: number }[];
   const out = { unlabelled: 0, labelled: 0, skipped: 0, flagged: 0, total: 0 };

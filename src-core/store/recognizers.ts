@@ -5,8 +5,12 @@ export interface RecognizerRow {
   id: number;
   dataset: number;
   model: RecognizerModel;
-  /** Expected calibration error of its confidences on the held-out captchas (null for recognisers that predate it). */
+  /** Expected calibration error of its (calibrated) confidences on the held-out captchas (null for recognisers that predate it). */
   calibrationError: number | null;
+  /** The same before calibration (null for recognisers that predate it, and for LeNet's). */
+  rawCalibrationError?: number | null;
+  /** Its scores are divided by this before confidences are read (temperature scaling; 1: uncalibrated). */
+  temperature?: number;
   weightsPath: string;
   sha256: string;
   alphabet: string;
@@ -21,17 +25,19 @@ export interface RecognizerRow {
 interface Raw {
   pk: number; dataset: number; weights_path: string; sha256: string; alphabet: string; character_accuracy: number; captcha_accuracy: number;
   confusion: string; train_captchas: number; validation_captchas: number; created_at: string; model: RecognizerModel; calibration_error: number | null;
+  temperature: number; raw_calibration_error: number | null;
 }
 const toRow = (r: Raw): RecognizerRow => ({
   id: r.pk, dataset: r.dataset, model: r.model, calibrationError: r.calibration_error, weightsPath: r.weights_path, sha256: r.sha256, alphabet: r.alphabet, characterAccuracy: r.character_accuracy,
   captchaAccuracy: r.captcha_accuracy, confusion: JSON.parse(r.confusion) as number[][], trainCaptchas: r.train_captchas,
-  validationCaptchas: r.validation_captchas, createdAt: r.created_at,
+  validationCaptchas: r.validation_captchas, createdAt: r.created_at, temperature: r.temperature, rawCalibrationError: r.raw_calibration_error,
 });
 
 export function insertRecognizer(db: Db, r: Omit<RecognizerRow, 'id' | 'createdAt'>): RecognizerRow {
   const info = db.prepare(`INSERT INTO recognizers (dataset, model, weights_path, sha256, alphabet, character_accuracy, captcha_accuracy, confusion,
-    train_captchas, validation_captchas, calibration_error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(r.dataset, r.model, r.weightsPath, r.sha256,
-    r.alphabet, r.characterAccuracy, r.captchaAccuracy, JSON.stringify(r.confusion), r.trainCaptchas, r.validationCaptchas, r.calibrationError, new Date().toISOString());
+    train_captchas, validation_captchas, calibration_error, created_at, temperature, raw_calibration_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(r.dataset, r.model, r.weightsPath, r.sha256,
+    r.alphabet, r.characterAccuracy, r.captchaAccuracy, JSON.stringify(r.confusion), r.trainCaptchas, r.validationCaptchas, r.calibrationError, new Date().toISOString(),
+    r.temperature ?? 1, r.rawCalibrationError ?? null);
   return getRecognizer(db, Number(info.lastInsertRowid));
 }
 

@@ -27,8 +27,10 @@ export interface Reading {
 export interface SequenceEvaluation {
   characterAccuracy: number;
   captchaAccuracy: number;
-  /** Expected calibration error of the confidences (10 equal-width bins). */
+  /** Expected calibration error of the confidences (10 equal-width bins), at the temperature evaluated with. */
   calibrationError: number;
+  /** The same, of the uncalibrated confidences (temperature 1). */
+  rawCalibrationError: number;
   captchas: number;
 }
 
@@ -38,7 +40,10 @@ export type SequenceRecognizerJob = TrainingJob & {
   bestWeights(): Record<string, SavedTensor>;
   /** Runs `f` with the best weights in the network, then puts training's own back. */
   withBestWeights<T>(f: () => T): T;
-  evaluate(split: 'validation' | 'test'): SequenceEvaluation;
+  /** Accuracy and calibration on a split, confidences at `temperature` (default 1). */
+  evaluate(split: 'validation' | 'test', temperature?: number): SequenceEvaluation;
+  /** The temperature that calibrates the network's confidences on the validation split. */
+  calibrate(): number;
   /** Reads captchas [count, H, W] at the data's size (ink in [0, 1]). */
   read(images: Float32Array, count: number): Reading[];
   readonly splits: { train: number; validation: number; test: number };
@@ -84,29 +89,70 @@ function modelInput(images: Float32Array, n: number, H: number, W: number, input
   return tf.tidy(() => tf.image.resizeBilinear(tf.tensor4d(images, [n, H, W, 1]), [SEQUENCE_INPUT_HEIGHT, inputWidth]));
 }
 
-/**
- * Reads captchas [n, H, W] (ink in [0, 1]) with a sequence recogniser: the decoded text
- * (greedy, or prefix beam search when `beamWidth` > 1) and its CTC probability.
- */
-export function sequenceReader(net: Network & { columns: number }, H: number, W: number, beamWidth: number): (images: Float32Array, n: number) => Reading[] {
+/** The recogniser's column scores of captchas [n, H, W] (ink in [0, 1]): one [T × K] array per captcha. */
+export function sequenceScores(net: Network & { columns: number }, H: number, W: number): (images: Float32Array, n: number) => Float32Array[] {
   const inputWidth = net.inputShape[1]!;
   const T = net.columns;
   const K = net.outputShape[1]!;
   return (images, n) => {
-    const out: Reading[] = [];
+    const out: Float32Array[] = [];
     for (let start = 0; start < n; start += 128) {
       const m = Math.min(128, n - start);
       const scores = tf.tidy(() => net.apply(modelInput(images.subarray(start * H * W, (start + m) * H * W), m, H, W, inputWidth), { training: false }));
       const values = scores.dataSync() as Float32Array;
       scores.dispose();
-      for (let i = 0; i < m; i++) {
-        const lp = logSoftmaxRows(values.subarray(i * T * K, (i + 1) * T * K), T, K);
-        const label = beamWidth > 1 ? beamDecode(lp, T, K, beamWidth)[0]?.label ?? [] : greedyDecode(lp, T, K);
-        out.push({ label, confidence: Math.exp(-ctcSequence(lp, T, K, label, false).nll) });
-      }
+      for (let i = 0; i < m; i++) out.push(values.slice(i * T * K, (i + 1) * T * K));
     }
     return out;
   };
+}
+
+/** Column scores divided by a temperature, as log-probabilities per column. */
+const logProbsAt = (scores: Float32Array, T: number, K: number, temperature: number) =>
+  logSoftmaxRows(temperature === 1 ? scores : scores.map((v) => v / temperature), T, K);
+
+/** The text a captcha's scores decode to (greedy, or prefix beam search when `beamWidth` > 1): a temperature does not change it. */
+export function decodeScores(scores: Float32Array, T: number, K: number, beamWidth: number): number[] {
+  const lp = logProbsAt(scores, T, K, 1);
+  return beamWidth > 1 ? beamDecode(lp, T, K, beamWidth)[0]?.label ?? [] : greedyDecode(lp, T, K);
+}
+
+/** p(label | captcha) with the scores divided by `temperature`: the CTC probability of the text. */
+export const sequenceConfidence = (scores: Float32Array, T: number, K: number, label: number[], temperature: number): number =>
+  Math.exp(-ctcSequence(logProbsAt(scores, T, K, temperature), T, K, label, false).nll);
+
+/**
+ * Temperature scaling (Guo et al. 2017) for sequence confidences: the temperature
+ * (on a geometric grid, 0.25–8) whose confidences best predict whether each reading
+ * is right — least binary cross-entropy — on held-out captchas. Above 1 the raw
+ * confidences were too sure of themselves.
+ */
+export function fitTemperature(scores: Float32Array[], labels: number[][], correct: boolean[], T: number, K: number): number {
+  let best = { temperature: 1, loss: Infinity };
+  for (let i = 0; i <= 40; i++) {
+    const temperature = 0.25 * 2 ** (i / 8);
+    let loss = 0;
+    scores.forEach((sc, j) => {
+      const p = Math.min(1 - 1e-6, Math.max(1e-6, sequenceConfidence(sc, T, K, labels[j]!, temperature)));
+      loss -= correct[j] ? Math.log(p) : Math.log(1 - p);
+    });
+    if (loss < best.loss) best = { temperature, loss };
+  }
+  return best.temperature;
+}
+
+/**
+ * Reads captchas [n, H, W] (ink in [0, 1]) with a sequence recogniser: the decoded text
+ * (greedy, or prefix beam search when `beamWidth` > 1) and its CTC probability at `temperature`.
+ */
+export function sequenceReader(net: Network & { columns: number }, H: number, W: number, beamWidth: number, temperature = 1): (images: Float32Array, n: number) => Reading[] {
+  const T = net.columns;
+  const K = net.outputShape[1]!;
+  const scoresOf = sequenceScores(net, H, W);
+  return (images, n) => scoresOf(images, n).map((sc) => {
+    const label = decodeScores(sc, T, K, beamWidth);
+    return { label, confidence: sequenceConfidence(sc, T, K, label, temperature) };
+  });
 }
 
 /** A stored sequence recogniser (its checkpoint's current weights) for captchas of `width × height`. */
@@ -142,24 +188,44 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
   const input = (images: Float32Array, n: number) => modelInput(images, n, H, W, inputWidth);
   const read = sequenceReader(net, H, W, config.beamWidth);
 
-  function evaluate(split: 'validation' | 'test'): SequenceEvaluation {
+  const columns = net.columns;
+  const classes = net.outputShape[1]!;
+  const scoresOf = sequenceScores(net, H, W);
+
+  /** A split's column scores, decoded texts and whether each is right. */
+  function readSplit(split: 'validation' | 'test') {
     const ids = splits[split];
-    if (ids.length === 0) return { characterAccuracy: Number.NaN, captchaAccuracy: Number.NaN, calibrationError: Number.NaN, captchas: 0 };
     const images = new Float32Array(ids.length * H * W);
     ids.forEach((id, i) => images.set(data.images.subarray(id * H * W, (id + 1) * H * W), i * H * W));
-    const readings = read(images, ids.length);
+    const scores = scoresOf(images, ids.length);
+    const labels = scores.map((sc) => decodeScores(sc, columns, classes, config.beamWidth));
+    const truths = ids.map((id) => sequences[id]!);
+    const correct = labels.map((l, i) => l.length === truths[i]!.length && l.every((k, j) => k === truths[i]![j]));
+    return { ids, scores, labels, truths, correct };
+  }
+
+  function evaluate(split: 'validation' | 'test', temperature = 1): SequenceEvaluation {
+    const ids = splits[split];
+    if (ids.length === 0) return { characterAccuracy: Number.NaN, captchaAccuracy: Number.NaN, calibrationError: Number.NaN, rawCalibrationError: Number.NaN, captchas: 0 };
+    const r = readSplit(split);
     let errors = 0;
     let characters = 0;
-    const correct = readings.map((r, i) => {
-      const truth = sequences[ids[i]!]!;
-      errors += Math.min(truth.length, editDistance(r.label, truth));
-      characters += truth.length;
-      return r.label.length === truth.length && r.label.every((k, j) => k === truth[j]);
+    r.labels.forEach((l, i) => {
+      errors += Math.min(r.truths[i]!.length, editDistance(l, r.truths[i]!));
+      characters += r.truths[i]!.length;
     });
+    const ece = (t: number) => expectedCalibrationError(r.scores.map((sc, i) => sequenceConfidence(sc, columns, classes, r.labels[i]!, t)), r.correct);
     return {
-      characterAccuracy: 1 - errors / characters, captchaAccuracy: correct.filter(Boolean).length / ids.length,
-      calibrationError: expectedCalibrationError(readings.map((r) => r.confidence), correct), captchas: ids.length,
+      characterAccuracy: 1 - errors / characters, captchaAccuracy: r.correct.filter(Boolean).length / ids.length,
+      calibrationError: ece(temperature), rawCalibrationError: ece(1), captchas: ids.length,
     };
+  }
+
+  /** The temperature that calibrates the current weights' confidences on the validation split (1 without one). */
+  function calibrate(): number {
+    if (splits.validation.length === 0) return 1;
+    const r = readSplit('validation');
+    return fitTemperature(r.scores, r.labels, r.correct, columns, classes);
   }
 
   function batch(): { x: Tensor; labels: Int32Array[] } {
@@ -239,6 +305,7 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
     },
     notes: () => (stopped && stalls === config.patience ? [`early stop: no better validation accuracy for ${config.patience} evaluations; best at step ${best?.step}`] : []),
     evaluate,
+    calibrate,
     read,
     getState(): JobState {
       const o = optimizer.getState();

@@ -44,7 +44,8 @@ export function startHost(home: string, token: string, port = 0, extraArgs: stri
         resolve({
           process: child, url: m[1]!, origin: `http://127.0.0.1:${m[2]}`, port: Number(m[2]), output: () => out,
           stop: () => new Promise((done) => {
-            if (child.exitCode !== null) return done();
+            // Already gone (a test may have killed it): its 'exit' has been emitted and will not come again.
+            if (child.exitCode !== null || child.signalCode !== null) return done();
             child.once('exit', () => done());
             child.kill('SIGINT');
           }),

@@ -8,6 +8,7 @@ import { openStore } from '../../src-core/store/index.ts';
 import { createSweep } from '../../src-core/workbench/sweeps.ts';
 import { openTestApi } from '../api/fixtures.ts';
 
+
 describe('sweeps in the renderer state', () => {
   const api = openTestApi();
   const client = new ApiClient({ kind: 'browser', call: api.dispatch, subscribe: api.service.subscribe, onConnection: () => () => {} } satisfies Transport);

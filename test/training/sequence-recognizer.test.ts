@@ -4,7 +4,7 @@ import type { ImageSet } from '../../src-core/data/image-set.ts';
 import { tf } from '../../src-core/engine/tf.ts';
 import { resolveConfig } from '../../src-core/presets/resolve.ts';
 import type { RecognizerJobConfig } from '../../src-core/presets/types.ts';
-import { createSequenceRecognizerJob, editDistance, expectedCalibrationError } from '../../src-core/training/sequence-recognizer-job.ts';
+import { createSequenceRecognizerJob, editDistance, expectedCalibrationError, fitTemperature, sequenceConfidence } from '../../src-core/training/sequence-recognizer-job.ts';
 import { buildSequenceRecognizer } from '../../src-core/models/captcha-sequence.ts';
 import { disposeNetwork, trainableVariables } from '../../src-core/models/network.ts';
 import { ctcLoss } from '../../src-core/training/ctc.ts';
@@ -85,6 +85,33 @@ describe('the segmentation-free recogniser', () => {
       const err = relativeError(g, candidate.get(name)!);
       assert.ok(err < 1e-4, `${name}: relative error ${err.toExponential(2)}`);
     }
+  });
+
+  it('temperature scaling: an overconfident reader is cooled (T > 1) and its calibration error falls; a calibrated one is left near 1', () => {
+    // One column per character, blank last: each captcha reads "0" with a sharp score; the reader is right 60% of the time.
+    const T = 2;
+    const K = 3;
+    const rng = new Rng(5);
+    const make = (sharpness: number) => Array.from({ length: 200 }, () => {
+      const sc = new Float32Array(T * K);
+      sc[0] = sharpness + rng.normal() * 0.3; // column 0: "0"
+      sc[1 * K + 2] = sharpness; // column 1: blank
+      return sc;
+    });
+    const labels = Array.from({ length: 200 }, () => [0]);
+    const correct = Array.from({ length: 200 }, (_, i) => i % 5 < 3);
+    const sharp = make(8);
+    const confidence = (t: number) => sharp.map((sc) => sequenceConfidence(sc, T, K, [0], t));
+    const t = fitTemperature(sharp, labels, correct, T, K);
+    assert.ok(t > 1.5, `fitted temperature ${t}`);
+    const before = expectedCalibrationError(confidence(1), correct);
+    const after = expectedCalibrationError(confidence(t), correct);
+    assert.ok(before > 0.3 && after < 0.1, `calibration error ${before.toFixed(3)} → ${after.toFixed(3)}`);
+    // Scores of 1.5 give p("0") ≈ 0.61 (summed over its CTC alignments): already calibrated, so the fit stays near 1.
+    const fair = make(1.5);
+    assert.ok(expectedCalibrationError(fair.map((sc) => sequenceConfidence(sc, T, K, [0], 1)), correct) < 0.1);
+    const t2 = fitTemperature(fair, labels, correct, T, K);
+    assert.ok(t2 > 0.6 && t2 < 1.6, `fitted temperature ${t2}`);
   });
 
   it('edit distance and the expected calibration error on constructed cases', () => {

@@ -1,7 +1,7 @@
 import type { CaptchaItem, LabelProgress, MislabelEntry } from '../../../src-core/api/contract/types.ts';
 import type { ApiClient } from '../lib/api.ts';
 
-export type Queue = 'unlabelled' | 'flagged' | 'skipped' | 'all';
+export type Queue = 'unlabelled' | 'least-confident' | 'flagged' | 'skipped' | 'all';
 
 /** Why a label cannot be saved, said before asking the host (which checks again). */
 export function labelProblem(text: string, length: number, alphabet: string): string | null {

@@ -102,7 +102,8 @@ export const API = {
     dataset: datasetId,
     /** A specific captcha, or the next one in `queue` after `after` (ordinal). */
     captcha: captchaId.optional(),
-    queue: z.enum(['unlabelled', 'flagged', 'skipped', 'all']).default('unlabelled'),
+    /** 'least-confident': unlabelled captchas, the recogniser's least confident reading first. */
+    queue: z.enum(['unlabelled', 'least-confident', 'flagged', 'skipped', 'all']).default('unlabelled'),
     after: z.number().int().min(-1).default(-1),
   })),
   'labels.save': method<{ item: CaptchaItem; progress: LabelProgress }>()(z.object({ captcha: captchaId, label: z.string().min(1).max(64) })),

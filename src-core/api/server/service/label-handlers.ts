@@ -1,6 +1,6 @@
 import { captchaPng, cutPreviewPng } from '../../../data/captcha-preview.ts';
 import { setLabel, setStatus, settingsOf } from '../../../data/labels.ts';
-import { getCaptcha, labelCounts, listCaptchas, nextUnlabelled, redoLabel, undoLabel, type CaptchaRow } from '../../../store/captchas.ts';
+import { getCaptcha, labelCounts, listCaptchas, nextUnlabelled, leastConfidentUnlabelled, redoLabel, undoLabel, type CaptchaRow } from '../../../store/captchas.ts';
 import { mislabelQueue, predictionFor } from '../../../store/recognizers.ts';
 import type { Db } from '../../../store/open.ts';
 import type { ApiHandlers } from '../../contract/methods.ts';
@@ -21,8 +21,9 @@ async function item(db: Db, c: CaptchaRow): Promise<CaptchaItem> {
 }
 
 /** The next captcha of a queue after an ordinal, wrapping to the start; null when the queue is empty. */
-function nextIn(db: Db, dataset: number, queue: 'unlabelled' | 'flagged' | 'skipped' | 'all', after: number): CaptchaRow | null {
+function nextIn(db: Db, dataset: number, queue: 'unlabelled' | 'least-confident' | 'flagged' | 'skipped' | 'all', after: number): CaptchaRow | null {
   if (queue === 'unlabelled') return nextUnlabelled(db, dataset, after);
+  if (queue === 'least-confident') return leastConfidentUnlabelled(db, dataset);
   const status = queue === 'all' ? undefined : queue;
   const rows = listCaptchas(db, dataset, { status });
   return rows.find((r) => r.ordinal > after) ?? rows[0] ?? null;
