@@ -4,6 +4,7 @@
  * is written, then recorded in one transaction with the executor that will run them.
  */
 import { randomBytes } from 'node:crypto';
+import type { SweepGroup } from '../api/contract/types.ts';
 import { ConfigError, InvalidInputError } from '../domain/errors.ts';
 import type { BackendChoice } from '../domain/runs.ts';
 import type { JobConfig } from '../presets/types.ts';
@@ -78,16 +79,6 @@ export function createSweep(
   })();
 }
 
-export interface SweepGroupSummary {
-  preset: string;
-  settings: Record<string, string>;
-  runs: string[];
-  values: number[];
-  median: number | null;
-  min: number | null;
-  max: number | null;
-}
-
 /** A dotted setting of a resolved config as `--set` would write it. */
 function settingOf(config: unknown, key: string): string {
   let node: unknown = config;
@@ -106,8 +97,8 @@ export function median(values: number[]): number | null {
  * A sweep's configurations (preset × grid values) with, for `metric`, the last value
  * each seed's run reached: the median and the spread (min–max) across seeds.
  */
-export function sweepGroups(db: Db, sweep: SweepRow, runs: RunRow[], metric: string | null): SweepGroupSummary[] {
-  const groups = new Map<string, SweepGroupSummary>();
+export function sweepGroups(db: Db, sweep: SweepRow, runs: RunRow[], metric: string | null): SweepGroup[] {
+  const groups = new Map<string, SweepGroup>();
   const last = db.prepare('SELECT last_value FROM metric_series WHERE run = ? AND key = ?');
   for (const r of runs) {
     const settings = Object.fromEntries(Object.keys(sweep.spec.grid).map((k) => [k, settingOf(r.config, k)]));
