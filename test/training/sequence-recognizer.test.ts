@@ -112,6 +112,8 @@ describe('the segmentation-free recogniser', () => {
     assert.ok(expectedCalibrationError(fair.map((sc) => sequenceConfidence(sc, T, K, [0], 1)), correct) < 0.1);
     const t2 = fitTemperature(fair, labels, correct, T, K);
     assert.ok(t2 > 0.6 && t2 < 1.6, `fitted temperature ${t2}`);
+    // Four wrong readings in 200: too few to fit from; the temperature stays 1.
+    assert.equal(fitTemperature(sharp, labels, correct.map((_, i) => i >= 4), T, K), 1);
   });
 
   it('edit distance and the expected calibration error on constructed cases', () => {
