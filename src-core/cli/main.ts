@@ -8,7 +8,7 @@ const USAGE = `gan-workbench — train and compare the thesis's GANs
 Usage:
   gan-workbench presets [--json]
   gan-workbench train --preset ID [--steps N] [--seconds S] [--batch B] [--seed K]
-                      [--backend auto|tensorflow|wasm|cpu] [--data PATH] [--set key=value]… [--json]
+                      [--backend auto|tensorflow|webgpu|wasm|cpu] [--data PATH] [--set key=value]… [--json]
   gan-workbench resume RUN [--steps N] [--backend B] [--json]
   gan-workbench runs [--json] [--preset ID] [--sweep SWEEP] [--status S] [--tag T] [--text WORDS] [--metric KEY] [--since DATE] [--until DATE]
   gan-workbench show RUN [--json]

@@ -52,7 +52,7 @@ export async function evalCommand(args: ParsedArgs, io: Io): Promise<number> {
     const evaluator = await createEvaluator(evalConfig, data, home, db);
     try {
       job.setState(readCheckpoint(ckpt.path).state);
-      const metrics = evaluator.evaluate(await job.generateEval());
+      const metrics = await evaluator.evaluate(await job.generateEval());
       if (args.flags.has('json')) io.out.write(`${JSON.stringify({ run: run.id, step: ckpt.step, measuredWith: evaluator.source, metrics })}\n`);
       else {
         io.out.write(`${run.id} at step ${ckpt.step} (${evaluator.source}):\n`);

@@ -9,8 +9,8 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 /** Statuses in which some process trains the run (or is about to). */
 export const ACTIVE_RUN_STATUSES = ['queued', 'running'] as const satisfies readonly RunStatus[];
 
-/** Where a run trains: 'auto' takes the first that loads of tensorflow (CUDA) → wasm → cpu. */
-export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+/** Where a run trains: 'auto' takes the first that loads of tensorflow (CUDA) → wasm → cpu; 'webgpu' (Dawn) only when chosen. */
+export const BACKEND_CHOICES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 /** A run's recorded fields: the store's row adds its key, config and backend choice; the API shows these. */

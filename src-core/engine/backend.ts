@@ -4,6 +4,7 @@ import { registerWasmTrainingKernels } from './wasm-kernels/index.ts';
 import { registerMissingGradients } from './gradients.ts';
 import { initThreadedWasm, wantedThreads } from './wasm-threads.ts';
 import { relaxedSimd } from './wasm-kernels/simd-module.ts';
+import { tryWebgpu } from './webgpu.ts';
 import { BACKEND_CHOICES, type BackendChoice } from '../domain/runs.ts';
 
 export { BACKEND_CHOICES, type BackendChoice };
@@ -70,25 +71,35 @@ async function tryCpu(): Promise<string> {
   return 'pure JavaScript';
 }
 
-const RUNGS: Record<BackendName, { init: () => Promise<string>; pkg: string }> = {
+const RUNGS: Record<BackendName, { init: (forced: boolean) => Promise<string>; pkg: string }> = {
   tensorflow: { init: tryTensorflow, pkg: '@tensorflow/tfjs-node-gpu' },
+  // Chosen by name, a software adapter is accepted (tests, correctness); by `auto`, only real hardware.
+  webgpu: { init: (forced) => tryWebgpu(forced), pkg: '@tensorflow/tfjs-backend-webgpu' },
   wasm: { init: tryWasm, pkg: '@tensorflow/tfjs-backend-wasm' },
   cpu: { init: tryCpu, pkg: '@tensorflow/tfjs-backend-cpu' },
 };
 
+const LADDER: BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 /**
- * The backend ladder: tfjs-node-gpu when it loads, else wasm (SIMD), else cpu.
- * `cpu` is never chosen by `auto` ahead of wasm: it is hundreds of times slower. A forced choice
- * that fails falls back down the ladder with a warning rather than stopping.
+ * `auto` leaves WebGPU out for now: GAN runs train on it, but the recognisers' CTC loss
+ * and evaluations still read tensors synchronously, which WebGPU in Node cannot do
+ * (issue #14). Chosen by name (`--backend webgpu`) it is the first rung.
+ */
+const AUTO: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+/**
+ * The backend ladder: tfjs-node-gpu (CUDA) when it loads, else wasm (SIMD), else cpu;
+ * WebGPU (Dawn) when asked for by name, falling back to wasm. `cpu` is never chosen by `auto` ahead of wasm: it
+ * is hundreds of times slower. A forced choice that fails falls back down the ladder
+ * with a warning (one line per rung) rather than stopping.
  */
 export async function initBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
   registerMissingGradients();
-  const order: BackendName[] =
-    choice === 'auto' || choice === 'tensorflow' ? ['tensorflow', 'wasm', 'cpu'] : choice === 'wasm' ? ['wasm', 'cpu'] : ['cpu'];
+  const order = choice === 'auto' ? AUTO : LADDER.slice(LADDER.indexOf(choice)).filter((b) => b !== 'webgpu' || choice === 'webgpu');
   const warnings: string[] = [];
   for (const name of order) {
     try {
-      const detail = await RUNGS[name].init();
+      const detail = await RUNGS[name].init(name === choice);
       await tf.ready();
       if (name === 'wasm' && threadWarning) warnings.push(threadWarning);
       return { name, version: packageVersion(RUNGS[name].pkg), detail, warnings };

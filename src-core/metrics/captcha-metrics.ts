@@ -73,8 +73,11 @@ export function frechetFromStats(a: FeatureStats, b: FeatureStats): number {
   return frechetDistance(a.mean, a.cov, b.mean, b.cov, a.d, a.sqrtCov);
 }
 
-/** Recogniser outputs for tiles [n, 20, 20, 1]: class probabilities and 500-d penultimate features. */
-export function recognizerOutputs(net: Network & { penultimate: Network['apply'] }, tiles: Float32Array, n: number, batch = 256) {
+/**
+ * Recogniser outputs for tiles [n, 20, 20, 1]: class probabilities and 500-d penultimate
+ * features, read back asynchronously (WebGPU has no synchronous read in Node).
+ */
+export async function recognizerOutputs(net: Network & { penultimate: Network['apply'] }, tiles: Float32Array, n: number, batch = 256) {
   const probs = new Float32Array(n * net.outputShape[0]!);
   const features = new Float32Array(n * 500);
   for (let i = 0; i < n; i += batch) {
@@ -83,8 +86,8 @@ export function recognizerOutputs(net: Network & { penultimate: Network['apply']
       const x = tf.tensor4d(tiles.subarray(i * 400, (i + size) * 400), [size, 20, 20, 1]);
       return [tf.softmax(net.apply(x, { training: false })), net.penultimate(x, { training: false })];
     });
-    probs.set(p!.dataSync(), i * net.outputShape[0]!);
-    features.set(f!.dataSync(), i * 500);
+    probs.set((await p!.data()) as Float32Array, i * net.outputShape[0]!);
+    features.set((await f!.data()) as Float32Array, i * 500);
     tf.dispose([p!, f!]);
   }
   return { probs, features };

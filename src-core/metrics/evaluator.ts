@@ -11,12 +11,12 @@ import { recognizerForRun, type Recognizer } from './reference-recognizer.ts';
 export interface Evaluator {
   /** Where the feature extractor came from (for the run's log). */
   source: string;
-  evaluate(batch: GeneratedBatch): Record<string, number>;
+  evaluate(batch: GeneratedBatch): Promise<Record<string, number>>;
   /**
    * The same metrics on real images not in the reference set, keyed `real_<metric>`:
    * what a perfect generator would score, shown beside every quality figure.
    */
-  reference(count: number): Record<string, number>;
+  reference(count: number): Promise<Record<string, number>>;
   dispose(): void;
 }
 
@@ -42,13 +42,13 @@ export async function createEvaluator(config: GanJobConfig, data: ImageSet, home
   if (config.architecture.startsWith('captcha')) {
     const { net, source } = await recognizerForRun(home, db, config.data as { source: string; id?: number });
     const real = realSample(data, 1000);
-    const realStats: FeatureStats = featureStats(recognizerOutputs(net, real.images, real.count).features, real.count, 500);
+    const realStats: FeatureStats = featureStats((await recognizerOutputs(net, real.images, real.count)).features, real.count, 500);
     return {
       source,
       evaluate: (b) => captchaMetrics(net, realStats, b),
-      reference: (count) => {
+      reference: async (count) => {
         const apart = realSample(data, count, HELD_APART_SEED);
-        return asReference(captchaMetrics(net, realStats, { pixels: apart.images, count: apart.count, size: data.height, channels: 1, requested: apart.labels }));
+        return asReference(await captchaMetrics(net, realStats, { pixels: apart.images, count: apart.count, size: data.height, channels: 1, requested: apart.labels }));
       },
       dispose: () => disposeNetwork(net),
     };
@@ -61,8 +61,8 @@ export async function createEvaluator(config: GanJobConfig, data: ImageSet, home
   };
   return {
     source: `${real.count} real faces`,
-    evaluate: (b) => faceMetrics(b.pixels, b.count),
-    reference: (count) => {
+    evaluate: async (b) => faceMetrics(b.pixels, b.count),
+    reference: async (count) => {
       const apart = realSample(data, count, HELD_APART_SEED);
       return asReference(faceMetrics(apart.images, apart.count));
     },
@@ -70,8 +70,8 @@ export async function createEvaluator(config: GanJobConfig, data: ImageSet, home
   };
 }
 
-function captchaMetrics(net: Recognizer, realStats: FeatureStats, b: GeneratedBatch): Record<string, number> {
-  const { probs, features } = recognizerOutputs(net, b.pixels, b.count);
+async function captchaMetrics(net: Recognizer, realStats: FeatureStats, b: GeneratedBatch): Promise<Record<string, number>> {
+  const { probs, features } = await recognizerOutputs(net, b.pixels, b.count);
   const s = scoresFromProbabilities(probs, b.count, net.outputShape[0]!, b.requested ?? undefined);
   return {
     legibility: s.legibility,

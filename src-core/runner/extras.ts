@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import type { ImageSet } from '../data/image-set.ts';
 import { sampleGridPng } from '../data/sample-grid.ts';
 import { createEvaluator, type Evaluator } from '../metrics/evaluator.ts';
+import { primeReads } from '../engine/reads.ts';
 import type { GanJobConfig, RecognizerJobConfig } from '../presets/types.ts';
 import { getDatasetOfKind } from '../store/datasets.ts';
 import { saveHistograms } from '../store/histograms.ts';
@@ -57,7 +58,10 @@ export async function ganExtras(config: GanJobConfig, job: GanJob, data: ImageSe
     addSample(db, runPk, { step, seconds: clock.elapsed(), path, sha256: sha256(png) });
     emit({ type: 'samples', step, seconds: clock.elapsed(), path });
   };
-  const histograms = () => saveHistograms(db, runPk, job.iteration, job.weightHistograms());
+  const histograms = async () => {
+    await primeReads();
+    saveHistograms(db, runPk, job.iteration, job.weightHistograms());
+  };
   const measuring = config.evalEvery > 0 || config.evalEverySeconds > 0;
   const evaluator = measuring ? await createEvaluator(config, data, ctx.home, db) : null;
   if (evaluator) {
@@ -81,7 +85,7 @@ function evaluation(config: GanJobConfig, job: GanJob, evaluator: Evaluator, clo
   let lastEvalStep = -1;
   const measure = () => clock.offClock(async () => {
     const seconds = clock.elapsed();
-    const values = evaluator.evaluate(await job.generateEval());
+    const values = await evaluator.evaluate(await job.generateEval());
     const step = job.iteration;
     recorder.record(step, seconds, values);
     emit({ type: 'eval', step, seconds, metrics: values });
@@ -92,7 +96,7 @@ function evaluation(config: GanJobConfig, job: GanJob, evaluator: Evaluator, clo
   return {
     start: async () => {
       // What real data scores on the same metrics, at step 0, so every quality figure has its ceiling beside it.
-      await clock.offClock(() => recorder.record(0, 0, evaluator.reference(config.evalCount)));
+      await clock.offClock(async () => recorder.record(0, 0, await evaluator.reference(config.evalCount)));
       await measure();
     },
     afterStep: (step) => {

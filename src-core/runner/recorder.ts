@@ -3,6 +3,7 @@
  * run's progress as a heartbeat) and atomic checkpoints with their checksums.
  */
 import { writeCheckpoint } from '../training/checkpoint.ts';
+import { primeReads } from '../engine/reads.ts';
 import { previousCheckpointPath } from './run-folder.ts';
 import type { TrainingJob } from '../training/job.ts';
 import { recordCheckpoint } from '../store/checkpoints.ts';
@@ -49,7 +50,9 @@ export class RunRecorder {
     if (performance.now() - this.lastFlush >= FLUSH_INTERVAL_MS) this.flush();
   }
 
-  checkpoint(): void {
+  async checkpoint(): Promise<void> {
+    // Every variable (weights, optimiser slots, batch-norm statistics) readable synchronously, on WebGPU too.
+    await primeReads();
     this.flush();
     const step = this.job.iteration;
     // The checkpoint it replaces is kept (and recorded) as the fallback should this one be damaged later.

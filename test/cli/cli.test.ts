@@ -35,7 +35,7 @@ describe('gan-workbench CLI', () => {
       [['train', '--preset', 'captcha-dcgan', '--set', 'clip.value=-1'], /clip.value: -1 is out of range/],
       [['train', '--preset', 'captcha-dcgan', '--set', 'loss=hinge'], /loss: "hinge" is not one of gan, wgan, wgan-gp, lsgan/],
       [['train', '--preset', 'captcha-dcgan', '--batch', 'x'], /--batch takes a whole number/],
-      [['train', '--preset', 'captcha-dcgan', '--backend', 'tpu'], /--backend: "tpu" is not one of auto, tensorflow, wasm, cpu/],
+      [['train', '--preset', 'captcha-dcgan', '--backend', 'tpu'], /--backend: "tpu" is not one of auto, tensorflow, webgpu, wasm, cpu/],
       [['train', '--preset', 'captcha-dcgan', '--frobnicate'], /unknown option --frobnicate/],
       [['train', '--preset', 'celeba-dcgan'], /pass --data DIR with a folder of face images/],
       [['resume', 'no-such-run'], /unknown run "no-such-run"/],

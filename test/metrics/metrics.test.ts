@@ -79,7 +79,7 @@ describe('captcha metrics', () => {
     await useBackend('wasm');
     const net = buildCaptchaRecognizer(new Rng(1));
     const set = await loadImageSet({ source: 'synth-captchas', count: 40, seed: 8 });
-    const { probs } = recognizerOutputs(net, set.images, set.count);
+    const { probs } = await recognizerOutputs(net, set.images, set.count);
     const accuracy = evaluatePredictions(probs, set.labels!, 32).characterAccuracy;
     assert.equal(scoresFromProbabilities(probs, set.count, 32, set.labels!).conditionalAccuracy, accuracy);
     disposeNetwork(net);
@@ -90,7 +90,7 @@ describe('captcha metrics', () => {
     const net = buildCaptchaRecognizer(new Rng(1));
     const tiles = new Rng(3).fillUniform(new Float32Array(300 * 400));
     const before = tf.memory().numTensors;
-    const { probs, features } = recognizerOutputs(net, tiles, 300, 128);
+    const { probs, features } = await recognizerOutputs(net, tiles, 300, 128);
     assert.equal(tf.memory().numTensors, before);
     assert.equal(probs.length, 300 * 32);
     assert.equal(features.length, 300 * 500);

@@ -1,0 +1,68 @@
+/**
+ * The WebGPU rung of the backend ladder: Dawn (Chrome's WebGPU) in Node through the
+ * optional npm package `webgpu` — Vulkan on Linux, Metal on macOS, D3D12 on Windows —
+ * under TensorFlow.js's webgpu backend. Loaded only here, in runner and task
+ * processes; never in the Electron main process or the renderer.
+ *
+ * A software adapter (SwiftShader, llvmpipe/lavapipe) is correct but far slower than
+ * the wasm backend: `auto` skips it; `--backend webgpu` takes it (the tests do).
+ */
+import { tf } from './tf.ts';
+
+export interface WebgpuAdapter {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  software: boolean;
+}
+
+/** "vendor architecture (description)", for the run's recorded backend. */
+export const describeAdapter = (a: WebgpuAdapter): string =>
+  `${[a.vendor, a.architecture].filter(Boolean).join(' ') || 'unknown adapter'}${a.description ? ` (${a.description})` : ''}${a.software ? ', software' : ''}`;
+
+interface GpuAdapterLike {
+  info: { vendor: string; architecture: string; device: string; description: string };
+  isFallbackAdapter?: boolean;
+}
+
+let adapter: WebgpuAdapter | null = null;
+
+/** Finds a WebGPU adapter through Dawn (once per process); a clear error when the package or a driver is missing. */
+export async function findWebgpuAdapter(): Promise<WebgpuAdapter> {
+  if (adapter) return adapter;
+  let mod: { create: (flags: string[]) => unknown; globals: Record<string, unknown> };
+  try {
+    mod = (await import('webgpu' as string)) as typeof mod;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') throw new Error('the webgpu package is not installed (optional dependency)');
+    throw new Error(`Dawn did not load: ${(err as Error).message.split('\n')[0]}`);
+  }
+  // WebGPU's enums (GPUBufferUsage, …) and navigator.gpu, as in a browser.
+  Object.assign(globalThis, mod.globals);
+  const g = globalThis as unknown as { navigator?: { gpu?: unknown } };
+  if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
+  g.navigator!.gpu = mod.create([]);
+  const gpu = g.navigator!.gpu as { requestAdapter(o: object): Promise<GpuAdapterLike | null> };
+  const found = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!found) {
+    throw new Error('no WebGPU adapter: no Vulkan, Metal or D3D12 driver answered (on Linux: the GPU vendor\'s Vulkan driver and libvulkan1)');
+  }
+  const { vendor, architecture, device, description } = found.info;
+  const software = Boolean(found.isFallbackAdapter) || /swiftshader|llvmpipe|lavapipe|software/i.test(`${vendor} ${architecture} ${description}`);
+  adapter = { vendor, architecture, device, description, software };
+  return adapter;
+}
+
+/** Starts TensorFlow.js's webgpu backend; `allowSoftware` false refuses a software adapter (slower than wasm). */
+export async function tryWebgpu(allowSoftware: boolean): Promise<string> {
+  const a = await findWebgpuAdapter();
+  if (a.software && !allowSoftware) throw new Error(`only a software adapter (${describeAdapter(a)}), slower than wasm; --backend webgpu uses it anyway`);
+  try {
+    await import('@tensorflow/tfjs-backend-webgpu' as string);
+  } catch (err) {
+    throw new Error(`@tensorflow/tfjs-backend-webgpu did not load (${(err as Error).message.split('\n')[0]})`);
+  }
+  if (!(await tf.setBackend('webgpu'))) throw new Error('the webgpu backend did not initialise');
+  return describeAdapter(a);
+}
