@@ -187,6 +187,19 @@ describe('the fleet: sweeps over BullMQ and Redis', () => {
     assert.equal(ckpt.step, detail.stepsDone, 'its last checkpoint is where it stopped');
   });
 
+  it('cancelling a fleet sweep withdraws its waiting runs and stops its running ones', async () => {
+    // Three long runs on two workers: one waits in the queue.
+    const s = await sweep(['captcha-fc-gan'], 3, { steps: '100000' });
+    await until('two runs to train', async () => (await runsOf(s.id)).filter((r) => r.status === 'running' && r.stepsDone > 5).length === 2);
+    const answer = await call<{ cancelled: number; stopping: number }>('sweeps.cancel', { sweep: s.id });
+    assert.equal(answer.stopping, 3, 'the waiting one withdrawn from the queue, the two running told to stop');
+    const runs = await until('every run to stop', async () => {
+      const rs = await runsOf(s.id);
+      return rs.every((r) => r.status === 'stopped') ? rs : null;
+    }, 30_000);
+    assert.equal(runs.filter((r) => r.stepsDone === 0).length, 1, 'the withdrawn run never trained');
+  });
+
   it('a run that fails on every attempt is failed after 3, with its error, not retried forever', async () => {
     // A face folder that exists on the coordinator but not on the workers: every attempt fails the same way.
     const faces = join(home, 'faces-here-only');
