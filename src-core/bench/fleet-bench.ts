@@ -76,7 +76,7 @@ async function ingestion(queue: string, workers: number, batches: number, steps:
       const seconds = (performance.now() - t0) / 1000;
       const points = workers * batches * steps * keys.length;
       console.log(`ingestion: ${workers} simulated workers × ${batches} reports of ${steps} steps × ${keys.length} keys = ${points.toLocaleString('en')} points in ${seconds.toFixed(2)} s: ` +
-        `${Math.round(points / seconds).toLocaleString('en')} points/s, ${Math.round((workers * batches) / seconds)} reports/s (events ${Math.round((workers * batches) / seconds)}/s)`);
+        `${Math.round(points / seconds).toLocaleString('en')} points/s, ${Math.round((workers * batches) / seconds)} reports/s (each with a progress event)`);
     });
   } finally {
     rmSync(home, { recursive: true, force: true });
@@ -86,28 +86,28 @@ async function ingestion(queue: string, workers: number, batches: number, steps:
 async function throughput(queue: string, runs: number, steps: number, workerCounts: number[]): Promise<void> {
   const baseline: number[] = [];
   for (const k of workerCounts) {
-      const home = mkdtempSync(join(tmpdir(), 'gwb-bench-coord-'));
-      await withHost(home, queue, async (origin, call) => {
-        const workers: ChildProcess[] = Array.from({ length: k }, (_, i) => spawn(process.execPath, [
-          CLI, 'worker', '--queue', queue, '--host', origin, '--token', TOKEN, '--home', mkdtempSync(join(tmpdir(), `gwb-bench-w${i}-`)), '--name', `w${i}`,
-        ], { stdio: 'ignore' }));
-        await new Promise((r) => setTimeout(r, 2500)); // the workers start (tsx, TensorFlow.js) before the clock does
-        const t0 = performance.now();
-        const sweep = await call<SweepInfo>('sweeps.create', {
-          presets: ['captcha-fc-gan'], seeds: runs, executor: 'queue', overrides: { steps: String(steps), batchSize: '16', 'data.count': '64', sampleEvery: '0' },
-        });
-        for (;;) {
-          const d = await call<SweepDetail>('sweeps.get', { sweep: sweep.id });
-          if (d.runs.every((r) => r.status === 'completed')) break;
-          await new Promise((r) => setTimeout(r, 100));
-        }
-        const seconds = (performance.now() - t0) / 1000;
-        baseline.push(seconds);
-        for (const w of workers) w.kill('SIGTERM');
-        console.log(`sweep of ${runs} runs × ${steps} steps (captcha-fc-gan, batch 16): ${k} worker${k > 1 ? 's' : ''}: ${seconds.toFixed(1)} s, ` +
-          `${((runs / seconds) * 60).toFixed(1)} runs/min, ×${(baseline[0]! / seconds).toFixed(2)} vs 1 worker`);
+    const home = mkdtempSync(join(tmpdir(), 'gwb-bench-coord-'));
+    await withHost(home, queue, async (origin, call) => {
+      const workers: ChildProcess[] = Array.from({ length: k }, (_, i) => spawn(process.execPath, [
+        CLI, 'worker', '--queue', queue, '--host', origin, '--token', TOKEN, '--home', mkdtempSync(join(tmpdir(), `gwb-bench-w${i}-`)), '--name', `w${i}`,
+      ], { stdio: 'ignore' }));
+      await new Promise((r) => setTimeout(r, 2500)); // the workers start (tsx, TensorFlow.js) before the clock does
+      const t0 = performance.now();
+      const sweep = await call<SweepInfo>('sweeps.create', {
+        presets: ['captcha-fc-gan'], seeds: runs, executor: 'queue', overrides: { steps: String(steps), batchSize: '16', 'data.count': '64', sampleEvery: '0' },
       });
-      rmSync(home, { recursive: true, force: true });
+      for (;;) {
+        const d = await call<SweepDetail>('sweeps.get', { sweep: sweep.id });
+        if (d.runs.every((r) => r.status === 'completed')) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      baseline.push(seconds);
+      for (const w of workers) w.kill('SIGTERM');
+      console.log(`sweep of ${runs} runs × ${steps} steps (captcha-fc-gan, batch 16): ${k} worker${k > 1 ? 's' : ''}: ${seconds.toFixed(1)} s, ` +
+        `${((runs / seconds) * 60).toFixed(1)} runs/min, ×${(baseline[0]! / seconds).toFixed(2)} vs 1 worker`);
+    });
+    rmSync(home, { recursive: true, force: true });
   }
 }
 

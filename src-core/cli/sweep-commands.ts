@@ -3,12 +3,11 @@
  * this machine (the local executor: trained now, `--concurrency` at a time) or on
  * the fleet of a coordinator (`serve --queue`) through its Redis queue.
  */
-import { getRun, listRuns } from '../store/runs.ts';
+import { listRuns } from '../store/runs.ts';
 import { openStore } from '../store/index.ts';
-import { finishRun } from '../store/runs.ts';
 import { getSweep, listSweeps } from '../store/sweeps.ts';
 import { resolveHome } from '../util/home.ts';
-import { createSweep, sweepGroups } from '../workbench/sweeps.ts';
+import { cancelSweepRuns, createSweep, sweepGroups } from '../workbench/sweeps.ts';
 import { enqueueRuns, openQueue, redisAddress } from '../fleet/queue.ts';
 import { startRunner } from '../runner/spawn.ts';
 import { UsageError, intFlag, listFlag, stringFlag, type ParsedArgs } from './args.ts';
@@ -63,16 +62,14 @@ export async function sweepCommand(args: ParsedArgs, io: Io): Promise<number> {
     case 'cancel': {
       if (!id) throw new UsageError('sweep cancel needs a sweep id');
       const db = openStore(home);
-      const sweep = getSweep(db, id);
-      const runs = listRuns(db, { sweep: sweep.id });
-      let cancelled = 0;
-      for (const r of runs.filter((x) => x.status === 'queued' || x.status === 'interrupted')) {
-        finishRun(db, getRun(db, r.id).pk, 'stopped', 'cancelled with its sweep');
-        cancelled += 1;
+      let result;
+      try {
+        result = cancelSweepRuns(db, id);
+      } finally {
+        db.close();
       }
-      const running = runs.filter((x) => x.status === 'running').length;
-      db.close();
-      io.out.write(`cancelled ${cancelled} run(s) not started${running ? `; ${running} running: stop them where they train (the app, or the coordinator's Runs)` : ''}\n`);
+      const { withdrawn, running } = result;
+      io.out.write(`cancelled ${withdrawn.length} run(s) not started${running.length ? `; ${running.length} running: stop them where they train (the app, or the coordinator's Runs)` : ''}\n`);
       return 0;
     }
     default:

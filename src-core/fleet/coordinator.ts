@@ -10,7 +10,7 @@
  * the run is refused. BullMQ decides who gets a job; this decides what counts.
  */
 import { createHash } from 'node:crypto';
-import { appendFileSync, closeSync, fsyncSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, fsyncSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { QueueEvents, type Queue } from 'bullmq';
 import type { ApiEvent } from '../api/contract/events.ts';
@@ -27,7 +27,8 @@ import { finishRun, getRun, recordProgress, type RunRow } from '../store/runs.ts
 import { addSample } from '../store/samples.ts';
 import { listSweeps, unfinishedSweepRuns } from '../store/sweeps.ts';
 import type { RedisAddress } from '../util/redis-url.ts';
-import { datasetBundle, fileSize } from './dataset-bundle.ts';
+import { datasetBundle } from './dataset-bundle.ts';
+import { fileSize, promoteFile } from '../util/atomic-write.ts';
 import { connectionOptions, enqueueRuns, openQueue, QUEUE_NAME, type RunJob } from './queue.ts';
 
 export interface CoordinatorOptions {
@@ -181,12 +182,7 @@ export class FleetCoordinator {
     fsyncSync(fd);
     closeSync(fd);
     const previousPath = previousCheckpointPath(files.checkpoint);
-    try {
-      renameSync(files.checkpoint, previousPath);
-    } catch {
-      // No checkpoint yet.
-    }
-    renameSync(part, files.checkpoint);
+    promoteFile(part, files.checkpoint, { keepPreviousAs: previousPath });
     recordCheckpoint(this.db, r.pk, { step: p.step, path: files.checkpoint, sha256: p.sha256, bytes: p.bytes, previousPath });
     this.emit({ topic: 'run', run: r.id, event: { type: 'checkpoint', step: p.step, path: files.checkpoint } });
     return { received, done: true };

@@ -8,7 +8,7 @@
  * parts are its shards, as the import wrote them.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DatasetRow } from '../store/datasets.ts';
 import { getDataset, insertDataset } from '../store/datasets.ts';
@@ -123,6 +123,3 @@ export function installBundle(db: Db, home: string, bundle: Buffer, sha256: stri
     return d.id;
   })();
 }
-
-/** Size of a file, or 0 when it is not there. */
-export const fileSize = (path: string): number => (existsSync(path) ? statSync(path).size : 0);

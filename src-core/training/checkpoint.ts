@@ -79,7 +79,7 @@ export function writeCheckpoint(path: string, state: JobState, seconds: number, 
 }
 
 /** The SHA-256 of a whole file, as the run store records it for checkpoints. */
-export const fileSha256 = (buf: Buffer): string => createHash('sha256').update(buf).digest('hex');
+const fileSha256 = (buf: Buffer): string => createHash('sha256').update(buf).digest('hex');
 
 export function readCheckpoint(path: string): Checkpoint {
   return parseCheckpoint(path, readFileSync(path));

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
@@ -26,8 +26,17 @@ export function writeFileAtomic(path: string, chunks: (Buffer | Uint8Array)[], o
     const e = err as NodeJS.ErrnoException;
     throw Object.assign(new Error(`cannot write ${path}: ${e.code === 'ENOSPC' ? 'the disk is full' : e.message}`), { code: e.code });
   }
+  promoteFile(tmp, path, o);
+}
+
+/**
+ * Puts a complete file (written and synced under another name in the same folder) in
+ * place of `path`, durably: rename, then fsync of the folder. With `keepPreviousAs`,
+ * the file it replaces is renamed there first.
+ */
+export function promoteFile(complete: string, path: string, o: { keepPreviousAs?: string } = {}): void {
   if (o.keepPreviousAs && existsSync(path)) renameSync(path, o.keepPreviousAs);
-  renameSync(tmp, path);
+  renameSync(complete, path);
   try {
     const dirFd = openSync(dirname(path), 'r');
     try {
@@ -39,3 +48,6 @@ export function writeFileAtomic(path: string, chunks: (Buffer | Uint8Array)[], o
     // Some platforms (Windows) cannot fsync a directory; the rename is still atomic.
   }
 }
+
+/** Size of a file, or 0 when it is not there. */
+export const fileSize = (path: string): number => (existsSync(path) ? statSync(path).size : 0);

@@ -8,10 +8,11 @@ import type { SweepGroup } from '../api/contract/types.ts';
 import { ConfigError, InvalidInputError } from '../domain/errors.ts';
 import type { BackendChoice } from '../domain/runs.ts';
 import type { JobConfig } from '../presets/types.ts';
+import { median } from '../reproduce/stats.ts';
 import { createRun } from '../runner/run-folder.ts';
 import type { Db } from '../store/open.ts';
-import type { RunRow } from '../store/runs.ts';
-import { insertSweep, type SweepRow, type SweepSpec } from '../store/sweeps.ts';
+import { finishRun, getRun, type RunRow } from '../store/runs.ts';
+import { getSweep, insertSweep, unfinishedSweepRuns, type SweepRow, type SweepSpec } from '../store/sweeps.ts';
 import { parseRedisUrl } from '../util/redis-url.ts';
 import { UNCONFINED, type DataRoots } from './data-roots.ts';
 import { resolveRunConfig } from './runs.ts';
@@ -86,13 +87,6 @@ function settingOf(config: unknown, key: string): string {
   return typeof node === 'object' ? JSON.stringify(node) : String(node);
 }
 
-export function median(values: number[]): number | null {
-  if (values.length === 0) return null;
-  const s = [...values].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
 /**
  * A sweep's configurations (preset × grid values) with, for `metric`, the last value
  * each seed's run reached: the median and the spread (min–max) across seeds.
@@ -110,6 +104,24 @@ export function sweepGroups(db: Db, sweep: SweepRow, runs: RunRow[], metric: str
     groups.set(key, g);
   }
   return [...groups.values()].map((g) => ({
-    ...g, median: median(g.values), min: g.values.length ? Math.min(...g.values) : null, max: g.values.length ? Math.max(...g.values) : null,
+    ...g, median: g.values.length ? median(g.values) : null, min: g.values.length ? Math.min(...g.values) : null, max: g.values.length ? Math.max(...g.values) : null,
   }));
+}
+
+/**
+ * Cancelling a sweep, the part every caller shares: its runs not yet finished, split
+ * into those that have not started (or were interrupted) — marked stopped here, as
+ * withdrawn — and those running, which only the process or worker training them can
+ * stop. `withdrawable` says which not-started runs this caller may withdraw (the app
+ * only those still in its own queue; the CLI all of them).
+ */
+export function cancelSweepRuns(db: Db, sweepId: string, withdrawable: (runs: string[]) => string[] = (runs) => runs): { withdrawn: string[]; running: string[] } {
+  const sweep = getSweep(db, sweepId);
+  const runs = unfinishedSweepRuns(db, sweep.pk).map((id) => getRun(db, id));
+  const running = runs.filter((r) => r.status === 'running').map((r) => r.id);
+  const withdrawn = withdrawable(runs.filter((r) => r.status !== 'running').map((r) => r.id));
+  db.transaction(() => {
+    for (const id of withdrawn) finishRun(db, getRun(db, id).pk, 'stopped', 'cancelled with its sweep before it trained');
+  })();
+  return { withdrawn, running };
 }

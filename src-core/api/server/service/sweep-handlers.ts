@@ -1,8 +1,7 @@
 import { UserError } from '../../../domain/errors.ts';
 import { listRuns } from '../../../store/runs.ts';
-import { getSweep, listSweeps, type SweepRow } from '../../../store/sweeps.ts';
-import { finishRun, getRun } from '../../../store/runs.ts';
-import { createSweep, sweepGroups } from '../../../workbench/sweeps.ts';
+import { getSweep, listSweeps, unfinishedSweepRuns, type SweepRow } from '../../../store/sweeps.ts';
+import { cancelSweepRuns, createSweep, sweepGroups } from '../../../workbench/sweeps.ts';
 import type { ApiHandlers } from '../../contract/methods.ts';
 import type { SweepInfo } from '../../contract/types.ts';
 import type { ServiceContext } from './context.ts';
@@ -36,19 +35,14 @@ export function sweepHandlers(ctx: ServiceContext): SweepHandlers {
     },
     'sweeps.cancel': async ({ sweep }) => {
       const s = getSweep(db, sweep);
-      const runs = runsOf(s.id).filter((r) => r.status === 'queued' || r.status === 'running' || r.status === 'interrupted');
-      let cancelled = 0;
+      // Runs still in this host's local queue are withdrawn; the rest (running here, or waiting or running on the fleet) are asked to stop.
+      const { withdrawn } = cancelSweepRuns(db, s.id, (ids) => ctx.sweeps.withdraw(ids));
+      for (const id of withdrawn) ctx.emit({ topic: 'runs-changed', run: id, status: 'stopped' });
       let stopping = 0;
-      for (const id of ctx.sweeps.withdraw(runs.map((r) => r.id))) {
-        finishRun(db, getRun(db, id).pk, 'stopped', 'cancelled with its sweep before it started');
-        ctx.emit({ topic: 'runs-changed', run: id, status: 'stopped' });
-        cancelled += 1;
+      for (const id of unfinishedSweepRuns(db, s.pk)) {
+        if (ctx.runs.stop(id) || (ctx.fleet && (await ctx.fleet.stop(id)))) stopping += 1;
       }
-      for (const r of runs) {
-        if (ctx.runs.stop(r.id)) stopping += 1;
-        else if (ctx.fleet && (await ctx.fleet.stop(r.id))) stopping += 1;
-      }
-      return { cancelled, stopping };
+      return { cancelled: withdrawn.length, stopping };
     },
   };
 }
