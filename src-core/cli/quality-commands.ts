@@ -17,7 +17,7 @@ import { homePaths, resolveHome } from '../util/home.ts';
 import { Rng } from '../util/rng.ts';
 import { UsageError, intFlag, numberFlag, stringFlag, type ParsedArgs } from './args.ts';
 import type { Io } from './commands.ts';
-import { reproduceCaptcha, reproduceCeleba } from '../reproduce/experiments.ts';
+import { ReproductionStopped, reproduceCaptcha, reproduceCeleba } from '../reproduce/experiments.ts';
 import { judgeCaptchaRuns, judgeCelebaRuns } from '../reproduce/report.ts';
 
 /** `eval RUN`: quality metrics of the run's latest checkpoint on its fixed evaluation batch. */
@@ -149,10 +149,23 @@ export async function reproduceCommand(args: ParsedArgs, io: Io): Promise<number
   // A sweep's runs are judged like `--runs` (its seeds are the report's seeds).
   const runs = sweep ? sweepRunIds(home, sweep) : stringFlag(args, 'runs')?.split(',');
   const log = (l: string) => io.err.write(`${l}\n`);
-  const options = { home, out, budget, seeds, experiments: only, dataset, log };
-  const claims = target === 'celeba'
-    ? (runs ? judgeCelebaRuns(home, out, runs) : await reproduceCeleba(options))
-    : (runs ? judgeCaptchaRuns(home, out, runs) : await reproduceCaptcha(options));
+  // Ctrl-C (or SIGTERM) stops the run in training at a checkpoint: the same command continues it.
+  const stopping = new AbortController();
+  const stop = () => stopping.abort();
+  for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, stop);
+  const options = { home, out, budget, seeds, experiments: only, dataset, log, signal: stopping.signal };
+  let claims;
+  try {
+    claims = target === 'celeba'
+      ? (runs ? judgeCelebaRuns(home, out, runs) : await reproduceCeleba(options))
+      : (runs ? judgeCaptchaRuns(home, out, runs) : await reproduceCaptcha(options));
+  } catch (e) {
+    if (!(e instanceof ReproductionStopped)) throw e;
+    log(e.message);
+    return 130;
+  } finally {
+    for (const s of ['SIGINT', 'SIGTERM'] as const) process.off(s, stop);
+  }
   if (args.flags.has('json')) io.out.write(`${JSON.stringify({ out, claims })}\n`);
   else for (const c of claims) io.out.write(`${c.verdict.padEnd(13)} ${c.claim}\n`);
   io.out.write(`report: ${out}/report.md\n`);

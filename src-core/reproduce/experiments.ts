@@ -3,6 +3,7 @@ import { presetVersion } from '../presets/catalog.ts';
 import type { RunEvent } from '../runner/events.ts';
 import { createRun, deleteRun } from '../runner/run-folder.ts';
 import { startRunner } from '../runner/spawn.ts';
+import { getCheckpoint } from '../store/checkpoints.ts';
 import { openStore } from '../store/index.ts';
 import { addTag, listRuns } from '../store/runs.ts';
 import type { ClaimResult } from './claims.ts';
@@ -32,10 +33,22 @@ export interface ReproduceOptions {
   /** Faces: the imported dataset to train on (64²). */
   dataset?: number;
   log: (line: string) => void;
+  /** Aborted (Ctrl-C): the run in training checkpoints and stops; the same command continues it later. */
+  signal?: AbortSignal;
+}
+
+/** The reproduction was stopped part-way; its runs so far are kept for the next sitting. */
+export class ReproductionStopped extends Error {
+  constructor() {
+    super('reproduction stopped: the run in training was checkpointed; run the same command again to continue');
+  }
 }
 
 /** Evaluations per run: the time-to-quality resolution is the budget / this. */
 export const EVALUATIONS = 8;
+
+/** Checkpoints (off the training clock) every this many iterations: a stopped reproduction loses at most these. */
+const CHECKPOINT_EVERY = 100;
 
 /**
  * Trains each captcha experiment for the same budget (training time only; evaluations
@@ -69,39 +82,62 @@ function budgetSettings(budget: Budget): Record<string, string> {
  * Trains every (seed, preset) pair in its own runner process, seed by seed so that a
  * reproduction cut short has each experiment at least once. A pair this reproduction
  * already finished (its tag, the preset's current version, the seed) is kept; one that
- * was cut short is deleted and trained again. Returns the run ids.
+ * was cut short continues from its checkpoint (its time budget counts the whole run);
+ * one without a checkpoint, or that failed, is deleted and trained again. Returns the run ids.
  */
 async function trainExperiments(o: ReproduceOptions, target: string, presets: readonly string[], extra: Record<string, string>): Promise<string[]> {
   const tag = reproductionTag(target, o.budget);
   const runIds: string[] = [];
   for (let seed = 0; seed < o.seeds; seed++) {
     for (const preset of presets) {
+      if (o.signal?.aborted) throw new ReproductionStopped();
       const db = openStore(o.home);
       const earlier = listRuns(db, { tag, preset }).filter((r) => r.seed === seed
         && ((r.config as { presetVersion?: number }).presetVersion ?? 1) === presetVersion(preset));
       const done = earlier.find((r) => r.status === 'completed');
-      for (const r of earlier) if (r !== done) deleteRun(db, o.home, r.id);
+      const cutShort = done ? undefined : earlier.find((r) => r.status !== 'failed' && getCheckpoint(db, r.pk) !== null);
+      for (const r of earlier) if (r !== done && r !== cutShort) deleteRun(db, o.home, r.id);
       if (done) {
         db.close();
         o.log(`${preset} seed ${seed}: kept run ${done.id}`);
         runIds.push(done.id);
         continue;
       }
-      const config = resolveConfig(preset, {
-        ...budgetSettings(o.budget), seed: String(seed), evalCount: '256', sampleEvery: '50', checkpointEvery: '100000', ...extra,
-      });
-      const run = createRun(db, o.home, config, 'auto');
-      addTag(db, run.pk, tag);
+      let runId: string;
+      if (cutShort) {
+        runId = cutShort.id;
+        o.log(`${preset} seed ${seed}: continuing (run ${runId} from step ${getCheckpoint(db, cutShort.pk)!.step})`);
+      } else {
+        const config = resolveConfig(preset, {
+          ...budgetSettings(o.budget), seed: String(seed), evalCount: '256', sampleEvery: '50', checkpointEvery: String(CHECKPOINT_EVERY), ...extra,
+        });
+        const run = createRun(db, o.home, config, 'auto');
+        addTag(db, run.pk, tag);
+        runId = run.id;
+        o.log(`${preset} seed ${seed}: training (run ${runId})`);
+      }
       db.close();
-      o.log(`${preset} seed ${seed}: training (run ${run.id})`);
-      let failure = '';
-      const runner = startRunner({ home: o.home, run: run.id, resume: false }, (e: RunEvent) => {
-        if (e.type === 'eval') o.log(`  ${preset} ${e.seconds.toFixed(0)} s step ${e.step}: ${Object.entries(e.metrics).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(', ')}`);
-        if (e.type === 'error') failure = e.message;
-      });
-      if ((await runner.exited) !== 0) throw new Error(`${preset} seed ${seed} failed: ${failure}`);
-      runIds.push(run.id);
+      await trainOne(o, preset, seed, runId, cutShort !== undefined);
+      runIds.push(runId);
     }
   }
   return runIds;
+}
+
+/** One runner process; an abort asks it to checkpoint and stop, and ends the reproduction. */
+async function trainOne(o: ReproduceOptions, preset: string, seed: number, run: string, resume: boolean): Promise<void> {
+  let failure = '';
+  const runner = startRunner({ home: o.home, run, resume }, (e: RunEvent) => {
+    if (e.type === 'eval') o.log(`  ${preset} ${e.seconds.toFixed(0)} s step ${e.step}: ${Object.entries(e.metrics).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(', ')}`);
+    if (e.type === 'checkpoint') o.log(`  ${preset} step ${e.step}: checkpoint`);
+    if (e.type === 'error') failure = e.message;
+  });
+  const stop = () => runner.stop();
+  o.signal?.addEventListener('abort', stop, { once: true });
+  try {
+    if ((await runner.exited) !== 0) throw new Error(`${preset} seed ${seed} failed: ${failure}`);
+  } finally {
+    o.signal?.removeEventListener('abort', stop);
+  }
+  if (o.signal?.aborted) throw new ReproductionStopped();
 }

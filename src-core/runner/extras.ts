@@ -81,7 +81,8 @@ export async function ganExtras(config: GanJobConfig, job: GanJob, data: ImageSe
 
 /** Quality every `evalEvery` iterations or `evalEverySeconds` of training, off the clock; real data's scores once at step 0. */
 function evaluation(config: GanJobConfig, job: GanJob, evaluator: Evaluator, clock: TrainingClock, recorder: RunRecorder, emit: (e: RunEvent) => void): Cadence {
-  let lastEvalAt = 0;
+  // Training seconds of the whole run at the last evaluation: a resumed run keeps the cadence.
+  let lastEvalAt = clock.elapsed();
   let lastEvalStep = -1;
   const measure = () => clock.offClock(async () => {
     const seconds = clock.elapsed();
@@ -91,7 +92,7 @@ function evaluation(config: GanJobConfig, job: GanJob, evaluator: Evaluator, clo
     emit({ type: 'eval', step, seconds, metrics: values });
     lastEvalStep = step;
   }).then(() => {
-    lastEvalAt = clock.session();
+    lastEvalAt = clock.elapsed();
   });
   return {
     start: async () => {
@@ -100,7 +101,7 @@ function evaluation(config: GanJobConfig, job: GanJob, evaluator: Evaluator, clo
       await measure();
     },
     afterStep: (step) => {
-      const due = isDue(config.evalEvery, step) || (config.evalEverySeconds > 0 && clock.session() - lastEvalAt >= config.evalEverySeconds);
+      const due = isDue(config.evalEvery, step) || (config.evalEverySeconds > 0 && clock.elapsed() - lastEvalAt >= config.evalEverySeconds);
       return due ? measure() : undefined;
     },
     finish: (step) => (lastEvalStep !== step ? measure() : undefined),

@@ -50,7 +50,12 @@ export class RunRecorder {
     if (performance.now() - this.lastFlush >= FLUSH_INTERVAL_MS) this.flush();
   }
 
+  /** Off the training clock, like evaluations: runs compared by time are not charged for their checkpoints. */
   async checkpoint(): Promise<void> {
+    await this.clock.offClock(() => this.writeCheckpoint());
+  }
+
+  private async writeCheckpoint(): Promise<void> {
     // Every variable (weights, optimiser slots, batch-norm statistics) readable synchronously, on WebGPU too.
     await primeReads();
     this.flush();

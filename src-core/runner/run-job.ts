@@ -93,7 +93,9 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
 
     const cadences: Cadence[] = [progress(config.progressEvery, fromStep, toStep, clock, o.emit), ...extras.cadences, checkpoints(config.checkpointEvery, recorder)];
     if (fromStep === 0) for (const c of cadences) await c.start?.();
-    const budgetSpent = () => budget > 0 && clock.session() >= budget;
+    // A run continued as planned spends what is left of its time budget; one given more steps or seconds starts a new budget.
+    const asPlanned = o.steps === undefined && o.seconds === undefined;
+    const budgetSpent = () => budget > 0 && (asPlanned ? clock.elapsed() : clock.session()) >= budget;
     let losses: Record<string, number> = {};
     while (current.iteration < toStep && !o.shouldStop() && !budgetSpent() && !current.finished?.()) {
       losses = await current.runIteration();

@@ -10,22 +10,23 @@ import { listRuns } from '../../src-core/store/runs.ts';
 import { tempDir, withReferenceRecognizer } from '../helpers.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/gan-workbench.mjs', import.meta.url));
-// One fast experiment, two seeds, a step budget (so runs are deterministic); runners on one thread
+// One fast experiment, a step budget (so runs are deterministic); runners on one thread
 // so the test's processes do not crowd the suite's other workers.
-const ARGS = ['reproduce', 'captcha', '--only', 'captcha-fc-wgan', '--seeds', '2', '--budget-steps', '4', '--json'];
+const args = (seeds: number, steps: number) => ['reproduce', 'captcha', '--only', 'captcha-fc-wgan', '--seeds', String(seeds), '--budget-steps', String(steps), '--json'];
+const ARGS = args(2, 4);
 const ENV = { ...process.env, GAN_WORKBENCH_WASM_THREADS: '1' };
 
-function reproduce(home: string, out: string) {
-  const r = spawnSync(process.execPath, [BIN, ...ARGS, '--home', home, '--out', out], { encoding: 'utf8', timeout: 300_000, env: ENV });
+function reproduce(home: string, out: string, argv = ARGS) {
+  const r = spawnSync(process.execPath, [BIN, ...argv, '--home', home, '--out', out], { encoding: 'utf8', timeout: 300_000, env: ENV });
   assert.equal(r.status, 0, r.stderr);
   return { claims: (JSON.parse(r.stdout.split('\n')[0]!) as { claims: { claim: string; verdict: string }[] }).claims, log: r.stderr };
 }
 
 /** Each run's final values, keyed by preset and seed: what a report is made of. */
-function finals(home: string): Record<string, Record<string, number>> {
+function finals(home: string, tag = 'reproduce-captcha-4it'): Record<string, Record<string, number>> {
   const db = openStore(home);
   try {
-    const runs = listRuns(db, { tag: 'reproduce-captcha-4it' });
+    const runs = listRuns(db, { tag });
     return Object.fromEntries(runs.map((r) => [`${r.preset}/${r.seed}`, Object.fromEntries(
       ['frechet', 'legibility', 'class_entropy', 'd', 'g'].map((k) => [k, rawSeries(db, r.pk, k).at(-1)!.value]),
     )]));
@@ -52,6 +53,14 @@ async function killPartWay(home: string, out: string): Promise<string> {
   return log;
 }
 
+/** Copies the reference recogniser and the synthesised captchas (made once per home) into a new home. */
+function homeSharingCache(from: string): string {
+  const home = tempDir();
+  mkdirSync(join(home, 'cache'), { recursive: true });
+  for (const f of readdirSync(join(from, 'cache'))) copyFileSync(join(from, 'cache', f), join(home, 'cache', f));
+  return home;
+}
+
 describe('reproduce: a long reproduction spans several sittings', () => {
   it('killed part-way and run again, it keeps the finished runs and ends with the report of one straight run', async () => {
     const straight = tempDir();
@@ -59,9 +68,7 @@ describe('reproduce: a long reproduction spans several sittings', () => {
     const straightReport = reproduce(straight, join(tempDir(), 'report'));
 
     // The reference recogniser and the synthesised captchas are made once per home; share them to keep the test short.
-    const broken = tempDir();
-    mkdirSync(join(broken, 'cache'), { recursive: true });
-    for (const f of readdirSync(join(straight, 'cache'))) copyFileSync(join(straight, 'cache', f), join(broken, 'cache', f));
+    const broken = homeSharingCache(straight);
     const firstLog = await killPartWay(broken, join(tempDir(), 'report'));
     const finished = [...firstLog.matchAll(/: training \(run ([^)]+)\)/g)].slice(0, 1).map((m) => m[1]!);
 
@@ -72,5 +79,30 @@ describe('reproduce: a long reproduction spans several sittings', () => {
     assert.deepEqual(finals(broken), finals(straight));
     assert.deepEqual(resumed.claims, straightReport.claims);
     assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /\| captcha-fc-wgan \| 2 \| 4 \|/);
+  });
+
+  it('stopped with Ctrl-C after a checkpoint, it continues that run from the checkpoint and ends where a straight run ends', async () => {
+    const argv = args(1, 160);
+    const straight = tempDir();
+    withReferenceRecognizer(straight);
+    reproduce(straight, join(tempDir(), 'report'), argv);
+
+    const stopped = homeSharingCache(straight);
+    const child = spawn(process.execPath, [BIN, ...argv, '--home', stopped, '--out', join(tempDir(), 'report')], { stdio: ['ignore', 'ignore', 'pipe'], env: ENV });
+    let log = '';
+    let interrupted = false;
+    child.stderr.on('data', (d: Buffer) => {
+      log += d.toString();
+      if (interrupted || !/step 100: checkpoint/.test(log)) return;
+      interrupted = true;
+      child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    assert.equal(code, 130, log);
+    assert.match(log, /run the same command again to continue/);
+
+    const resumed = reproduce(stopped, join(tempDir(), 'report'), argv);
+    assert.match(resumed.log, /captcha-fc-wgan seed 0: continuing \(run [^ ]+ from step 1\d\d\)/, 'the stopped run continues from its checkpoint, not from step 0');
+    assert.deepEqual(finals(stopped, 'reproduce-captcha-160it'), finals(straight, 'reproduce-captcha-160it'));
   });
 });
