@@ -82,8 +82,9 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
     const clock = new TrainingClock(resumedFrom?.seconds ?? 0);
     const recorder = new RunRecorder(db, run.pk, files.checkpoint, current, clock, o.emit, resumedFrom ? current.iteration : null);
     const ctx: RunContext = { db, home: o.home, runPk: run.pk, samplesDir: files.samples, checkpointPath: files.checkpoint, clock, recorder, emit: o.emit };
-    extras = gan && config.kind === 'gan' ? await ganExtras(config, gan, loaded, ctx)
-      : recognizerExtras(config as RecognizerJobConfig, recognizer!, loaded, ctx);
+    // Setting up the evaluator (the first run in a home trains the reference recogniser) is not training time.
+    extras = await clock.offClock(async () => (gan && config.kind === 'gan' ? ganExtras(config, gan, loaded, ctx)
+      : recognizerExtras(config as RecognizerJobConfig, recognizer!, loaded, ctx)));
 
     const fromStep = current.iteration;
     const toStep = o.steps !== undefined ? fromStep + o.steps : config.steps;
