@@ -10,7 +10,7 @@ import { tf } from '../engine/tf.ts';
 import type { BackendInfo } from '../engine/backend.ts';
 import { machineLine, median } from './machine.ts';
 import { census } from './op-census.ts';
-import { CASES, caseJob } from './train-bench.ts';
+import { CASES, caseJob, syncedIteration } from './train-bench.ts';
 
 function timeMs(f: () => void, repeats: number): number {
   f();
@@ -55,11 +55,11 @@ export async function benchOps(backend: BackendInfo, opts: { batch: number; iter
     .filter((c) => !opts.filter.length || opts.filter.some((f) => c.name.includes(f)));
   for (const c of wanted) {
     const { job } = caseJob(c, opts.batch);
-    for (let i = 0; i < 2; i++) await job.runIteration();
+    for (let i = 0; i < 2; i++) await syncedIteration(job);
     const times: number[] = [];
     for (let i = 0; i < opts.iterations; i++) {
       const t0 = performance.now();
-      await job.runIteration();
+      await syncedIteration(job);
       times.push(performance.now() - t0);
     }
     const iterationMs = median(times);
@@ -67,7 +67,7 @@ export async function benchOps(backend: BackendInfo, opts: { batch: number; iter
     let censusMs = 0;
     const entries = await census(async () => {
       const t0 = performance.now();
-      for (let i = 0; i < n; i++) await job.runIteration();
+      for (let i = 0; i < n; i++) await syncedIteration(job);
       censusMs = (performance.now() - t0) / n;
     });
     job.dispose();

@@ -5,6 +5,8 @@ import type { ImageSet } from '../data/image-set.ts';
 import { resolveConfig } from '../presets/resolve.ts';
 import type { GanJobConfig } from '../presets/types.ts';
 import { createGanJob } from '../training/gan-job.ts';
+import type { IterationLosses, TrainingJob } from '../training/job.ts';
+import { readLossBatches } from '../engine/reads.ts';
 import { Rng } from '../util/rng.ts';
 import { machineLine, median } from './machine.ts';
 
@@ -41,21 +43,54 @@ export function caseJob(c: (typeof CASES)[number], batch: number) {
   return { config, job: createGanJob(config, data, new BatchSampler(data, batch, 1)) };
 }
 
+/** One iteration with its losses read back: the time until the device has finished it. */
+export async function syncedIteration(job: TrainingJob): Promise<void> {
+  await readLossBatches([await job.runIteration()]);
+}
+
+/**
+ * GPU-side milliseconds of one iteration from the adapter's timestamp queries, or
+ * null where the backend or adapter has none. The iteration's kernels are all
+ * dispatched before its first await (fixed schedules), so `tf.time` sees them.
+ */
+async function kernelMs(job: TrainingJob): Promise<number | null> {
+  if (tf.getBackend() !== 'webgpu') return null;
+  let losses: Promise<IterationLosses> | undefined;
+  const timing = await tf.time(() => {
+    losses = job.runIteration();
+  });
+  await readLossBatches([await losses!]);
+  return typeof timing.kernelMs === 'number' && timing.kernelMs > 0 ? timing.kernelMs : null;
+}
+
+/**
+ * Per case: the median of iterations each read back before the next (synced: the
+ * latency a user waiting on every loss would see) and the mean of a run of iterations
+ * whose losses are read once at the end (pipelined: what the runner does, reading
+ * losses in batches), plus GPU kernel time where the adapter reports it.
+ */
 export async function benchTrain(backend: BackendInfo, opts: { batch: number; iterations: number; filter: string[] }): Promise<void> {
   console.log(`bench train · batch ${opts.batch} · ${machineLine(backend)}`);
   for (const c of CASES) {
     if (opts.filter.length && !opts.filter.some((f) => c.name.includes(f))) continue;
     const { config, job } = caseJob(c, opts.batch);
     const iterations = c.preset.includes('128') || config.imageSize === 128 ? Math.max(3, Math.ceil(opts.iterations / 3)) : opts.iterations;
-    for (let i = 0; i < 2; i++) await job.runIteration();
+    for (let i = 0; i < 2; i++) await syncedIteration(job);
     const times: number[] = [];
     for (let i = 0; i < iterations; i++) {
       const t0 = performance.now();
-      await job.runIteration();
+      await syncedIteration(job);
       times.push(performance.now() - t0);
     }
+    const t0 = performance.now();
+    const pending: IterationLosses[] = [];
+    for (let i = 0; i < iterations; i++) pending.push(await job.runIteration());
+    await readLossBatches(pending);
+    const pipelined = (performance.now() - t0) / iterations;
+    const gpu = await kernelMs(job);
     const tensors = tf.memory().numTensors;
     job.dispose();
-    console.log(`${c.name.padEnd(36)} median ${median(times).toFixed(0).padStart(6)} ms/it · min ${Math.min(...times).toFixed(0).padStart(6)} ms · n=${iterations} · tensors ${tensors}`);
+    console.log(`${c.name.padEnd(36)} median ${median(times).toFixed(1).padStart(7)} ms/it · pipelined ${pipelined.toFixed(1).padStart(7)} ms/it`
+      + ` · min ${Math.min(...times).toFixed(1).padStart(7)} ms${gpu !== null ? ` · gpu kernels ${gpu.toFixed(1)} ms` : ''} · n=${iterations} · tensors ${tensors}`);
   }
 }

@@ -8,7 +8,7 @@
  * backends both are no-ops. A data id's values never change, so a kept value is
  * never stale; the cache is dropped at the next prime.
  */
-import { tf, type Tensor } from './tf.ts';
+import { tf, type Scalar, type Tensor } from './tf.ts';
 
 const kept = new Map<object, Float32Array | Int32Array | Uint8Array>();
 let installedOn: object | null = null;
@@ -32,4 +32,26 @@ export async function primeReads(tensors?: Tensor[]): Promise<void> {
     if (t.isDisposed) return;
     kept.set(t.dataId, (await t.data()) as Float32Array);
   }));
+}
+
+/**
+ * Reads the scalars of several iterations' losses with one device read (numbers pass
+ * through) and disposes them: on a GPU the training loop waits once per batch, not
+ * once per loss.
+ */
+export async function readLossBatches(batches: readonly Record<string, number | Scalar>[]): Promise<Record<string, number>[]> {
+  const scalars: Scalar[] = [];
+  for (const b of batches) for (const v of Object.values(b)) if (typeof v !== 'number') scalars.push(v);
+  let values: Float32Array = new Float32Array(0);
+  if (scalars.length > 0) {
+    const stacked = tf.stack(scalars);
+    try {
+      values = (await stacked.data()) as Float32Array;
+    } finally {
+      stacked.dispose();
+      tf.dispose(scalars);
+    }
+  }
+  let next = 0;
+  return batches.map((b) => Object.fromEntries(Object.entries(b).map(([k, v]) => [k, typeof v === 'number' ? v : values[next++]!])));
 }

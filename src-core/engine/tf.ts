@@ -11,6 +11,7 @@ tf.env().set('PROD', true);
 
 export { tf };
 export type Tensor = tf.Tensor;
+export type Scalar = tf.Scalar;
 export type Tensor1D = tf.Tensor1D;
 export type Tensor2D = tf.Tensor2D;
 export type Tensor4D = tf.Tensor4D;

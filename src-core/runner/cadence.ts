@@ -6,8 +6,8 @@
 export interface Cadence {
   /** At step 0 of a fresh run (not on resume). */
   start?(): Promise<void> | void;
-  /** After the iteration that reached `step`, with that iteration's losses. */
-  afterStep(step: number, losses: Record<string, number>): Promise<void> | void;
+  /** After the iteration that reached `step` (its losses are in the recorder, perhaps still on the device). */
+  afterStep(step: number): Promise<void> | void;
   /** After the last iteration of the session: the run's last state is always shown, measured and saved. */
   finish(step: number): Promise<void> | void;
 }

@@ -3,9 +3,9 @@
  * run's progress as a heartbeat) and atomic checkpoints with their checksums.
  */
 import { writeCheckpoint } from '../training/checkpoint.ts';
-import { primeReads } from '../engine/reads.ts';
+import { primeReads, readLossBatches } from '../engine/reads.ts';
 import { previousCheckpointPath } from './run-folder.ts';
-import type { TrainingJob } from '../training/job.ts';
+import type { IterationLosses, TrainingJob } from '../training/job.ts';
 import { recordCheckpoint } from '../store/checkpoints.ts';
 import { appendMetrics, type MetricPoint } from '../store/metrics.ts';
 import type { Db } from '../store/open.ts';
@@ -15,9 +15,15 @@ import type { RunEvent } from './events.ts';
 
 /** Metric points are written in batches: at most this often, and at every checkpoint. */
 const FLUSH_INTERVAL_MS = 1000;
+/** At most this many iterations' losses wait on the device between reads. */
+const MAX_QUEUED_ITERATIONS = 256;
 
 export class RunRecorder {
   private readonly pending: MetricPoint[] = [];
+  /** Iterations whose losses are still on the device. */
+  private readonly onDevice: { step: number; seconds: number; losses: IterationLosses }[] = [];
+  /** The last iteration's losses read back: what progress events and the run's summary show. */
+  latestLosses: Record<string, number> = {};
   private lastFlush = performance.now();
   /** The iteration of the checkpoint on disk (-1: none yet). */
   lastCheckpoint: number;
@@ -39,15 +45,36 @@ export class RunRecorder {
     for (const [key, value] of Object.entries(values)) this.pending.push({ key, step, seconds, value });
   }
 
-  flush(): void {
+  /** Queues an iteration's losses; scalars still on the device are read at the next `readLosses`, all at once. */
+  recordLosses(step: number, seconds: number, losses: IterationLosses): void {
+    this.onDevice.push({ step, seconds, losses });
+  }
+
+  /** Reads the queued losses back (one device read) into the pending points; `latestLosses` is then current. */
+  async readLosses(): Promise<void> {
+    const queued = this.onDevice.splice(0);
+    if (queued.length === 0) return;
+    const values = await readLossBatches(queued.map((q) => q.losses));
+    queued.forEach((q, i) => this.record(q.step, q.seconds, values[i]!));
+    this.latestLosses = values.at(-1)!;
+  }
+
+  async flush(): Promise<void> {
+    await this.readLosses();
     appendMetrics(this.db, this.runPk, this.pending.splice(0));
     recordProgress(this.db, this.runPk, this.job.iteration, this.clock.elapsed());
     this.lastFlush = performance.now();
   }
 
-  /** Flushes when the last flush is older than the batching interval. */
-  flushIfDue(): void {
-    if (performance.now() - this.lastFlush >= FLUSH_INTERVAL_MS) this.flush();
+  /** Flushes when the last flush is older than the batching interval, or too many losses wait on the device. */
+  flushIfDue(): Promise<void> | undefined {
+    if (performance.now() - this.lastFlush >= FLUSH_INTERVAL_MS || this.onDevice.length >= MAX_QUEUED_ITERATIONS) return this.flush();
+    return undefined;
+  }
+
+  /** Losses never read (a run that failed mid-batch): released. */
+  dispose(): void {
+    for (const q of this.onDevice.splice(0)) for (const v of Object.values(q.losses)) if (typeof v !== 'number') v.dispose();
   }
 
   /** Off the training clock, like evaluations: runs compared by time are not charged for their checkpoints. */
@@ -58,7 +85,7 @@ export class RunRecorder {
   private async writeCheckpoint(): Promise<void> {
     // Every variable (weights, optimiser slots, batch-norm statistics) readable synchronously, on WebGPU too.
     await primeReads();
-    this.flush();
+    await this.flush();
     const step = this.job.iteration;
     // The checkpoint it replaces is kept (and recorded) as the fallback should this one be damaged later.
     const previousPath = previousCheckpointPath(this.checkpointPath);

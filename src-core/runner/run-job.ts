@@ -58,6 +58,7 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
   let job: TrainingJob | null = null;
   let data: ImageSet | null = null;
   let extras: KindExtras | null = null;
+  let recorder: RunRecorder | null = null;
   try {
     const backend = await initBackend(o.backend ?? (run.backendChoice as BackendChoice));
     for (const w of backend.warnings) o.emit({ type: 'warning', text: w });
@@ -80,7 +81,7 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
 
     const resumedFrom = o.resume ? resumeFromCheckpoint(db, run, current, o.emit) : null;
     const clock = new TrainingClock(resumedFrom?.seconds ?? 0);
-    const recorder = new RunRecorder(db, run.pk, files.checkpoint, current, clock, o.emit, resumedFrom ? current.iteration : null);
+    recorder = new RunRecorder(db, run.pk, files.checkpoint, current, clock, o.emit, resumedFrom ? current.iteration : null);
     const ctx: RunContext = { db, home: o.home, runPk: run.pk, samplesDir: files.samples, checkpointPath: files.checkpoint, clock, recorder, emit: o.emit };
     // Setting up the evaluator (the first run in a home trains the reference recogniser) is not training time.
     extras = await clock.offClock(async () => (gan && config.kind === 'gan' ? ganExtras(config, gan, loaded, ctx)
@@ -92,20 +93,19 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
     markRunning(db, run.pk, { backend: describeBackend(backend), dataset: loaded.description, targetSteps: toStep });
     o.emit({ type: 'started', run: run.id, preset: config.preset, backend, data: loaded.description, skipped: loaded.skipped.length, fromStep, toStep });
 
-    const cadences: Cadence[] = [progress(config.progressEvery, fromStep, toStep, clock, o.emit), ...extras.cadences, checkpoints(config.checkpointEvery, recorder)];
+    const cadences: Cadence[] = [progress(config.progressEvery, fromStep, toStep, clock, recorder, o.emit), ...extras.cadences, checkpoints(config.checkpointEvery, recorder)];
     if (fromStep === 0) for (const c of cadences) await c.start?.();
     // A run continued as planned spends what is left of its time budget; one given more steps or seconds starts a new budget.
     const asPlanned = o.steps === undefined && o.seconds === undefined;
     const budgetSpent = () => budget > 0 && (asPlanned ? clock.elapsed() : clock.session()) >= budget;
-    let losses: Record<string, number> = {};
     while (current.iteration < toStep && !o.shouldStop() && !budgetSpent() && !current.finished?.()) {
-      losses = await current.runIteration();
+      const losses = await current.runIteration();
       // A macrotask turn: IPC messages, signals and a closed parent channel are seen between iterations.
       await new Promise<void>((resolve) => setImmediate(resolve));
       const step = current.iteration;
-      recorder.record(step, clock.elapsed(), losses);
+      recorder.recordLosses(step, clock.elapsed(), losses);
       for (const text of current.notes()) o.emit({ type: 'note', step, text });
-      for (const c of cadences) await c.afterStep(step, losses);
+      for (const c of cadences) await c.afterStep(step);
     }
     // A run that used up its time budget, or that its job ended early, has done what it was asked to.
     const status = current.iteration >= toStep || current.finished?.() || (budgetSpent() && !o.shouldStop()) ? 'completed' : 'stopped';
@@ -114,7 +114,7 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
     finishRun(db, run.pk, status);
     const summary: RunSummary = {
       run: run.id, preset: config.preset, steps: current.iteration, seconds: Number(clock.elapsed().toFixed(3)),
-      backend: describeBackend(backend), losses, status,
+      backend: describeBackend(backend), losses: recorder.latestLosses, status,
     };
     o.emit({ type: 'done', summary });
     return summary;
@@ -128,6 +128,7 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
     }
     throw err;
   } finally {
+    recorder?.dispose();
     job?.dispose();
     extras?.dispose();
     data?.close?.();
@@ -164,12 +165,14 @@ export function truncateRunRecords(db: Db, runPk: number, step: number): void {
 }
 
 /** A progress event every `every` iterations and at the last one. */
-function progress(every: number, fromStep: number, toStep: number, clock: TrainingClock, emit: (e: RunEvent) => void): Cadence {
+function progress(every: number, fromStep: number, toStep: number, clock: TrainingClock, recorder: RunRecorder, emit: (e: RunEvent) => void): Cadence {
   return {
-    afterStep: (step, losses) => {
+    afterStep: async (step) => {
       if (step % every !== 0 && step !== toStep) return;
+      // The user sees these numbers: the one place the loop waits for the device's losses.
+      await recorder.readLosses();
       const itPerSec = (step - fromStep) / Math.max(clock.session(), 1e-9);
-      emit({ type: 'progress', step, seconds: clock.elapsed(), losses, itPerSec, etaSeconds: itPerSec > 0 ? (toStep - step) / itPerSec : null });
+      emit({ type: 'progress', step, seconds: clock.elapsed(), losses: recorder.latestLosses, itPerSec, etaSeconds: itPerSec > 0 ? (toStep - step) / itPerSec : null });
     },
     finish: () => {},
   };

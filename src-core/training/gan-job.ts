@@ -1,4 +1,4 @@
-import { tf, type Tensor2D } from '../engine/tf.ts';
+import { tf, type Scalar, type Tensor2D } from '../engine/tf.ts';
 import { buildGan } from '../models/gan-architectures.ts';
 import { disposeNetwork } from '../models/network.ts';
 import type { BatchSampler, SamplerState } from '../data/sampler.ts';
@@ -7,8 +7,8 @@ import type { GanJobConfig } from '../presets/types.ts';
 import { Rng, type RngState } from '../util/rng.ts';
 import { createOptimizer } from './optimizers.ts';
 import { loadNet, netTensors, prefixed, slotsOf } from './checkpoint.ts';
-import { discriminatorStep, generate, generatorStep, type GanModel } from './gan-steps.ts';
-import type { GeneratedBatch, JobState, TrainingJob } from './job.ts';
+import { discriminatorUpdate, generate, generatorUpdate, type GanModel, type LossTensors } from './gan-steps.ts';
+import type { GeneratedBatch, IterationLosses, JobState, TrainingJob } from './job.ts';
 import type { SampleImages } from '../data/sample-grid.ts';
 import { UpdateSchedule, type ScheduleState } from './schedule.ts';
 import { ConfigError } from '../domain/errors.ts';
@@ -65,12 +65,21 @@ export function createGanJob(config: GanJobConfig, data: ImageSet, sampler: Batc
     return tf.oneHot(tf.tensor1d(labels, 'int32'), classes).toFloat() as Tensor2D;
   }
 
-  async function runIteration(): Promise<Record<string, number>> {
+  /**
+   * One iteration: ratio.d critic updates, then ratio.g generator updates. Its losses
+   * (averaged over the updates) stay on the device for the runner to read in batches;
+   * only the adaptive schedule, while it watches, reads the Wasserstein estimate each iteration.
+   */
+  async function runIteration(): Promise<IterationLosses> {
     const ratio = schedule.ratioAt(iteration);
     const B = config.batchSize;
-    const sums: Record<string, number> = {};
-    const add = (losses: Record<string, number>, n: number) => {
-      for (const [k, v] of Object.entries(losses)) sums[k] = (sums[k] ?? 0) + v / n;
+    const sums: Record<string, Scalar> = {};
+    const add = (losses: LossTensors, n: number) => {
+      for (const [k, v] of Object.entries(losses)) {
+        const before = sums[k];
+        sums[k] = tf.tidy(() => (before ? tf.add(before, tf.div(v, n)) : tf.div(v, n)) as Scalar);
+        tf.dispose([v, before].filter((t) => t !== undefined));
+      }
     };
     for (let i = 0; i < ratio.d; i++) {
       const batch = sampler.next();
@@ -80,7 +89,7 @@ export function createGanJob(config: GanJobConfig, data: ImageSet, sampler: Batc
       const alpha = config.loss === 'wgan-gp'
         ? tf.tensor4d(noiseRng.fillUniform(new Float32Array(B)), [B, 1, 1, 1]) : undefined;
       try {
-        add(await discriminatorStep(model, { real, noise, labels, alpha }), ratio.d);
+        add(discriminatorUpdate(model, { real, noise, labels, alpha }), ratio.d);
       } finally {
         tf.dispose([real, noise, labels, alpha].filter((t) => t !== undefined));
       }
@@ -90,15 +99,16 @@ export function createGanJob(config: GanJobConfig, data: ImageSet, sampler: Batc
       const labels = config.labelConditioned
         ? oneHot(Int32Array.from({ length: B }, () => noiseRng.int(classes))) : undefined;
       try {
-        add(await generatorStep(model, noise, labels), ratio.g);
+        add(generatorUpdate(model, noise, labels), ratio.g);
       } finally {
         tf.dispose([noise, labels].filter((t) => t !== undefined));
       }
     }
-    const before = schedule.switchIteration;
-    if (sums.wasserstein !== undefined) schedule.observe(iteration, sums.wasserstein);
-    if (before === null && schedule.switchIteration !== null) {
-      pendingNotes.push(`schedule switched to d:g = ${ratioText(config)} after iteration ${iteration + 1}`);
+    if (schedule.watching && sums.wasserstein) {
+      schedule.observe(iteration, (await sums.wasserstein.data())[0]!);
+      if (schedule.switchIteration !== null) {
+        pendingNotes.push(`schedule switched to d:g = ${ratioText(config)} after iteration ${iteration + 1}`);
+      }
     }
     iteration += 1;
     return sums;

@@ -1,4 +1,4 @@
-import { tf, type Tensor, type Tensor2D } from '../engine/tf.ts';
+import { tf, type Scalar, type Tensor, type Tensor2D } from '../engine/tf.ts';
 import { applyStatUpdates } from '../models/layers.ts';
 import type { Network, StatUpdate } from '../models/network.ts';
 import { trainableVariables } from '../models/network.ts';
@@ -30,19 +30,22 @@ export interface CriticInputs {
 }
 
 type Losses = Record<string, number>;
+/** Named loss scalars still on the device; the caller owns (and disposes) them. */
+export type LossTensors = Record<string, Scalar>;
 
 /** Runs `f` under the tape for `net`'s trainable variables; keeps the named parts past the tape's tidy. */
 function lossAndGrads(net: Network, f: (keep: (name: string, t: Tensor) => void) => Tensor) {
-  const kept: Record<string, Tensor> = {};
+  const kept: LossTensors = {};
   const { value, grads } = tf.variableGrads(
     // Clones: a kept part may be the returned loss itself, which the caller disposes.
-    () => f((name, t) => (kept[name] = tf.keep(tf.clone(t)))) as tf.Scalar,
+    () => f((name, t) => (kept[name] = tf.keep(tf.clone(t)) as Scalar)) as tf.Scalar,
     trainableVariables(net),
   );
   return { value, grads, kept };
 }
 
-async function readLosses(parts: Record<string, Tensor>): Promise<Losses> {
+/** Reads (and disposes) loss scalars: for callers that want numbers now, not the training loop. */
+export async function readLosses(parts: LossTensors): Promise<Losses> {
   const out: Losses = {};
   for (const [k, t] of Object.entries(parts)) {
     out[k] = (await t.data())[0]!;
@@ -54,11 +57,12 @@ async function readLosses(parts: Record<string, Tensor>): Promise<Losses> {
 /**
  * One update of `role`'s network: the loss under the tape (its named parts kept),
  * one optimiser step, the network's batch-norm statistics, then its clipping policy.
+ * Nothing is read back: the parts stay on the device.
  */
-async function update(
+function update(
   model: GanModel, role: 'discriminator' | 'generator',
   loss: (keep: (name: string, t: Tensor) => void, stats: StatUpdate[]) => Tensor,
-): Promise<Losses> {
+): LossTensors {
   const net = role === 'discriminator' ? model.discriminator : model.generator;
   const optimizer = role === 'discriminator' ? model.dOptimizer : model.gOptimizer;
   const stats: StatUpdate[] = [];
@@ -70,23 +74,28 @@ async function update(
   });
   applyStatUpdates(stats);
   clipNetwork(model.clip.policy, role, net, model.clip.value);
-  return readLosses(parts);
+  return parts;
 }
 
 /**
  * One discriminator/critic update: fakes from G (batch-mode BN, no gradient to G,
  * G's statistics untouched), the loss on real and fake (+ the gradient penalty),
- * then update(). Returns d, and wasserstein / gp where the loss has them.
+ * then update(). Returns d, and wasserstein / gp where the loss has them, on the device.
  */
-export async function discriminatorStep(model: GanModel, inputs: CriticInputs): Promise<Losses> {
+export function discriminatorUpdate(model: GanModel, inputs: CriticInputs): LossTensors {
   const G = model.generator;
   // Generated before the tape starts, so G's forward pass is not recorded on it.
   const fake = tf.tidy(() => G.apply(inputs.noise, { training: true, labels: inputs.labels }));
   try {
-    return await update(model, 'discriminator', (keep, stats) => discriminatorLossParts(model, inputs, fake, keep, stats));
+    return update(model, 'discriminator', (keep, stats) => discriminatorLossParts(model, inputs, fake, keep, stats));
   } finally {
     fake.dispose();
   }
+}
+
+/** discriminatorUpdate with its losses read back. */
+export function discriminatorStep(model: GanModel, inputs: CriticInputs): Promise<Losses> {
+  return readLosses(discriminatorUpdate(model, inputs));
 }
 
 /** The critic's loss on real and fake (+ the penalty), keeping its named parts. */
@@ -112,9 +121,9 @@ function discriminatorLossParts(
 
 /**
  * One generator update: G(z) through D (batch-mode BN, D's statistics untouched),
- * the generator loss, then update() (only the selective policy clips G). Returns g.
+ * the generator loss, then update() (only the selective policy clips G). Returns g, on the device.
  */
-export function generatorStep(model: GanModel, noise: Tensor2D, labels?: Tensor2D): Promise<Losses> {
+export function generatorUpdate(model: GanModel, noise: Tensor2D, labels?: Tensor2D): LossTensors {
   const { discriminator: D, generator: G } = model;
   return update(model, 'generator', (keep, stats) => {
     const fake = G.apply(noise, { training: true, labels, statUpdates: stats });
@@ -122,6 +131,11 @@ export function generatorStep(model: GanModel, noise: Tensor2D, labels?: Tensor2
     keep('g', g);
     return g;
   });
+}
+
+/** generatorUpdate with its loss read back. */
+export function generatorStep(model: GanModel, noise: Tensor2D, labels?: Tensor2D): Promise<Losses> {
+  return readLosses(generatorUpdate(model, noise, labels));
 }
 
 /** Images from G in inference mode (moving batch-norm statistics): [B, H, W, C]. */

@@ -1,5 +1,6 @@
 import type { JobConfig } from '../presets/types.ts';
 import type { SampleImages } from '../data/sample-grid.ts';
+import type { Scalar } from '../engine/tf.ts';
 
 /** A named tensor as a checkpoint stores it. */
 export interface SavedTensor {
@@ -26,12 +27,19 @@ export interface GeneratedBatch {
   requested: Int32Array | null;
 }
 
+/**
+ * An iteration's named losses: numbers, or scalars still on the device, which the
+ * runner reads back in batches (`readLossBatches`) so that a GPU iteration does not
+ * wait for the CPU.
+ */
+export type IterationLosses = Record<string, number | Scalar>;
+
 /** One trainable experiment, driven one iteration at a time by the runner. */
 export interface TrainingJob {
   readonly config: JobConfig;
   readonly iteration: number;
-  /** Runs one iteration and returns its named losses. */
-  runIteration(): Promise<Record<string, number>>;
+  /** Runs one iteration and returns its named losses (the caller owns any scalars). */
+  runIteration(): Promise<IterationLosses>;
   /** Fixed-noise samples (GANs), or null. */
   samples(): Promise<SampleImages | null>;
   /** Extra per-iteration facts worth an event (e.g. the adaptive schedule switching). */

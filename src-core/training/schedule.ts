@@ -36,6 +36,11 @@ export class UpdateSchedule {
     if (this.recent.length === c.window && fallsSteadily(this.recent, c.steadiness)) this.switchedAt = iteration + 1;
   }
 
+  /** True while the schedule still needs each iteration's value (adaptive, not yet switched). */
+  get watching(): boolean {
+    return this.config.kind === 'adaptive' && this.switchedAt === null;
+  }
+
   get switchIteration(): number | null {
     return this.switchedAt;
   }
