@@ -20,6 +20,11 @@ export async function useBackend(name: BackendName): Promise<void> {
     await initBackend('wasm');
   })();
   await initialised;
+  if (name === 'webgpu' && !tf.findBackend('webgpu')) {
+    // Only the WebGPU tests ask for it (after test/support/webgpu.ts found an adapter).
+    const info = await initBackend('webgpu');
+    if (info.name !== 'webgpu') throw new Error(`webgpu unavailable: ${info.warnings.join('; ')}`);
+  }
   if (!(await tf.setBackend(name))) throw new Error(`backend ${name} unavailable`);
 }
 

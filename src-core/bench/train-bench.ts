@@ -69,8 +69,17 @@ async function kernelMs(job: TrainingJob): Promise<number | null> {
  * whose losses are read once at the end (pipelined: what the runner does, reading
  * losses in batches), plus GPU kernel time where the adapter reports it.
  */
-export async function benchTrain(backend: BackendInfo, opts: { batch: number; iterations: number; filter: string[] }): Promise<void> {
+/** One case's numbers, for ratios measured in the same run. */
+export interface TrainBenchRow {
+  name: string;
+  syncedMs: number;
+  pipelinedMs: number;
+  gpuMs: number | null;
+}
+
+export async function benchTrain(backend: BackendInfo, opts: { batch: number; iterations: number; filter: string[] }): Promise<TrainBenchRow[]> {
   console.log(`bench train · batch ${opts.batch} · ${machineLine(backend)}`);
+  const rows: TrainBenchRow[] = [];
   for (const c of CASES) {
     if (opts.filter.length && !opts.filter.some((f) => c.name.includes(f))) continue;
     const { config, job } = caseJob(c, opts.batch);
@@ -92,5 +101,7 @@ export async function benchTrain(backend: BackendInfo, opts: { batch: number; it
     job.dispose();
     console.log(`${c.name.padEnd(36)} median ${median(times).toFixed(1).padStart(7)} ms/it · pipelined ${pipelined.toFixed(1).padStart(7)} ms/it`
       + ` · min ${Math.min(...times).toFixed(1).padStart(7)} ms${gpu !== null ? ` · gpu kernels ${gpu.toFixed(1)} ms` : ''} · n=${iterations} · tensors ${tensors}`);
+    rows.push({ name: c.name, syncedMs: median(times), pipelinedMs: pipelined, gpuMs: gpu });
   }
+  return rows;
 }

@@ -15,6 +15,8 @@ export interface WebgpuAdapter {
   device: string;
   description: string;
   software: boolean;
+  /** Optional WebGPU features it offers, e.g. timestamp-query (GPU-side timings). */
+  features: string[];
 }
 
 /** "vendor architecture (description)", for the run's recorded backend. */
@@ -24,6 +26,7 @@ export const describeAdapter = (a: WebgpuAdapter): string =>
 interface GpuAdapterLike {
   info: { vendor: string; architecture: string; device: string; description: string };
   isFallbackAdapter?: boolean;
+  features?: Iterable<string>;
 }
 
 let adapter: WebgpuAdapter | null = null;
@@ -50,7 +53,7 @@ export async function findWebgpuAdapter(): Promise<WebgpuAdapter> {
   }
   const { vendor, architecture, device, description } = found.info;
   const software = Boolean(found.isFallbackAdapter) || /swiftshader|llvmpipe|lavapipe|software/i.test(`${vendor} ${architecture} ${description}`);
-  adapter = { vendor, architecture, device, description, software };
+  adapter = { vendor, architecture, device, description, software, features: [...(found.features ?? [])].sort() };
   return adapter;
 }
 

@@ -5,23 +5,18 @@
  * found; CI (GWB_E2E=1: Chromium and libvulkan1 installed) requires it.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import type { BackendName } from '../../src-core/engine/backend.ts';
 import { readCheckpoint } from '../../src-core/training/checkpoint.ts';
 import { tempDir } from '../helpers.ts';
 import { resumeInProcess, trainInProcess } from '../run-helpers.ts';
 
-const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
-process.env.VK_ICD_FILENAMES ??= SWIFTSHADER;
-process.env.XDG_RUNTIME_DIR ??= tempDir('gwb-xdg-');
-const { findWebgpuAdapter, describeAdapter } = await import('../../src-core/engine/webgpu.ts');
-const adapter = await findWebgpuAdapter().then((a) => a, (err: Error) => err);
-const missing = adapter instanceof Error
-  ? `no WebGPU adapter (${adapter.message})${existsSync(SWIFTSHADER) ? '' : `; Chromium's SwiftShader (${SWIFTSHADER}) is not installed`}`
-  : null;
-if (missing && process.env.GWB_E2E === '1') throw new Error(`GWB_E2E=1 requires WebGPU on SwiftShader: ${missing} (apt-get install chromium libvulkan1)`);
+const { adapter, webgpuMissing: missing } = await import('../support/webgpu.ts');
+const { describeAdapter } = await import('../../src-core/engine/webgpu.ts');
 
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SMALL = { steps: '8', batchSize: '8', 'data.count': '32', sampleEvery: '0', checkpointEvery: '1000', progressEvery: '1' };
 
 function weights(file: string): Map<string, Float32Array> {
@@ -53,5 +48,20 @@ describe('WebGPU (Dawn) on SwiftShader', { skip: missing ?? false, timeout: 300_
     const split = await trainInProcess(home, 'captcha-fc-wgan', SMALL, { backend: 'webgpu' as BackendName, steps: 2 });
     await resumeInProcess(split, 2);
     assert.equal(maxDifference(weights(gpu.checkpoint), weights(split.checkpoint)), 0, 'bit-exact resume on webgpu');
+  });
+
+  it('falls through the ladder to wasm, with one line saying why, when Vulkan finds no driver', () => {
+    // A fresh process: Dawn keeps the adapter it found for the life of a process.
+    const script = "const { initBackend } = await import('./src-core/engine/backend.ts'); console.log(JSON.stringify(await initBackend('webgpu')));";
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: ROOT, encoding: 'utf8', timeout: 120_000,
+      env: { ...process.env, VK_ICD_FILENAMES: '/nonexistent/vulkan_icd.json', GAN_WORKBENCH_WASM_THREADS: '1' },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const info = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { name: string; warnings: string[] };
+    assert.equal(info.name, 'wasm');
+    assert.equal(info.warnings.length, 1, info.warnings.join('\n'));
+    assert.match(info.warnings[0]!, /^backend webgpu unavailable \(no WebGPU adapter: .*\); falling back to wasm$/);
+    assert.doesNotMatch(info.warnings[0]!, /\n/);
   });
 });
