@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { after } from 'node:test';
 import { initBackend, type BackendName } from '../src-core/engine/backend.ts';
 import { tf, type Tensor } from '../src-core/engine/tf.ts';
+import { primeReads } from '../src-core/engine/reads.ts';
 
 let initialised: Promise<void> | null = null;
 
@@ -33,6 +34,7 @@ export async function valuesOn(name: BackendName, f: () => Tensor | Tensor[]): P
   await useBackend(name);
   const out = tf.tidy(f);
   const list = Array.isArray(out) ? out : [out];
+  await primeReads(list); // WebGPU in Node reads back only asynchronously
   const values = list.map((t) => t.dataSync() as Float32Array);
   tf.dispose(list);
   return values;

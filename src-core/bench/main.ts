@@ -56,7 +56,8 @@ if (suite === 'gpu') {
   await (await import('./gpu-bench.ts')).benchGpu({ batch: intFlag(args, 'batch', 1) ?? 64, iterations: intFlag(args, 'iterations', 1) ?? 20, filter: args.positionals });
   process.exit(0);
 }
-const backend = await initBackend((stringFlag(args, 'backend') ?? 'auto') as BackendChoice);
+// Every suite below trains or times GAN iterations, which read back only asynchronously.
+const backend = await initBackend((stringFlag(args, 'backend') ?? 'auto') as BackendChoice, 'gan');
 for (const w of backend.warnings) console.error(`warning: ${w}`);
 if (suite === 'ops') {
   await (await import('./ops-bench.ts')).benchOps(backend, { batch: intFlag(args, 'batch', 1) ?? 64, iterations: intFlag(args, 'iterations', 1) ?? 10, filter: args.positionals });

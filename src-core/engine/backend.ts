@@ -79,24 +79,38 @@ const RUNGS: Record<BackendName, { init: (forced: boolean) => Promise<string>; p
   cpu: { init: tryCpu, pkg: '@tensorflow/tfjs-backend-cpu' },
 };
 
-const LADDER: BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
-/**
- * `auto` leaves WebGPU out for now: GAN runs train on it, but the recognisers' CTC loss
- * and evaluations still read tensors synchronously, which WebGPU in Node cannot do
- * (issue #14). Chosen by name (`--backend webgpu`) it is the first rung.
- */
-const AUTO: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+export const LADDER: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 /**
- * The backend ladder: tfjs-node-gpu (CUDA) when it loads, else wasm (SIMD), else cpu;
- * WebGPU (Dawn) when asked for by name, falling back to wasm. `cpu` is never chosen by `auto` ahead of wasm: it
- * is hundreds of times slower. A forced choice that fails falls back down the ladder
- * with a warning (one line per rung) rather than stopping.
+ * What the backend is for. 'gan': GAN training and benchmarks, which read tensors back
+ * only asynchronously (batched losses, primed checkpoints), so every rung is open —
+ * WebGPU included, on a hardware adapter under `auto`. 'sync': everything that still
+ * reads synchronously (the recognisers' CPU-side CTC loss and evaluations, quality
+ * commands, the labelling assistant), which WebGPU in Node cannot serve: no WebGPU rung.
  */
-export async function initBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
+export type BackendUse = 'gan' | 'sync';
+
+/** Why a 'sync' use skips WebGPU, as its ladder line says. */
+const SYNC_ONLY = 'this job reads tensors back synchronously, which WebGPU in Node cannot do';
+
+/** The rungs `choice` tries, in order, for `use`. */
+export function ladderFor(choice: BackendChoice, use: BackendUse): BackendName[] {
+  const rungs = LADDER.filter((b) => use === 'gan' || b !== 'webgpu');
+  if (choice === 'auto') return rungs;
+  if (choice === 'webgpu' && use === 'sync') return rungs.slice(rungs.indexOf('wasm'));
+  return rungs.slice(rungs.indexOf(choice));
+}
+
+/**
+ * The backend ladder: tfjs-node-gpu (CUDA) when it loads, then WebGPU (Dawn) on a
+ * hardware adapter for GAN work, then wasm (SIMD), then cpu. `cpu` is never chosen by
+ * `auto` ahead of wasm: it is hundreds of times slower. A forced choice that fails
+ * falls back down the ladder with a warning (one line per rung) rather than stopping.
+ */
+export async function initBackend(choice: BackendChoice = 'auto', use: BackendUse = 'sync'): Promise<BackendInfo> {
   registerMissingGradients();
-  const order = choice === 'auto' ? AUTO : LADDER.slice(LADDER.indexOf(choice)).filter((b) => b !== 'webgpu' || choice === 'webgpu');
-  const warnings: string[] = [];
+  const order = ladderFor(choice, use);
+  const warnings: string[] = choice === 'webgpu' && use === 'sync' ? [`backend webgpu unavailable (${SYNC_ONLY}); falling back to wasm`] : [];
   for (const name of order) {
     try {
       const detail = await RUNGS[name].init(name === choice);

@@ -7,17 +7,11 @@
  * A software adapter (SwiftShader, llvmpipe/lavapipe) is correct but far slower than
  * the wasm backend: `auto` skips it; `--backend webgpu` takes it (the tests do).
  */
+import type { GpuAdapterInfo } from '../api/contract/types.ts';
 import { tf } from './tf.ts';
 
-export interface WebgpuAdapter {
-  vendor: string;
-  architecture: string;
-  device: string;
-  description: string;
-  software: boolean;
-  /** Optional WebGPU features it offers, e.g. timestamp-query (GPU-side timings). */
-  features: string[];
-}
+/** An adapter as the run and the system view record it. */
+export type WebgpuAdapter = GpuAdapterInfo;
 
 /** "vendor architecture (description)", for the run's recorded backend. */
 export const describeAdapter = (a: WebgpuAdapter): string =>
@@ -31,9 +25,22 @@ interface GpuAdapterLike {
 
 let adapter: WebgpuAdapter | null = null;
 
-/** Finds a WebGPU adapter through Dawn (once per process); a clear error when the package or a driver is missing. */
-export async function findWebgpuAdapter(): Promise<WebgpuAdapter> {
-  if (adapter) return adapter;
+export const NO_ADAPTER = 'no WebGPU adapter: no Vulkan, Metal or D3D12 driver answered (on Linux: the GPU vendor\'s Vulkan driver and libvulkan1)';
+
+interface GpuLike {
+  requestAdapter(o: object): Promise<GpuAdapterLike | null>;
+}
+
+function describe(found: GpuAdapterLike): WebgpuAdapter {
+  const { vendor, architecture, device, description } = found.info;
+  const software = Boolean(found.isFallbackAdapter) || /swiftshader|llvmpipe|lavapipe|software/i.test(`${vendor} ${architecture} ${description}`);
+  return { vendor, architecture, device, description, software, features: [...(found.features ?? [])].sort() };
+}
+
+/** Loads Dawn once and installs navigator.gpu; a clear error when the package is missing or does not load. */
+async function loadDawn(): Promise<GpuLike> {
+  const g = globalThis as unknown as { navigator?: { gpu?: unknown } };
+  if (g.navigator?.gpu) return g.navigator.gpu as GpuLike;
   let mod: { create: (flags: string[]) => unknown; globals: Record<string, unknown> };
   try {
     mod = (await import('webgpu' as string)) as typeof mod;
@@ -43,18 +50,35 @@ export async function findWebgpuAdapter(): Promise<WebgpuAdapter> {
   }
   // WebGPU's enums (GPUBufferUsage, …) and navigator.gpu, as in a browser.
   Object.assign(globalThis, mod.globals);
-  const g = globalThis as unknown as { navigator?: { gpu?: unknown } };
   if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
   g.navigator!.gpu = mod.create([]);
-  const gpu = g.navigator!.gpu as { requestAdapter(o: object): Promise<GpuAdapterLike | null> };
+  return g.navigator!.gpu as GpuLike;
+}
+
+/** Finds a WebGPU adapter through Dawn (once per process); a clear error when the package or a driver is missing. */
+export async function findWebgpuAdapter(): Promise<WebgpuAdapter> {
+  if (adapter) return adapter;
+  const gpu = await loadDawn();
   const found = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!found) {
-    throw new Error('no WebGPU adapter: no Vulkan, Metal or D3D12 driver answered (on Linux: the GPU vendor\'s Vulkan driver and libvulkan1)');
-  }
-  const { vendor, architecture, device, description } = found.info;
-  const software = Boolean(found.isFallbackAdapter) || /swiftshader|llvmpipe|lavapipe|software/i.test(`${vendor} ${architecture} ${description}`);
-  adapter = { vendor, architecture, device, description, software, features: [...(found.features ?? [])].sort() };
+  if (!found) throw new Error(NO_ADAPTER);
+  adapter = describe(found);
   return adapter;
+}
+
+/**
+ * Every adapter Dawn offers: the high-performance and low-power choices (a laptop's
+ * discrete and integrated GPUs) and the software fallback, each once.
+ */
+export async function listWebgpuAdapters(): Promise<WebgpuAdapter[]> {
+  const gpu = await loadDawn();
+  const found: WebgpuAdapter[] = [];
+  for (const options of [{ powerPreference: 'high-performance' }, { powerPreference: 'low-power' }, { forceFallbackAdapter: true }]) {
+    const a = await gpu.requestAdapter(options).catch(() => null);
+    if (!a) continue;
+    const d = describe(a);
+    if (!found.some((f) => describeAdapter(f) === describeAdapter(d) && f.device === d.device)) found.push(d);
+  }
+  return found;
 }
 
 /** Starts TensorFlow.js's webgpu backend; `allowSoftware` false refuses a software adapter (slower than wasm). */

@@ -60,7 +60,7 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
   let extras: KindExtras | null = null;
   let recorder: RunRecorder | null = null;
   try {
-    const backend = await initBackend(o.backend ?? (run.backendChoice as BackendChoice));
+    const backend = await initBackend(o.backend ?? (run.backendChoice as BackendChoice), config.kind === 'gan' ? 'gan' : 'sync');
     for (const w of backend.warnings) o.emit({ type: 'warning', text: w });
     const loaded = await loadImageSet(config.data, {
       imageSize: config.kind === 'gan' ? config.imageSize : undefined,

@@ -231,6 +231,15 @@ describe('workbench in a browser', { skip: missing ? 'Chromium not installed (ap
     await screenshot(page, '08-compare-dark');
   });
 
+  it('lists the backends this machine offers and which one a new run will use', async () => {
+    await page.getByTestId('nav-system').click();
+    // The host probes in a child process (Dawn, wasm threads): a few seconds.
+    await page.waitForSelector('[data-testid="backend-rungs"] tr[data-rung="cpu"]', { timeout: 60_000 });
+    assert.equal(await page.locator('[data-testid="backend-rungs"] tr[data-rung="wasm"]').getAttribute('data-available'), 'true');
+    assert.match(await page.getByTestId('new-run-backend').innerText(), /A new GAN run will use wasm \(auto\)/);
+    await screenshot(page, '09-system');
+  });
+
   it('shows a banner when the host goes away and reconnects when it is back', async () => {
     const port = host.port;
     await host.stop();

@@ -4,11 +4,10 @@ import { tf, type Tensor4D } from '../../src-core/engine/tf.ts';
 import { Rng } from '../../src-core/util/rng.ts';
 import { relativeError, seeded, valuesOn } from '../helpers.ts';
 import { setColumnLimit } from '../../src-core/engine/wasm-kernels/conv-geometry.ts';
-import { THESIS_CONVS, THESIS_DENSES, type ConvShape } from './thesis-shapes.ts';
+import { THESIS_CONVS, convAndGradients, deconvAndGradients, thesisLayerChecks, type ConvShape } from './thesis-shapes.ts';
 
 /** SPEC/issue bound: every op and gradient on wasm equals the cpu backend within 1e-4 relative. */
 const TOLERANCE = 1e-4;
-const BATCH = 2;
 
 async function agree(name: string, f: () => tf.Tensor | tf.Tensor[]): Promise<void> {
   const reference = await valuesOn('cpu', f);
@@ -19,69 +18,10 @@ async function agree(name: string, f: () => tf.Tensor | tf.Tensor[]): Promise<vo
   });
 }
 
-/** Forward conv, its input gradient (Conv2DBackpropInput) and filter gradient (Conv2DBackpropFilter). */
-function convAndGradients(c: ConvShape, batch = BATCH) {
-  return () => {
-    const x = tf.tensor4d(seeded([batch, c.h, c.h, c.cin], 1), [batch, c.h, c.h, c.cin]);
-    const w = tf.tensor4d(seeded([c.k, c.k, c.cin, c.cout], 2), [c.k, c.k, c.cin, c.cout]);
-    const y = tf.conv2d(x, w, c.s, c.pad);
-    const dy = tf.tensor(seeded(y.shape, 3), y.shape);
-    const f = (...[a, b]: tf.Tensor[]) => tf.sum(tf.mul(tf.conv2d(a as Tensor4D, b as Tensor4D, c.s, c.pad), dy));
-    const [dx, dw] = tf.grads(f)([x, w]);
-    return [y, dx!, dw!];
-  };
-}
-
-/** A transposed convolution (the generator's deconv), and its gradients. */
-function deconvAndGradients(c: ConvShape, batch = BATCH) {
-  return () => {
-    const outH = Math.ceil(c.h / c.s);
-    const x = tf.tensor4d(seeded([batch, outH, outH, c.cout], 4), [batch, outH, outH, c.cout]);
-    const w = tf.tensor4d(seeded([c.k, c.k, c.cin, c.cout], 5), [c.k, c.k, c.cin, c.cout]);
-    const shape: [number, number, number, number] = [batch, c.h, c.h, c.cin];
-    const y = tf.conv2dTranspose(x, w, shape, c.s, c.pad);
-    const dy = tf.tensor(seeded(y.shape, 6), y.shape);
-    const [dx, dw] = tf.grads((...[a, b]: tf.Tensor[]) => tf.sum(tf.mul(tf.conv2dTranspose(a as Tensor4D, b as Tensor4D, shape, c.s, c.pad), dy)))([x, w]);
-    return [y, dx!, dw!];
-  };
-}
-
-/**
- * The 128² face layers have the 64² layers' channels, kernels and strides at twice the size,
- * and cost the cpu reference minutes (the kernels are size-generic; chunking is tested below with a
- * forced limit); `GWB_LONG_TESTS=1` includes them, and one 128² layer always runs.
- */
 const LONG = process.env.GWB_LONG_TESTS === '1';
-const KERNEL_TEST_CONVS = THESIS_CONVS.filter((c) => LONG || !c.name.startsWith('face128') || c.name === 'face128 D conv1');
-const KERNEL_TEST_DENSES = THESIS_DENSES.filter(([name]) => LONG || !name.startsWith('face128'));
 
 describe('wasm training kernels equal the cpu backend at every thesis layer shape', () => {
-  // A deconv is the input-gradient of a conv of the same geometry, so one test of
-  // forward + dx + dW per distinct geometry covers every conv and deconv layer.
-  const byGeometry = new Map<string, ConvShape[]>();
-  for (const c of KERNEL_TEST_CONVS) {
-    const key = `[${c.h}×${c.h}×${c.cin}] k${c.k} s${c.s} ${c.pad} → ${c.cout}`;
-    byGeometry.set(key, [...(byGeometry.get(key) ?? []), c]);
-  }
-  for (const [geometry, layers] of byGeometry) {
-    const c = layers[0]!;
-    // The cpu backend's reference dW is a scalar loop (seconds at 128²): batch 1 there.
-    const batch = c.h >= 64 ? 1 : BATCH;
-    const desc = `${geometry} (${layers.map((l) => l.name).join('; ')})`;
-    it(`conv + dx + dW — ${desc}`, () => agree(desc, convAndGradients(c, batch)));
-  }
-  it('the deconv op path (conv2dTranspose forward and gradients) — captcha G deconv1', () =>
-    agree('deconv', deconvAndGradients(THESIS_CONVS.find((c) => c.name === 'captcha G deconv1')!)));
-  for (const [name, inUnits, outUnits] of KERNEL_TEST_DENSES) {
-    it(`dense ${name} ${inUnits}→${outUnits}: forward and both gradients (transposed matmuls)`, () =>
-      agree(name, () => {
-        const x = tf.tensor2d(seeded([4, inUnits], 7), [4, inUnits]);
-        const w = tf.tensor2d(seeded([inUnits, outUnits], 8), [inUnits, outUnits]);
-        const dy = tf.tensor2d(seeded([4, outUnits], 9), [4, outUnits]);
-        const [dx, dw] = tf.grads((...[a, b]: tf.Tensor[]) => tf.sum(tf.mul(tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D), dy)))([x, w]);
-        return [tf.matMul(x, w), dx!, dw!];
-      }));
-  }
+  for (const check of thesisLayerChecks(LONG)) it(check.name, () => agree(check.name, check.f));
 });
 
 describe('wasm training kernels on random shapes, strides and paddings', () => {

@@ -1,3 +1,5 @@
+import { tf, type Tensor4D } from '../../src-core/engine/tf.ts';
+import { seeded } from '../helpers.ts';
 /**
  * Every convolution and dense layer of the thesis's networks (SPEC §2–§9, with the
  * 64² face variants), as the conformance tests exercise them.
@@ -56,3 +58,66 @@ export const THESIS_DENSES: [string, number, number][] = [
   ['face64 FC D fc1', 12288, 1024], ['face64 FC G fc2', 1024, 12288], ['face64 FC-G (b) fc', 128, 1024],
   ['FC D/G fc 1024', 128, 1024],
 ];
+
+/** Forward conv, its input gradient (Conv2DBackpropInput) and filter gradient (Conv2DBackpropFilter). */
+export function convAndGradients(c: ConvShape, batch = 2) {
+  return () => {
+    const x = tf.tensor4d(seeded([batch, c.h, c.h, c.cin], 1), [batch, c.h, c.h, c.cin]);
+    const w = tf.tensor4d(seeded([c.k, c.k, c.cin, c.cout], 2), [c.k, c.k, c.cin, c.cout]);
+    const y = tf.conv2d(x, w, c.s, c.pad);
+    const dy = tf.tensor(seeded(y.shape, 3), y.shape);
+    const f = (...[a, b]: tf.Tensor[]) => tf.sum(tf.mul(tf.conv2d(a as Tensor4D, b as Tensor4D, c.s, c.pad), dy));
+    const [dx, dw] = tf.grads(f)([x, w]);
+    return [y, dx!, dw!];
+  };
+}
+
+/** A transposed convolution (the generator's deconv), and its gradients. */
+export function deconvAndGradients(c: ConvShape, batch = 2) {
+  return () => {
+    const outH = Math.ceil(c.h / c.s);
+    const x = tf.tensor4d(seeded([batch, outH, outH, c.cout], 4), [batch, outH, outH, c.cout]);
+    const w = tf.tensor4d(seeded([c.k, c.k, c.cin, c.cout], 5), [c.k, c.k, c.cin, c.cout]);
+    const shape: [number, number, number, number] = [batch, c.h, c.h, c.cin];
+    const y = tf.conv2dTranspose(x, w, shape, c.s, c.pad);
+    const dy = tf.tensor(seeded(y.shape, 6), y.shape);
+    const [dx, dw] = tf.grads((...[a, b]: tf.Tensor[]) => tf.sum(tf.mul(tf.conv2dTranspose(a as Tensor4D, b as Tensor4D, shape, c.s, c.pad), dy)))([x, w]);
+    return [y, dx!, dw!];
+  };
+}
+
+/**
+ * Forward and both gradients at every thesis layer shape, each a check to hold against
+ * the cpu backend. A deconv is the input-gradient of a conv of the same geometry, so one
+ * check of forward + dx + dW per distinct geometry covers every conv and deconv layer.
+ * The 128² face layers have the 64² layers' channels, kernels and strides at twice the
+ * size and cost the cpu reference minutes: `long` includes them (one always runs).
+ */
+export function thesisLayerChecks(long: boolean): { name: string; f: () => tf.Tensor[] }[] {
+  const convs = THESIS_CONVS.filter((c) => long || !c.name.startsWith('face128') || c.name === 'face128 D conv1');
+  const denses = THESIS_DENSES.filter(([name]) => long || !name.startsWith('face128'));
+  const byGeometry = new Map<string, ConvShape[]>();
+  for (const c of convs) {
+    const key = `[${c.h}×${c.h}×${c.cin}] k${c.k} s${c.s} ${c.pad} → ${c.cout}`;
+    byGeometry.set(key, [...(byGeometry.get(key) ?? []), c]);
+  }
+  const checks = [...byGeometry].map(([geometry, layers]) => ({
+    name: `conv + dx + dW — ${geometry} (${layers.map((l) => l.name).join('; ')})`,
+    // The cpu backend's reference dW is a scalar loop (seconds at 128²): batch 1 there.
+    f: convAndGradients(layers[0]!, layers[0]!.h >= 64 ? 1 : 2),
+  }));
+  checks.push({ name: 'the deconv op path (conv2dTranspose forward and gradients) — captcha G deconv1', f: deconvAndGradients(THESIS_CONVS.find((c) => c.name === 'captcha G deconv1')!) });
+  for (const [name, inUnits, outUnits] of denses) {
+    checks.push({
+      name: `dense ${name} ${inUnits}→${outUnits}: forward and both gradients (transposed matmuls)`,
+      f: () => {
+        const x = tf.tensor2d(seeded([4, inUnits], 7), [4, inUnits]);
+        const w = tf.tensor2d(seeded([inUnits, outUnits], 8), [inUnits, outUnits]);
+        const dy = tf.tensor2d(seeded([4, outUnits], 9), [4, outUnits]);
+        const [dx, dw] = tf.grads((...[a, b]: tf.Tensor[]) => tf.sum(tf.mul(tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D), dy)))([x, w]);
+        return [tf.matMul(x, w), dx!, dw!];
+      },
+    });
+  }
+  return checks;
+}

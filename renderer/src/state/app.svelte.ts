@@ -7,9 +7,10 @@ import { HistoryState } from './history.svelte.ts';
 import { LabelSession } from './labelling.svelte.ts';
 import { LiveRun } from './live-run.svelte.ts';
 import { TaskTracker } from './tasks.svelte.ts';
+import { SystemState } from './system.svelte.ts';
 import { ThemeState } from './theme.svelte.ts';
 
-export const VIEWS = ['experiments', 'history', 'compare', 'label', 'datasets'] as const;
+export const VIEWS = ['experiments', 'history', 'compare', 'label', 'datasets', 'system'] as const;
 export type View = (typeof VIEWS)[number];
 
 /**
@@ -29,6 +30,7 @@ export class AppState {
   queue = $state<string | null>(null);
   readonly connection: ConnectionState;
   readonly theme: ThemeState;
+  readonly system: SystemState;
   readonly tasks = new TaskTracker();
   // Each screen's state lives as long as the app, so edits, filters and selections survive switching screens.
   readonly form: ExperimentForm;
@@ -40,7 +42,8 @@ export class AppState {
   constructor(readonly api: ApiClient, storage: Storage | null, systemDark: boolean) {
     this.connection = new ConnectionState(api.transport);
     this.theme = new ThemeState(storage, systemDark);
-    this.form = new ExperimentForm(api);
+    this.system = new SystemState(api, storage);
+    this.form = new ExperimentForm(api, () => this.system.requestedBackend);
     this.history = new HistoryState(api);
     this.comparison = new CompareState(api);
     this.labelling = new LabelSession(api);

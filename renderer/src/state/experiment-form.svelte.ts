@@ -1,4 +1,5 @@
 import type { FieldError, PresetCatalog, PresetInfo, RunSummaryRow, SweepInfo } from '../../../src-core/api/contract/types.ts';
+import type { BackendChoice } from '../../../src-core/domain/runs.ts';
 import { ApiCallError, type ApiClient } from '../lib/api.ts';
 
 export interface Field {
@@ -124,7 +125,8 @@ export class ExperimentForm {
     return [...groups.entries()].sort(([a], [b]) => Number(a) - Number(b)).map(([chapter, presets]) => ({ chapter, presets }));
   });
 
-  constructor(private readonly api: ApiClient) {}
+  /** `backend`: the backend new runs ask for (the system view's setting; undefined lets the host's ladder choose). */
+  constructor(private readonly api: ApiClient, private readonly backend: () => BackendChoice | undefined = () => undefined) {}
 
   async load(): Promise<void> {
     this.catalog = await this.api.call('presets.list', {});
@@ -172,6 +174,7 @@ export class ExperimentForm {
     try {
       this.lastSweep = await this.api.call('sweeps.create', {
         presets: [this.presetId], seeds: this.sweepSeeds, grid: this.parsedGrid.grid, overrides: this.overrides, executor: this.sweepExecutor,
+        backend: this.backend(),
       });
       return this.lastSweep;
     } catch (err) {
@@ -190,7 +193,7 @@ export class ExperimentForm {
     this.starting = true;
     this.startError = null;
     try {
-      return await this.api.call('runs.start', { preset: this.presetId, overrides: this.overrides });
+      return await this.api.call('runs.start', { preset: this.presetId, overrides: this.overrides, backend: this.backend() });
     } catch (err) {
       if (err instanceof ApiCallError && err.fields.length) this.errors = err.fields;
       this.startError = err instanceof Error ? err.message : String(err);

@@ -9,7 +9,7 @@ import { captchaSettingsSchema, RECOGNIZER_MODELS } from '../../domain/datasets.
 import { BACKEND_CHOICES, RUN_STATUSES } from '../../domain/runs.ts';
 import type {
   CaptchaItem, ConfigDifference, Crossing, DatasetInfo, FieldError, FigureExport, LabelProgress, MislabelEntry, PresetCatalog,
-  RunDetail, RunSummaryRow, Series, SweepDetail, SweepInfo, SystemInfo, TaskInfo, FleetClaim,
+  RunDetail, RunSummaryRow, Series, SweepDetail, SweepInfo, SystemInfo, BackendsInfo, TaskInfo, FleetClaim,
 } from './types.ts';
 
 /** A method: its payload schema and (as a type only) its result. */
@@ -38,6 +38,8 @@ const metricPoint = z.object({ key: metricKey, step: z.number().int().min(0), se
 
 export const API = {
   'system.info': method<SystemInfo>()(z.object({})),
+  /** The backend ladder on this machine (probed once in a child process; `refresh` probes again). */
+  'system.backends': method<BackendsInfo>()(z.object({ refresh: z.boolean().default(false) })),
 
   'presets.list': method<PresetCatalog>()(z.object({})),
   /** Resolves a preset with overrides; field errors instead of a config when invalid. */

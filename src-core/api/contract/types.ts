@@ -134,6 +134,32 @@ export interface SystemInfo {
   queue: string | null;
 }
 
+/** A WebGPU adapter Dawn offers (`software`: SwiftShader, llvmpipe — correct, but slower than wasm). */
+export interface GpuAdapterInfo {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  software: boolean;
+  /** Optional WebGPU features, e.g. timestamp-query. */
+  features: string[];
+}
+
+/** One rung of the backend ladder on this machine: available (with what it is) or why not. */
+export interface BackendRung {
+  name: 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+  available: boolean;
+  detail: string;
+}
+
+/** The backends this machine offers, probed in a child process, and what `auto` picks for a new run. */
+export interface BackendsInfo {
+  rungs: BackendRung[];
+  adapters: GpuAdapterInfo[];
+  auto: { gan: BackendRung['name']; recognizer: BackendRung['name'] };
+  probedAt: string;
+}
+
 /** A sweep: what it runs, where, and how far it has got. */
 export interface SweepInfo {
   id: string;

@@ -13,6 +13,8 @@ import { fleetHandlers } from './fleet-handlers.ts';
 import { LocalSweepQueue } from './local-sweeps.ts';
 import { sweepHandlers } from './sweep-handlers.ts';
 import { confinedTo, UNCONFINED } from '../../../workbench/data-roots.ts';
+import type { BackendsInfo } from '../../contract/types.ts';
+import { probeBackendsInChild } from '../../../runner/probe.ts';
 import type { ApiHandlers } from '../../contract/methods.ts';
 import type { ApiEvent } from '../../contract/events.ts';
 import type { ServiceContext } from './context.ts';
@@ -67,10 +69,20 @@ export function createService(o: ServiceOptions): Service {
   // After a restart: sweep runs not finished go back to their executor (the queue ignores runs it already holds).
   ctx.sweeps.add(listSweeps(db).filter((s) => s.executor === 'local').flatMap((s) => unfinishedSweepRuns(db, s.pk)));
   fleet?.resumeSweeps().catch((err: Error) => o.log?.(`fleet: cannot queue the unfinished sweep runs: ${err.message}`));
+  // The probe loads Dawn and every backend: once per host, in a child process.
+  let backends: Promise<BackendsInfo> | null = null;
   const handlers: ApiHandlers = {
     'system.info': () => ({ version: VERSION, home: o.home, shell: o.shell, cpus: availableParallelism(), dataRoots: ctx.dataRoots.roots ? [...ctx.dataRoots.roots] : null,
       queue: fleet?.address.display ?? null,
     }),
+    'system.backends': async ({ refresh }) => {
+      if (refresh || !backends) backends = probeBackendsInChild();
+      // A failed probe is not kept: the next call tries again.
+      return backends.catch((err: unknown) => {
+        backends = null;
+        throw err;
+      });
+    },
     ...runHandlers(ctx),
     ...datasetHandlers(ctx),
     ...labelHandlers(ctx),

@@ -1,0 +1,65 @@
+/**
+ * WebGPU conformance beyond the default suite (GWB_LONG_TESTS=1; SwiftShader emulates a
+ * GPU on the CPU, so this takes minutes): every thesis layer shape's forward pass and
+ * both gradients against the cpu backend, and one training iteration of every GAN
+ * preset, whose losses (the whole nets' forward pass at initialisation) must equal the
+ * cpu backend's. The default suite keeps the whole-network gradients
+ * (network-gradients.test.ts) and WGAN training with exact resume (webgpu.test.ts).
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import sharp from 'sharp';
+import { PRESETS } from '../../src-core/presets/catalog.ts';
+import { Rng } from '../../src-core/util/rng.ts';
+import { relativeError, tempDir, valuesOn } from '../helpers.ts';
+import { trainInProcess } from '../run-helpers.ts';
+import { webgpuMissing } from '../support/webgpu.ts';
+import { thesisLayerChecks } from './thesis-shapes.ts';
+
+const LONG = process.env.GWB_LONG_TESTS === '1';
+const skip = !LONG ? 'GWB_LONG_TESTS=1 runs the WebGPU conformance suite (minutes on SwiftShader)' : webgpuMissing ?? false;
+/** Per op at one layer, as kernels.test.ts holds wasm: different summation orders, same maths. */
+const LAYER_TOLERANCE = 1e-4;
+/** A whole net's forward pass at initialisation, summed into a loss. */
+const LOSS_TOLERANCE = 1e-3;
+
+describe('every thesis layer shape on webgpu equals the cpu backend', { skip, timeout: 1_800_000 }, () => {
+  for (const check of thesisLayerChecks(true)) {
+    it(check.name, async () => {
+      const reference = await valuesOn('cpu', check.f);
+      const candidate = await valuesOn('webgpu', check.f);
+      reference.forEach((ref, i) => {
+        const err = relativeError(ref, candidate[i]!);
+        assert.ok(err <= LAYER_TOLERANCE, `${check.name} [output ${i}]: relative error ${err.toExponential(2)} > ${LAYER_TOLERANCE}`);
+      });
+    });
+  }
+});
+
+describe('one iteration of every GAN preset on webgpu: the same losses as cpu', { skip, timeout: 1_800_000 }, () => {
+  const faces = tempDir();
+  before(async () => {
+    const rng = new Rng(9);
+    for (let i = 0; i < 4; i++) {
+      const raw = Buffer.alloc(178 * 218 * 3);
+      for (let p = 0; p < raw.length; p++) raw[p] = Math.floor(rng.uniform() * 256);
+      await sharp(raw, { raw: { width: 178, height: 218, channels: 3 } }).jpeg().toFile(join(faces, `${String(i + 1).padStart(6, '0')}.jpg`));
+    }
+  });
+  for (const preset of PRESETS.filter((p) => p.kind === 'gan').map((p) => p.preset)) {
+    it(preset, async () => {
+      const overrides: Record<string, string> = { batchSize: '2', steps: '1', checkpointEvery: '1000', progressEvery: '1', sampleEvery: '0', evalEvery: '0' };
+      if (preset.startsWith('celeba')) overrides.data = JSON.stringify({ source: 'face-folder', path: faces });
+      else overrides['data.count'] = '8';
+      const losses = async (backend: 'cpu' | 'webgpu') => (await trainInProcess(tempDir(), preset, overrides, { backend })).summary.losses;
+      const cpu = await losses('cpu');
+      const gpu = await losses('webgpu');
+      assert.deepEqual(Object.keys(gpu).sort(), Object.keys(cpu).sort());
+      for (const [k, v] of Object.entries(cpu)) {
+        const err = relativeError(Float32Array.of(v), Float32Array.of(gpu[k]!));
+        assert.ok(err <= LOSS_TOLERANCE, `${preset} ${k}: cpu ${v}, webgpu ${gpu[k]} (relative ${err.toExponential(2)})`);
+      }
+    });
+  }
+});
