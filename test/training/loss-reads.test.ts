@@ -2,19 +2,9 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { readLossBatches } from '../../src-core/engine/reads.ts';
 import { tf } from '../../src-core/engine/tf.ts';
-import { randomImages } from '../../src-core/bench/train-bench.ts';
-import { BatchSampler } from '../../src-core/data/sampler.ts';
-import { resolveConfig } from '../../src-core/presets/resolve.ts';
-import type { GanJobConfig } from '../../src-core/presets/types.ts';
-import { createGanJob } from '../../src-core/training/gan-job.ts';
 import type { IterationLosses } from '../../src-core/training/job.ts';
 import { useBackend } from '../helpers.ts';
-
-function ganJob(preset: string, overrides: Record<string, string> = {}) {
-  const config = resolveConfig(preset, { batchSize: '4', 'data.count': '16', ...overrides }) as GanJobConfig;
-  const data = randomImages(config, 16);
-  return createGanJob(config, data, new BatchSampler(data, 4, 1));
-}
+import { smallGanJob } from '../support/gan-job.ts';
 
 describe('losses stay on the device until the runner reads a batch of them', () => {
   before(() => useBackend('wasm'));
@@ -32,7 +22,7 @@ describe('losses stay on the device until the runner reads a batch of them', () 
 
   for (const preset of ['captcha-wdcgan-update', 'captcha-wdcgan-gp']) {
     it(`${preset}: an iteration returns its losses as device scalars; read in a batch, nothing is left behind`, async () => {
-      const job = ganJob(preset);
+      const job = smallGanJob(preset);
       await readLossBatches([await job.runIteration()]); // the optimisers' slots are made on the first step
       const before = tf.memory().numTensors;
       const pending: IterationLosses[] = [];
@@ -49,13 +39,28 @@ describe('losses stay on the device until the runner reads a batch of them', () 
 
   it('the adaptive schedule still sees every iteration\'s Wasserstein estimate and switches', async () => {
     // A window of 2 and no steadiness needed: it switches as soon as the estimate falls twice (SPEC §6's rule, made quick).
-    const job = ganJob('captcha-wdcgan-update-adaptive', { schedule: JSON.stringify({ kind: 'adaptive', early: { d: 5, g: 1 }, late: { d: 1, g: 5 }, window: 2, steadiness: 0 }) });
+    const job = smallGanJob('captcha-wdcgan-update-adaptive', { schedule: JSON.stringify({ kind: 'adaptive', early: { d: 5, g: 1 }, late: { d: 1, g: 5 }, window: 2, steadiness: 0 }) });
     const notes: string[] = [];
     for (let i = 0; i < 40 && notes.length === 0; i++) {
       await readLossBatches([await job.runIteration()]);
       notes.push(...job.notes());
     }
     assert.match(notes[0] ?? '', /schedule switched/);
+    job.dispose();
+  });
+
+  it('1,000 iterations with losses read in batches of 50 leave tf.memory() as after the first', async () => {
+    const job = smallGanJob('captcha-fc-wgan');
+    await readLossBatches([await job.runIteration()]);
+    const before = tf.memory();
+    const pending: IterationLosses[] = [];
+    for (let i = 1; i < 1000; i++) {
+      pending.push(await job.runIteration());
+      if (pending.length === 50) await readLossBatches(pending.splice(0));
+    }
+    await readLossBatches(pending);
+    assert.equal(tf.memory().numTensors, before.numTensors);
+    assert.equal(tf.memory().numBytes, before.numBytes);
     job.dispose();
   });
 });
