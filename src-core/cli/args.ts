@@ -15,7 +15,7 @@ export interface ParsedArgs {
 }
 
 /** Options that take no value. */
-const BOOLEAN_FLAGS = new Set(['json', 'help', 'labels-from-filenames', 'above', 'below', 'insecure']);
+const BOOLEAN_FLAGS = new Set(['json', 'help', 'labels-from-filenames', 'above', 'below', 'insecure', 'median']);
 
 /** Parses `cmd pos… --flag value --flag=value --bool --set k=v…` strictly. */
 export function parseArgs(argv: string[], allowed: readonly string[]): ParsedArgs {

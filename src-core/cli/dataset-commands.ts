@@ -50,6 +50,10 @@ function captchaSettings(args: ParsedArgs): CaptchaSettings {
     if (seg !== 'equal' && seg !== 'projection') throw new UsageError('--segmentation takes equal or projection');
     s.segmentation = seg;
   }
+  const median = args.flags.has('median');
+  const lines = intFlag(args, 'remove-lines', 0) ?? 0;
+  if (lines > 8) throw new UsageError('--remove-lines takes 0–8 (strokes thinner than N pixels are removed)');
+  if (median || lines > 1) s.preprocess = { median, removeStrokesThinnerThan: lines };
   if (new Set(s.alphabet).size !== s.alphabet.length) throw new UsageError('--alphabet has repeated characters');
   return s;
 }

@@ -23,7 +23,8 @@ Usage:
   gan-workbench reproduce celeba --data ID [--seeds N] [--budget-seconds S | --budget-steps N] [--out DIR] [--only PRESET,…] [--runs RUN,…] [--json]
   gan-workbench dataset synth-captchas --count N [--seed K]
   gan-workbench dataset import-captchas DIR [--labels FILE] [--labels-from-filenames] [--length N] [--alphabet S]
-                        [--size WxH] [--threshold otsu|0-255] [--segmentation equal|projection] [--json]
+                        [--size WxH] [--threshold otsu|0-255] [--segmentation equal|projection]
+                        [--median] [--remove-lines N (strokes thinner than N px)] [--json]
   gan-workbench dataset import-celeba DIR --size 64|128 [--json]     (Ctrl-C cancels; run again to resume)
   gan-workbench dataset list [--json] | show ID [--json] | preview ID [--captcha N] --out FILE.png
   gan-workbench labels export ID --out FILE.csv | labels import ID FILE.csv
@@ -65,7 +66,7 @@ const COMMANDS: Record<string, { options: string[]; load: () => Promise<Command>
   histograms: { options: ['step', 'json', 'home'], load: () => import('./quality-commands.ts').then((m) => m.histogramsCommand) },
   reproduce: { options: ['budget-seconds', 'budget-steps', 'seeds', 'out', 'only', 'runs', 'sweep', 'data', 'json', 'home'], load: () => import('./quality-commands.ts').then((m) => m.reproduceCommand) },
   dataset: {
-    options: ['count', 'seed', 'labels', 'labels-from-filenames', 'length', 'alphabet', 'size', 'threshold', 'segmentation', 'json', 'out', 'captcha', 'home'],
+    options: ['count', 'seed', 'labels', 'labels-from-filenames', 'length', 'alphabet', 'size', 'threshold', 'segmentation', 'median', 'remove-lines', 'json', 'out', 'captcha', 'home'],
     load: () => import('./dataset-commands.ts').then((m) => m.datasetCommand),
   },
   labels: { options: ['out', 'home'], load: () => import('./dataset-commands.ts').then((m) => m.labelsCommand) },

@@ -1,3 +1,4 @@
+import { cleanCaptcha } from './captcha-clean.ts';
 import { readFileSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import sharp from 'sharp';
@@ -52,14 +53,15 @@ export function readLabelsFile(path: string): Map<string, string> {
 }
 
 /**
- * Decodes a captcha image to the dataset's normalised width × height grayscale; the
+ * Decodes a captcha image to the dataset's normalised width × height grayscale (cleaned
+ * as its `preprocess` setting says); the
  * decoder itself enforces the pixel limit too (the file may change after checkImage).
  */
 export async function normaliseCaptcha(path: string, s: CaptchaSettings): Promise<Uint8Array> {
   const { data } = await sharp(path, { limitInputPixels: MAX_PIXELS, failOn: 'truncated' })
     .flatten({ background: '#ffffff' }).grayscale().resize(s.width, s.height, { fit: 'fill' }).raw()
     .toBuffer({ resolveWithObject: true });
-  return new Uint8Array(data);
+  return cleanCaptcha(new Uint8Array(data), s);
 }
 
 /**
@@ -137,7 +139,8 @@ export async function importCaptchaFolder(db: Db, dir: string, o: CaptchaImportO
 }
 
 const sameCut = (a: CaptchaSettings, b: CaptchaSettings) =>
-  a.width === b.width && a.height === b.height && a.length === b.length && a.alphabet === b.alphabet;
+  a.width === b.width && a.height === b.height && a.length === b.length && a.alphabet === b.alphabet
+  && JSON.stringify(a.preprocess ?? null) === JSON.stringify(b.preprocess ?? null);
 
 /** The built-in synthesiser as a dataset source: `count` labelled 20×80 captchas. */
 export async function importSynthCaptchas(db: Db, count: number, seed: number, settings: CaptchaSettings): Promise<ImportReport> {

@@ -32,6 +32,12 @@ export const captchaSettingsSchema = z.object({
   threshold: z.union([z.literal('otsu'), z.number().int().min(0).max(255)]),
   /** 'equal': N equal slices (the thesis); 'projection': cuts at the emptiest columns near the equal cuts. */
   segmentation: z.enum(['equal', 'projection']),
+  /**
+   * Clean-up before thresholding and cutting, previewed at import (data/captcha-clean.ts): a 3×3
+   * median filter (dots, speckle), then removal of ink strokes thinner than N pixels (interference
+   * lines; 0 or 1: off). Absent: none, as on datasets imported before it existed.
+   */
+  preprocess: z.object({ median: z.boolean(), removeStrokesThinnerThan: z.number().int().min(0).max(8) }).optional(),
 }).refine((s) => s.width * s.height <= 1_000_000, { message: 'width × height must be at most 1,000,000 pixels', path: ['width'] })
   .refine((s) => new Set(s.alphabet).size === s.alphabet.length, { message: 'the alphabet has repeated characters', path: ['alphabet'] });
 export type CaptchaSettings = z.infer<typeof captchaSettingsSchema>;

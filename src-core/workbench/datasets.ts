@@ -1,4 +1,5 @@
 /** Dataset rules shared by the CLI and the app. */
+import { cleanCaptcha } from '../data/captcha-clean.ts';
 import { readdirSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import type { CaptchaSettings } from '../domain/datasets.ts';
@@ -42,8 +43,11 @@ export async function previewCaptchaFolder(folder: string, settings: CaptchaSett
   for (let i = Math.min(index, files.length - 1); i < files.length && unreadable.length < 50; i++) {
     try {
       await checkImage(join(dir, files[i]!));
-      const gray = await normaliseCaptcha(join(dir, files[i]!), settings);
-      return { file: files[i]!, index: i, png: (await cutPreviewPng(gray, settings)).toString('base64'), files: files.length, unreadable };
+      // Decoded once; with clean-up on, the preview shows the captcha before and after it.
+      const raw = await normaliseCaptcha(join(dir, files[i]!), { ...settings, preprocess: undefined });
+      const gray = cleanCaptcha(raw, settings);
+      const png = await cutPreviewPng(gray, settings, gray === raw ? undefined : raw);
+      return { file: files[i]!, index: i, png: png.toString('base64'), files: files.length, unreadable };
     } catch {
       unreadable.push(files[i]!);
     }
