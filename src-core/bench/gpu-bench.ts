@@ -17,7 +17,7 @@ export async function benchGpu(opts: { batch: number; iterations: number; filter
   }
   const rows: Partial<Record<BackendChoice, TrainBenchRow[]>> = {};
   for (const choice of ['webgpu', 'wasm'] as const) {
-    const backend = await initBackend(choice, 'gan');
+    const backend = await initBackend(choice, 'training');
     for (const w of backend.warnings) console.log(`warning: ${w}`);
     if (backend.name !== choice) {
       console.log(`${choice}: not available, skipped`);

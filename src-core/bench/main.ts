@@ -57,7 +57,7 @@ if (suite === 'gpu') {
   process.exit(0);
 }
 // Every suite below trains or times GAN iterations, which read back only asynchronously.
-const backend = await initBackend((stringFlag(args, 'backend') ?? 'auto') as BackendChoice, 'gan');
+const backend = await initBackend((stringFlag(args, 'backend') ?? 'auto') as BackendChoice, 'training');
 for (const w of backend.warnings) console.error(`warning: ${w}`);
 if (suite === 'ops') {
   await (await import('./ops-bench.ts')).benchOps(backend, { batch: intFlag(args, 'batch', 1) ?? 64, iterations: intFlag(args, 'iterations', 1) ?? 10, filter: args.positionals });

@@ -82,20 +82,20 @@ const RUNGS: Record<BackendName, { init: (forced: boolean) => Promise<string>; p
 export const LADDER: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 /**
- * What the backend is for. 'gan': GAN training and benchmarks, which read tensors back
- * only asynchronously (batched losses, primed checkpoints), so every rung is open —
- * WebGPU included, on a hardware adapter under `auto`. 'sync': everything that still
- * reads synchronously (the recognisers' CPU-side CTC loss and evaluations, quality
- * commands, the labelling assistant), which WebGPU in Node cannot serve: no WebGPU rung.
+ * What the backend is for. 'training': runs (GANs and recognisers) and benchmarks, which
+ * read tensors back only asynchronously (batched losses, primed checkpoints, CTC's host
+ * pass on the read-back scores), so every rung is open — WebGPU included, on a hardware
+ * adapter under `auto`. 'sync': the tools that still read synchronously (pre-labelling,
+ * the mislabel search, quality commands), which WebGPU in Node cannot serve: no WebGPU rung.
  */
-export type BackendUse = 'gan' | 'sync';
+export type BackendUse = 'training' | 'sync';
 
 /** Why a 'sync' use skips WebGPU, as its ladder line says. */
 const SYNC_ONLY = 'this job reads tensors back synchronously, which WebGPU in Node cannot do';
 
 /** The rungs `choice` tries, in order, for `use`. */
 export function ladderFor(choice: BackendChoice, use: BackendUse): BackendName[] {
-  const rungs = LADDER.filter((b) => use === 'gan' || b !== 'webgpu');
+  const rungs = LADDER.filter((b) => use === 'training' || b !== 'webgpu');
   if (choice === 'auto') return rungs;
   if (choice === 'webgpu' && use === 'sync') return rungs.slice(rungs.indexOf('wasm'));
   return rungs.slice(rungs.indexOf(choice));
@@ -103,7 +103,7 @@ export function ladderFor(choice: BackendChoice, use: BackendUse): BackendName[]
 
 /**
  * The backend ladder: tfjs-node-gpu (CUDA) when it loads, then WebGPU (Dawn) on a
- * hardware adapter for GAN work, then wasm (SIMD), then cpu. `cpu` is never chosen by
+ * hardware adapter for training, then wasm (SIMD), then cpu. `cpu` is never chosen by
  * `auto` ahead of wasm: it is hundreds of times slower. A forced choice that fails
  * falls back down the ladder with a warning (one line per rung) rather than stopping.
  */

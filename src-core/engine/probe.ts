@@ -32,6 +32,6 @@ export async function probeBackends(): Promise<BackendsInfo> {
       ? { name, available: true, detail: `${info.version} (${info.detail})` }
       : { name, available: false, detail: /\((.*)\)/.exec(info.warnings[0] ?? '')?.[1] ?? 'unavailable' });
   }
-  const pick = (use: 'gan' | 'sync'): BackendName => ladderFor('auto', use).find((n) => rungs.find((r) => r.name === n)?.available)!;
-  return { rungs, adapters, auto: { gan: pick('gan'), recognizer: pick('sync') }, probedAt: new Date().toISOString() };
+  const pick = (use: 'training' | 'sync'): BackendName => ladderFor('auto', use).find((n) => rungs.find((r) => r.name === n)?.available)!;
+  return { rungs, adapters, auto: { runs: pick('training'), tools: pick('sync') }, probedAt: new Date().toISOString() };
 }

@@ -23,6 +23,9 @@ function install(): boolean {
   return true;
 }
 
+/** False on WebGPU (Dawn in Node): code that must read mid-computation (a host-side loss) takes its asynchronous path. */
+export const readsSynchronously = (): boolean => tf.getBackend() !== 'webgpu';
+
 /** Fetches the values of `tensors` (default: every variable) so that synchronous reads of them succeed on WebGPU. */
 export async function primeReads(tensors?: Tensor[]): Promise<void> {
   if (!install()) return;

@@ -40,7 +40,7 @@ export interface KindExtras {
   /** Run after the progress report and before the checkpoint, in this order. */
   cadences: Cadence[];
   /** When the run completes (not when it stops). */
-  onCompleted(step: number): void;
+  onCompleted(step: number): Promise<void> | void;
   dispose(): void;
 }
 
@@ -114,7 +114,7 @@ export function recognizerExtras(
 ): KindExtras {
   return {
     cadences: [],
-    onCompleted: (step) => {
+    onCompleted: async (step) => {
       if (config.data.source !== 'dataset') return;
       const d = getDatasetOfKind(ctx.db, config.data.id, 'captcha');
       let line: string;
@@ -122,12 +122,12 @@ export function recognizerExtras(
         // The recogniser is the best on validation, written beside the checkpoint (which keeps training's state);
         // its numbers come from the test split when there is one: never trained on, never used to choose.
         const weightsPath = join(dirname(ctx.checkpointPath), 'recognizer.ckpt');
-        writeCheckpoint(weightsPath, { iteration: step, meta: {}, tensors: recognizer.job.bestWeights() }, ctx.clock.elapsed());
+        writeCheckpoint(weightsPath, { iteration: step, meta: {}, tensors: await recognizer.job.bestWeights() }, ctx.clock.elapsed());
         const split = recognizer.job.splits.test > 0 ? 'test' : 'validation';
         // Confidences calibrated by a temperature fitted on the validation split, judged on the test split.
-        const { temperature, e } = recognizer.job.withBestWeights(() => {
-          const t = recognizer.job.calibrate();
-          return { temperature: t, e: recognizer.job.evaluate(split, t) };
+        const { temperature, e } = await recognizer.job.withBestWeights(async () => {
+          const t = await recognizer.job.calibrate();
+          return { temperature: t, e: await recognizer.job.evaluate(split, t) };
         });
         const r = insertRecognizer(ctx.db, {
           dataset: d.id, weightsPath, sha256: sha256(readFileSync(weightsPath)), alphabet: d.settings.alphabet, model: 'ctc', characterAccuracy: e.characterAccuracy, captchaAccuracy: e.captchaAccuracy, confusion: [],
@@ -136,7 +136,7 @@ export function recognizerExtras(
         line = `recogniser ${r.id}: ${(e.captchaAccuracy * 100).toFixed(1)}% of captchas, ${(e.characterAccuracy * 100).toFixed(1)}% of characters on the ${e.captchas} ${split} captchas ` +
           `(calibration error ${e.calibrationError.toFixed(3)} at temperature ${temperature.toFixed(2)}, ${e.rawCalibrationError.toFixed(3)} uncalibrated)`;
       } else {
-        const e = recognizer.job.evaluate();
+        const e = await recognizer.job.evaluate();
         const captchas = data.count / (data.group ?? 4);
         // As splitByCaptcha rounds it.
         const validation = Math.max(1, Math.round(captchas * config.validationSplit));

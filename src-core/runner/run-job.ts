@@ -60,7 +60,7 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
   let extras: KindExtras | null = null;
   let recorder: RunRecorder | null = null;
   try {
-    const backend = await initBackend(o.backend ?? (run.backendChoice as BackendChoice), config.kind === 'gan' ? 'gan' : 'sync');
+    const backend = await initBackend(o.backend ?? (run.backendChoice as BackendChoice), 'training');
     for (const w of backend.warnings) o.emit({ type: 'warning', text: w });
     const loaded = await loadImageSet(config.data, {
       imageSize: config.kind === 'gan' ? config.imageSize : undefined,
@@ -110,7 +110,7 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
     // A run that used up its time budget, or that its job ended early, has done what it was asked to.
     const status = current.iteration >= toStep || current.finished?.() || (budgetSpent() && !o.shouldStop()) ? 'completed' : 'stopped';
     for (const c of cadences) await c.finish(current.iteration);
-    if (status === 'completed') extras.onCompleted(current.iteration);
+    if (status === 'completed') await extras.onCompleted(current.iteration);
     finishRun(db, run.pk, status);
     const summary: RunSummary = {
       run: run.id, preset: config.preset, steps: current.iteration, seconds: Number(clock.elapsed().toFixed(3)),

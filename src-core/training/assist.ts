@@ -31,7 +31,7 @@ export function readCaptcha(probs: Float32Array, offset: number, length: number,
 }
 
 /** Pre-labels every unlabelled captcha with the recogniser's reading and confidence. */
-export function prelabel(db: Db, datasetId: number, recognizerId: number): number {
+export async function prelabel(db: Db, datasetId: number, recognizerId: number): Promise<number> {
   const s = getDatasetOfKind(db, datasetId, 'captcha').settings;
   const r = getRecognizer(db, recognizerId);
   const captchas = listCaptchas(db, datasetId, { status: 'unlabelled' });
@@ -39,7 +39,7 @@ export function prelabel(db: Db, datasetId: number, recognizerId: number): numbe
   if (r.model === 'ctc') {
     const net = loadSequenceRecognizer(readCheckpoint(r.weightsPath).state.tensors, s.alphabet.length, s.width, s.height);
     try {
-      const readings = sequenceReader(net, s.height, s.width, 1, r.temperature ?? 1)(captchaInk(captchas, s), captchas.length);
+      const readings = await sequenceReader(net, s.height, s.width, 1, r.temperature ?? 1)(captchaInk(captchas, s), captchas.length);
       savePredictions(db, recognizerId, captchas.map((c, i) => ({
         captcha: c.id, label: readings[i]!.label.map((k) => s.alphabet[k]).join(''), confidence: readings[i]!.confidence,
       })));

@@ -110,23 +110,32 @@ export function ctcLoss(scores: tf.Tensor3D, labels: ArrayLike<number>[]): tf.Sc
   const loss = tf.customGrad((...args: (Tensor | tf.GradSaveFunc)[]) => {
     const x = args[0] as Tensor;
     const save = args[1] as tf.GradSaveFunc;
-    const values = x.dataSync() as Float32Array;
-    const grads = new Float32Array(B * T * K);
-    let total = 0;
-    for (let b = 0; b < B; b++) {
-      const logProbs = logSoftmaxRows(values.subarray(b * T * K, (b + 1) * T * K), T, K);
-      const r = ctcSequence(logProbs, T, K, labels[b]!);
-      if (!Number.isFinite(r.nll)) {
-        throw new Error(`ctcLoss: ${T} columns cannot emit a label of ${labels[b]!.length} classes (${minimumColumns(labels[b]!)} needed)`);
-      }
-      total += r.nll;
-      for (let i = 0; i < T * K; i++) grads[b * T * K + i] = r.grad![i]! / B;
-    }
+    const { loss: value, grads } = ctcBatch(x.dataSync() as Float32Array, [B, T, K], labels);
     const g = tf.tensor3d(grads, [B, T, K]);
     save([g]);
-    return { value: tf.scalar(total / B), gradFunc: (dy: Tensor, saved: Tensor[]) => tf.mul(dy, saved[0]!) };
+    return { value: tf.scalar(value), gradFunc: (dy: Tensor, saved: Tensor[]) => tf.mul(dy, saved[0]!) };
   });
   return loss(scores) as tf.Scalar;
+}
+
+/**
+ * The batch's mean CTC loss and its gradient ∂loss/∂scores [B, T, K] from scores read
+ * back to the host: ctcLoss's work, for backends that read back only asynchronously
+ * (WebGPU), whose step feeds the gradient to the network itself.
+ */
+export function ctcBatch(values: Float32Array, [B, T, K]: [number, number, number], labels: ArrayLike<number>[]): { loss: number; grads: Float32Array } {
+  const grads = new Float32Array(B * T * K);
+  let total = 0;
+  for (let b = 0; b < B; b++) {
+    const logProbs = logSoftmaxRows(values.subarray(b * T * K, (b + 1) * T * K), T, K);
+    const r = ctcSequence(logProbs, T, K, labels[b]!);
+    if (!Number.isFinite(r.nll)) {
+      throw new Error(`ctcLoss: ${T} columns cannot emit a label of ${labels[b]!.length} classes (${minimumColumns(labels[b]!)} needed)`);
+    }
+    total += r.nll;
+    for (let i = 0; i < T * K; i++) grads[b * T * K + i] = r.grad![i]! / B;
+  }
+  return { loss: total / B, grads };
 }
 
 /** Best path: the most likely class per column, repeats merged, blanks dropped. */

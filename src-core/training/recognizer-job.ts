@@ -73,7 +73,7 @@ export function evaluatePredictions(probs: Float32Array, labels: Int32Array, cla
 }
 
 export type RecognizerJob = TrainingJob & {
-  evaluate(): RecognizerEvaluation;
+  evaluate(): Promise<RecognizerEvaluation>;
   /** Class probabilities [N, classes] of tiles [N, 20, 20, 1]. */
   predict(tiles: Float32Array, count: number): Float32Array;
 };
@@ -91,10 +91,10 @@ export function createRecognizerJobOn(config: RecognizerJobConfig, train: ImageS
   const optimizer = createOptimizer(config.optimizer, net.params);
   let iteration = 0;
 
-  function evaluate(): RecognizerEvaluation {
+  async function evaluate(): Promise<RecognizerEvaluation> {
     const x = tf.tensor4d(validation.images, [validation.count, validation.height, validation.width, 1]);
     const probs = predictProbabilities(net, x);
-    const values = probs.dataSync() as Float32Array;
+    const values = (await probs.data()) as Float32Array;
     tf.dispose([x, probs]);
     return evaluatePredictions(values, validation.labels!, data.classes, tilesPerCaptcha(validation));
   }
@@ -121,7 +121,7 @@ export function createRecognizerJobOn(config: RecognizerJobConfig, train: ImageS
         const losses: Record<string, number> = await recognizerStep(net, optimizer, x, y);
         iteration += 1;
         if (iteration % config.evalEvery === 0 || iteration === config.steps) {
-          const e = evaluate();
+          const e = await evaluate();
           losses.val_char_accuracy = e.characterAccuracy;
           losses.val_captcha_accuracy = e.captchaAccuracy;
         }

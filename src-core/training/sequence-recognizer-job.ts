@@ -14,7 +14,8 @@ import type { RecognizerJobConfig } from '../presets/types.ts';
 import { Rng, type RngState } from '../util/rng.ts';
 import { augmentCaptcha } from './augment.ts';
 import { loadNet, netTensors, prefixed, slotsOf } from './checkpoint.ts';
-import { beamDecode, ctcLoss, ctcSequence, greedyDecode, logSoftmaxRows, minimumColumns } from './ctc.ts';
+import { beamDecode, ctcBatch, ctcLoss, ctcSequence, greedyDecode, logSoftmaxRows, minimumColumns } from './ctc.ts';
+import { primeReads, readsSynchronously } from '../engine/reads.ts';
 import type { JobState, SavedTensor, TrainingJob } from './job.ts';
 import { createOptimizer } from './optimizers.ts';
 
@@ -37,15 +38,15 @@ export interface SequenceEvaluation {
 export type SequenceRecognizerJob = TrainingJob & {
   readonly network: Network;
   /** The weights of the best validation accuracy so far (the current ones before any evaluation), keyed "R/…". */
-  bestWeights(): Record<string, SavedTensor>;
+  bestWeights(): Promise<Record<string, SavedTensor>>;
   /** Runs `f` with the best weights in the network, then puts training's own back. */
-  withBestWeights<T>(f: () => T): T;
+  withBestWeights<T>(f: () => Promise<T>): Promise<T>;
   /** Accuracy and calibration on a split, confidences at `temperature` (default 1). */
-  evaluate(split: 'validation' | 'test', temperature?: number): SequenceEvaluation;
+  evaluate(split: 'validation' | 'test', temperature?: number): Promise<SequenceEvaluation>;
   /** The temperature that calibrates the network's confidences on the validation split. */
-  calibrate(): number;
+  calibrate(): Promise<number>;
   /** Reads captchas [count, H, W] at the data's size (ink in [0, 1]). */
-  read(images: Float32Array, count: number): Reading[];
+  read(images: Float32Array, count: number): Promise<Reading[]>;
   readonly splits: { train: number; validation: number; test: number };
 };
 
@@ -90,16 +91,16 @@ function modelInput(images: Float32Array, n: number, H: number, W: number, input
 }
 
 /** The recogniser's column scores of captchas [n, H, W] (ink in [0, 1]): one [T × K] array per captcha. */
-export function sequenceScores(net: Network & { columns: number }, H: number, W: number): (images: Float32Array, n: number) => Float32Array[] {
+export function sequenceScores(net: Network & { columns: number }, H: number, W: number): (images: Float32Array, n: number) => Promise<Float32Array[]> {
   const inputWidth = net.inputShape[1]!;
   const T = net.columns;
   const K = net.outputShape[1]!;
-  return (images, n) => {
+  return async (images, n) => {
     const out: Float32Array[] = [];
     for (let start = 0; start < n; start += 128) {
       const m = Math.min(128, n - start);
       const scores = tf.tidy(() => net.apply(modelInput(images.subarray(start * H * W, (start + m) * H * W), m, H, W, inputWidth), { training: false }));
-      const values = scores.dataSync() as Float32Array;
+      const values = (await scores.data()) as Float32Array;
       scores.dispose();
       for (let i = 0; i < m; i++) out.push(values.slice(i * T * K, (i + 1) * T * K));
     }
@@ -153,11 +154,11 @@ export function fitTemperature(scores: Float32Array[], labels: number[][], corre
  * Reads captchas [n, H, W] (ink in [0, 1]) with a sequence recogniser: the decoded text
  * (greedy, or prefix beam search when `beamWidth` > 1) and its CTC probability at `temperature`.
  */
-export function sequenceReader(net: Network & { columns: number }, H: number, W: number, beamWidth: number, temperature = 1): (images: Float32Array, n: number) => Reading[] {
+export function sequenceReader(net: Network & { columns: number }, H: number, W: number, beamWidth: number, temperature = 1): (images: Float32Array, n: number) => Promise<Reading[]> {
   const T = net.columns;
   const K = net.outputShape[1]!;
   const scoresOf = sequenceScores(net, H, W);
-  return (images, n) => scoresOf(images, n).map((sc) => {
+  return async (images, n) => (await scoresOf(images, n)).map((sc) => {
     const label = decodeScores(sc, T, K, beamWidth);
     return { label, confidence: sequenceConfidence(sc, T, K, label, temperature) };
   });
@@ -201,21 +202,21 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
   const scoresOf = sequenceScores(net, H, W);
 
   /** A split's column scores, decoded texts and whether each is right. */
-  function readSplit(split: 'validation' | 'test') {
+  async function readSplit(split: 'validation' | 'test') {
     const ids = splits[split];
     const images = new Float32Array(ids.length * H * W);
     ids.forEach((id, i) => images.set(data.images.subarray(id * H * W, (id + 1) * H * W), i * H * W));
-    const scores = scoresOf(images, ids.length);
+    const scores = await scoresOf(images, ids.length);
     const labels = scores.map((sc) => decodeScores(sc, columns, classes, config.beamWidth));
     const truths = ids.map((id) => sequences[id]!);
     const correct = labels.map((l, i) => l.length === truths[i]!.length && l.every((k, j) => k === truths[i]![j]));
     return { ids, scores, labels, truths, correct };
   }
 
-  function evaluate(split: 'validation' | 'test', temperature = 1): SequenceEvaluation {
+  async function evaluate(split: 'validation' | 'test', temperature = 1): Promise<SequenceEvaluation> {
     const ids = splits[split];
     if (ids.length === 0) return { characterAccuracy: Number.NaN, captchaAccuracy: Number.NaN, calibrationError: Number.NaN, rawCalibrationError: Number.NaN, captchas: 0 };
-    const r = readSplit(split);
+    const r = await readSplit(split);
     let errors = 0;
     let characters = 0;
     r.labels.forEach((l, i) => {
@@ -230,9 +231,9 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
   }
 
   /** The temperature that calibrates the current weights' confidences on the validation split (1 without one). */
-  function calibrate(): number {
+  async function calibrate(): Promise<number> {
     if (splits.validation.length === 0) return 1;
-    const r = readSplit('validation');
+    const r = await readSplit('validation');
     return fitTemperature(r.scores, r.labels, r.correct, columns, classes);
   }
 
@@ -255,15 +256,52 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
    * Patience counts only once some captcha is read whole: CTC first sits on a plateau (on
    * captcha-kaggle-v2 ≈ 1,100 steps of 0%), which is not the end of learning.
    */
-  function watch(e: SequenceEvaluation): void {
+  async function watch(e: SequenceEvaluation): Promise<void> {
     const accuracy = e.captchaAccuracy + 1e-3 * e.characterAccuracy;
     if (!best || accuracy > best.accuracy) {
-      best = { accuracy, step: iteration, tensors: netTensors('R', net) };
+      best = { accuracy, step: iteration, tensors: await weightsNow() };
       stalls = 0;
     } else if (e.captchaAccuracy > 0 || best.accuracy >= 1e-3) {
       stalls += 1;
       if (config.patience > 0 && stalls >= config.patience) stopped = true;
     }
+  }
+
+  /** The network's weights now, readable on every backend. */
+  async function weightsNow(): Promise<Record<string, SavedTensor>> {
+    await primeReads(net.params.map((p) => p.variable));
+    return netTensors('R', net);
+  }
+
+  /** One update with the CTC loss under the tape (its host-side pass reads the scores synchronously). Returns the loss. */
+  function ctcStep(x: Tensor, labels: Int32Array[]): number {
+    const statUpdates: StatUpdate[] = [];
+    const { value, grads } = tf.variableGrads(() => ctcLoss(net.apply(x, { training: true, statUpdates }) as tf.Tensor3D, labels), trainableVariables(net));
+    optimizer.apply(grads);
+    applyStatUpdates(statUpdates);
+    const loss = value.dataSync()[0]!;
+    tf.dispose([value, ...Object.values(grads)]);
+    return loss;
+  }
+
+  /**
+   * The same update where scores can only be read asynchronously (WebGPU): a forward pass
+   * to read the scores, CTC and its gradient g on the host, then the network's gradient as
+   * that of Σ scores·g (∂/∂θ of it is exactly the chain rule's Jᵀg) under a second forward
+   * pass, with the same batch statistics. Costs one extra forward pass.
+   */
+  async function ctcStepReadingBack(x: Tensor, labels: Int32Array[]): Promise<number> {
+    const scores = tf.tidy(() => net.apply(x, { training: true }));
+    const shape = scores.shape as [number, number, number];
+    const host = ctcBatch((await scores.data()) as Float32Array, shape, labels);
+    scores.dispose();
+    const g = tf.tensor3d(host.grads, shape);
+    const statUpdates: StatUpdate[] = [];
+    const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(net.apply(x, { training: true, statUpdates }), g)) as tf.Scalar, trainableVariables(net));
+    optimizer.apply(grads);
+    applyStatUpdates(statUpdates);
+    tf.dispose([g, value, ...Object.values(grads)]);
+    return host.loss;
   }
 
   return {
@@ -276,17 +314,12 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
     async runIteration() {
       const { x, labels } = batch();
       try {
-        const statUpdates: StatUpdate[] = [];
-        const { value, grads } = tf.variableGrads(() => ctcLoss(net.apply(x, { training: true, statUpdates }) as tf.Tensor3D, labels), trainableVariables(net));
-        optimizer.apply(grads);
-        applyStatUpdates(statUpdates);
-        const loss = (await value.data())[0]!;
-        tf.dispose([value, ...Object.values(grads)]);
+        const loss = readsSynchronously() ? ctcStep(x, labels) : await ctcStepReadingBack(x, labels);
         iteration += 1;
         const losses: Record<string, number> = { ctc: loss };
         if (iteration % config.evalEvery === 0) {
-          const e = evaluate('validation');
-          watch(e);
+          const e = await evaluate('validation');
+          await watch(e);
           losses.val_char_accuracy = e.characterAccuracy;
           losses.val_captcha_accuracy = e.captchaAccuracy;
         }
@@ -296,14 +329,14 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
       }
     },
     finished: () => stopped,
-    bestWeights: () => (best ? best.tensors : netTensors('R', net)),
-    withBestWeights<T>(f: () => T): T {
+    bestWeights: async () => (best ? best.tensors : weightsNow()),
+    async withBestWeights<T>(f: () => Promise<T>): Promise<T> {
       // The checkpoint keeps training's own weights (a resume continues exactly); the best ones are lent for reports.
       if (!best) return f();
-      const current = netTensors('R', net);
+      const current = await weightsNow();
       loadNet('R', net, best.tensors);
       try {
-        return f();
+        return await f();
       } finally {
         loadNet('R', net, current);
       }

@@ -34,7 +34,7 @@ export async function prelabelDataset(db: Db, datasetId: number | string, recogn
     throw new InvalidInputError(`dataset ${d.id} has no recogniser yet: train one first (\`gan-workbench recognizer train --dataset ${d.id}\`)`, 'dataset');
   }
   await initBackend('auto');
-  return { count: prelabel(db, d.id, rid), recognizer: rid };
+  return { count: await prelabel(db, d.id, rid), recognizer: rid };
 }
 
 /** Scores every labelled captcha of a dataset by out-of-fold disagreement (the likely mislabels first in its queue). */

@@ -7,13 +7,13 @@ import { openTestApi } from './fixtures.ts';
 import { SWIFTSHADER, webgpuMissing } from '../support/webgpu.ts';
 
 describe('the backend ladder, by what the backend is for', () => {
-  it('GAN work may use every rung; work that reads synchronously never gets WebGPU, even when asked', () => {
-    assert.deepEqual(ladderFor('auto', 'gan'), ['tensorflow', 'webgpu', 'wasm', 'cpu']);
+  it('training may use every rung; tools that read synchronously never get WebGPU, even when asked', () => {
+    assert.deepEqual(ladderFor('auto', 'training'), ['tensorflow', 'webgpu', 'wasm', 'cpu']);
     assert.deepEqual(ladderFor('auto', 'sync'), ['tensorflow', 'wasm', 'cpu']);
-    assert.deepEqual(ladderFor('webgpu', 'gan'), ['webgpu', 'wasm', 'cpu']);
+    assert.deepEqual(ladderFor('webgpu', 'training'), ['webgpu', 'wasm', 'cpu']);
     assert.deepEqual(ladderFor('webgpu', 'sync'), ['wasm', 'cpu']);
-    assert.deepEqual(ladderFor('tensorflow', 'gan'), ['tensorflow', 'webgpu', 'wasm', 'cpu']);
-    assert.deepEqual(ladderFor('cpu', 'gan'), ['cpu']);
+    assert.deepEqual(ladderFor('tensorflow', 'training'), ['tensorflow', 'webgpu', 'wasm', 'cpu']);
+    assert.deepEqual(ladderFor('cpu', 'training'), ['cpu']);
   });
 });
 
@@ -33,7 +33,7 @@ describe('system.backends: the ladder as this machine offers it, probed in a chi
     assert.ok(b.adapters.some((a) => a.software && /swiftshader/i.test(`${a.vendor} ${a.description}`)), JSON.stringify(b.adapters));
     assert.equal(rung('webgpu').available, false);
     assert.match(rung('webgpu').detail, /only a software adapter .*swiftshader/i);
-    assert.deepEqual(b.auto, { gan: 'wasm', recognizer: 'wasm' });
+    assert.deepEqual(b.auto, { runs: 'wasm', tools: 'wasm' });
     // Kept for the host's life; a refresh probes again.
     assert.equal((await client.call('system.backends', {})).probedAt, b.probedAt);
     assert.notEqual((await client.call('system.backends', { refresh: true })).probedAt, b.probedAt);
@@ -61,12 +61,12 @@ describe('system.backends: the ladder as this machine offers it, probed in a chi
     await sys.load();
     assert.equal(sys.error, null);
     assert.equal(sys.info?.home, api.home);
-    assert.deepEqual(sys.newRuns, { gan: { name: 'wasm', why: 'auto' }, recognizer: { name: 'wasm', why: 'auto' } });
+    assert.deepEqual(sys.newRun, { name: 'wasm', why: 'auto' });
     assert.equal(sys.requestedBackend, undefined, 'auto: the host decides');
     sys.choose('tensorflow');
-    assert.deepEqual(sys.newRuns?.gan, { name: 'wasm', why: 'tensorflow unavailable' });
+    assert.deepEqual(sys.newRun, { name: 'wasm', why: 'tensorflow unavailable' });
     sys.choose('cpu');
-    assert.deepEqual(sys.newRuns?.gan, { name: 'cpu', why: 'chosen' });
+    assert.deepEqual(sys.newRun, { name: 'cpu', why: 'chosen' });
     assert.equal(sys.requestedBackend, 'cpu');
     assert.equal(new SystemState(client, storage).backendChoice, 'cpu', 'the setting is remembered');
   });

@@ -38,7 +38,7 @@ describe('model assistance on a captcha dataset', () => {
     assert.equal(recognizer.confusion.length, 32);
     assert.match(events.join('\n'), /% of characters/);
 
-    assert.equal(prelabel(db, dataset.id, recognizer.id), 20);
+    assert.equal(await prelabel(db, dataset.id, recognizer.id), 20);
     let right = 0;
     for (const c of unlabelled) {
       const p = predictionFor(db, c.id)!;

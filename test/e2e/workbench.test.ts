@@ -236,7 +236,7 @@ describe('workbench in a browser', { skip: missing ? 'Chromium not installed (ap
     // The host probes in a child process (Dawn, wasm threads): a few seconds.
     await page.waitForSelector('[data-testid="backend-rungs"] tr[data-rung="cpu"]', { timeout: 60_000 });
     assert.equal(await page.locator('[data-testid="backend-rungs"] tr[data-rung="wasm"]').getAttribute('data-available'), 'true');
-    assert.match(await page.getByTestId('new-run-backend').innerText(), /A new GAN run will use wasm \(auto\)/);
+    assert.match(await page.getByTestId('new-run-backend').innerText(), /A new run will use wasm \(auto\)/);
     await screenshot(page, '09-system');
   });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { tf } from '../../src-core/engine/tf.ts';
-import { beamDecode, ctcLoss, ctcSequence, greedyDecode, logSoftmaxRows, minimumColumns } from '../../src-core/training/ctc.ts';
+import { beamDecode, ctcBatch, ctcLoss, ctcSequence, greedyDecode, logSoftmaxRows, minimumColumns } from '../../src-core/training/ctc.ts';
 import { Rng } from '../../src-core/util/rng.ts';
 import { useBackend } from '../helpers.ts';
 
@@ -93,6 +93,24 @@ describe('CTC loss', () => {
     tf.dispose([value, ...Object.values(grads)]);
     assert.equal(tf.memory().numTensors, before, 'nothing left behind');
     tf.dispose([probe, x]);
+  });
+
+  it('read back to the host (the WebGPU path): the same loss, and Σ scores·g has the op\'s gradient', async () => {
+    await useBackend('cpu');
+    const rng = new Rng(4);
+    const [B, T, K] = [2, 6, 4];
+    const values = Float32Array.from({ length: B * T * K }, () => rng.normal());
+    const labels = [[1, 0], [2]];
+    const w = tf.variable(tf.tensor3d(values, [B, T, K]), true, 'ctc-scores');
+    const viaOp = tf.variableGrads(() => ctcLoss(w as unknown as tf.Tensor3D, labels), [w]);
+    const host = ctcBatch(values, [B, T, K], labels);
+    const g = tf.tensor3d(host.grads, [B, T, K]);
+    const viaSurrogate = tf.variableGrads(() => tf.sum(tf.mul(w, g)) as tf.Scalar, [w]);
+    assert.ok(Math.abs(viaOp.value.dataSync()[0]! - host.loss) < 1e-6);
+    const a = viaOp.grads['ctc-scores']!.dataSync();
+    const b = viaSurrogate.grads['ctc-scores']!.dataSync();
+    a.forEach((v, i) => assert.ok(Math.abs(v - b[i]!) < 1e-7, `grad ${i}: ${v} vs ${b[i]}`));
+    tf.dispose([viaOp.value, viaSurrogate.value, ...Object.values(viaOp.grads), ...Object.values(viaSurrogate.grads), g, w]);
   });
 });
 

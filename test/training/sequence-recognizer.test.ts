@@ -55,10 +55,10 @@ describe('the segmentation-free recogniser', () => {
       while (step < 300 && !all) {
         await job.runIteration();
         step += 1;
-        if (step % 25 === 0) all = job.read(images, 27).every((r, i) => r.label.join() === Array.from(texts[i]!).join());
+        if (step % 25 === 0) all = (await job.read(images, 27)).every((r, i) => r.label.join() === Array.from(texts[i]!).join());
       }
-      assert.ok(all, `not every text read after ${step} steps: ${JSON.stringify(job.read(images, 27).map((r) => r.label.join('')))}`);
-      const e = job.evaluate('validation');
+      assert.ok(all, `not every text read after ${step} steps: ${JSON.stringify((await job.read(images, 27)).map((r) => r.label.join('')))}`);
+      const e = await job.evaluate('validation');
       assert.equal(e.captchaAccuracy, 1);
       assert.ok(e.calibrationError < 0.5);
     } finally {

@@ -16,21 +16,15 @@ export class SystemState {
   error = $state<string | null>(null);
   backendChoice = $state<BackendChoice>('auto');
 
-  /** What a new GAN run and a new recogniser run will train on, as the host's ladder stands. */
-  readonly newRuns = $derived.by(() => {
+  /** What a new run will train on, as the host's ladder stands and the setting chooses. */
+  readonly newRun = $derived.by(() => {
     const b = this.backends;
     if (!b) return null;
-    const pick = (use: 'gan' | 'recognizer') => {
-      if (this.backendChoice === 'auto') return { name: b.auto[use === 'gan' ? 'gan' : 'recognizer'], why: 'auto' };
-      const chosen = b.rungs.find((r) => r.name === this.backendChoice);
-      if (use === 'recognizer' && this.backendChoice === 'webgpu') return { name: b.auto.recognizer, why: 'recognisers cannot use WebGPU yet' };
-      if (chosen?.available) return { name: chosen.name, why: 'chosen' };
-      // A chosen rung that is missing falls down the ladder, as the runner does.
-      const below = b.rungs.slice(b.rungs.findIndex((r) => r.name === this.backendChoice) + 1)
-        .find((r) => r.available && (use === 'gan' || r.name !== 'webgpu'));
-      return { name: below?.name ?? 'cpu', why: `${this.backendChoice} unavailable` };
-    };
-    return { gan: pick('gan'), recognizer: pick('recognizer') };
+    if (this.backendChoice === 'auto') return { name: b.auto.runs, why: 'auto' };
+    if (b.rungs.find((r) => r.name === this.backendChoice)?.available) return { name: this.backendChoice, why: 'chosen' };
+    // A chosen rung that is missing falls down the ladder, as the runner does.
+    const below = b.rungs.slice(b.rungs.findIndex((r) => r.name === this.backendChoice) + 1).find((r) => r.available);
+    return { name: below?.name ?? 'cpu', why: `${this.backendChoice} unavailable` };
   });
 
   constructor(private readonly api: ApiClient, private readonly storage: Pick<Storage, 'getItem' | 'setItem'> | null) {

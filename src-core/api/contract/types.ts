@@ -152,11 +152,15 @@ export interface BackendRung {
   detail: string;
 }
 
-/** The backends this machine offers, probed in a child process, and what `auto` picks for a new run. */
+/**
+ * The backends this machine offers, probed in a child process, and what `auto` picks:
+ * for runs (GAN and recogniser training), and for the labelling tools (pre-labelling,
+ * the mislabel search), which read synchronously and so never use WebGPU.
+ */
 export interface BackendsInfo {
   rungs: BackendRung[];
   adapters: GpuAdapterInfo[];
-  auto: { gan: BackendRung['name']; recognizer: BackendRung['name'] };
+  auto: { runs: BackendRung['name']; tools: BackendRung['name'] };
   probedAt: string;
 }
 
