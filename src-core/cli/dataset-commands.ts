@@ -5,7 +5,7 @@ import { cutPreviewPng } from '../data/captcha-preview.ts';
 import { importCaptchaFolder, importSynthCaptchas, type ImportReport } from '../data/import-captchas.ts';
 import { importFaces } from '../data/face-shards.ts';
 import { exportLabelsCsv, importLabelsCsv } from '../data/labels.ts';
-import { createRecognizerRun, findDatasetMislabels, prelabelDataset } from '../workbench/recognizers.ts';
+import { createRecognizerRun, findDatasetMislabels, MISLABEL_STEPS, prelabelDataset } from '../workbench/recognizers.ts';
 import { RECOGNIZER_MODELS, type RecognizerModel } from '../domain/datasets.ts';
 import { existingFolder } from '../workbench/datasets.ts';
 import { openStore } from '../store/index.ts';
@@ -26,6 +26,13 @@ async function withDb<T>(args: ParsedArgs, f: (db: Db, home: string) => Promise<
   } finally {
     db.close();
   }
+}
+
+/** `--model ctc|lenet` (ctc when absent). */
+function recognizerModel(args: ParsedArgs): RecognizerModel {
+  const model = (stringFlag(args, 'model') ?? 'ctc') as RecognizerModel;
+  if (!RECOGNIZER_MODELS.includes(model)) throw new UsageError(`--model takes ctc (segmentation-free, the default) or lenet (the thesis's, on cut tiles), not "${model}"`);
+  return model;
 }
 
 function captchaSettings(args: ParsedArgs): CaptchaSettings {
@@ -209,9 +216,7 @@ export async function recognizerCommand(args: ParsedArgs, io: Io): Promise<numbe
     let run, d;
     try {
       d = getDatasetOfKind(db, datasetId, 'captcha');
-      const model = (stringFlag(args, 'model') ?? 'ctc') as RecognizerModel;
-      if (!RECOGNIZER_MODELS.includes(model)) throw new UsageError(`--model takes ctc (segmentation-free, the default) or lenet (the thesis's, on cut tiles), not "${model}"`);
-      run = createRecognizerRun(db, home, d.id, sets, model);
+      run = createRecognizerRun(db, home, d.id, sets, recognizerModel(args));
     } finally {
       db.close();
     }
@@ -239,8 +244,9 @@ export async function recognizerCommand(args: ParsedArgs, io: Io): Promise<numbe
       return 0;
     }
     if (verb === 'mislabels') {
+      const model = recognizerModel(args);
       const scored = await findDatasetMislabels(db, datasetId, {
-        folds: intFlag(args, 'folds', 2) ?? 4, steps: intFlag(args, 'steps', 1) ?? 600, seed: intFlag(args, 'seed', 0) ?? 0,
+        folds: intFlag(args, 'folds', 2) ?? 4, steps: intFlag(args, 'steps', 1) ?? MISLABEL_STEPS[model], seed: intFlag(args, 'seed', 0) ?? 0, model, set: args.sets,
         onFold: (f) => io.err.write(`fold ${f} done\n`),
       });
       const queue = mislabelQueue(db, Number(datasetId), 20);

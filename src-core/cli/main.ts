@@ -31,7 +31,7 @@ Usage:
   gan-workbench recognizer train --dataset ID [--model ctc|lenet] [--steps N] [--set key=value]… [--json]
                       (ctc: segmentation-free, the default, ≤ 10 min; lenet: the thesis's, on cut tiles)
   gan-workbench recognizer prelabel --dataset ID [--recognizer R]
-  gan-workbench recognizer mislabels --dataset ID [--folds K] [--steps N] [--json]
+  gan-workbench recognizer mislabels --dataset ID [--model ctc|lenet] [--folds K] [--steps N] [--set K=V]… [--json]
   gan-workbench serve [--port P (default 5757; 0 = any)] [--host 127.0.0.1]   the app in a browser (URL with a token)
                       [--data-root DIR]… (paths calls may name: the home and these; default: the home only)
                       [--tls-cert FILE --tls-key FILE | --insecure] (required off loopback) [--allow-host NAME]…

@@ -1,6 +1,11 @@
 import { tf } from '../engine/tf.ts';
 import { captchaInk, tilesOf } from '../data/dataset-images.ts';
-import { captchaDatasetImages } from '../data/dataset-images.ts';
+import { captchaDatasetImages, captchaDatasetSequences } from '../data/dataset-images.ts';
+import type { ImageSet } from '../data/image-set.ts';
+import type { RecognizerModel } from '../domain/datasets.ts';
+import { InvalidInputError } from '../domain/errors.ts';
+import { resolveConfig } from '../presets/resolve.ts';
+import type { Network } from '../models/network.ts';
 import { buildCaptchaRecognizer } from '../models/captcha.ts';
 import { disposeNetwork } from '../models/network.ts';
 import type { RecognizerJobConfig } from '../presets/types.ts';
@@ -13,7 +18,7 @@ import { Rng } from '../util/rng.ts';
 import { loadNet, readCheckpoint } from './checkpoint.ts';
 import { predictProbabilities } from './recognizer-steps.ts';
 import { createRecognizerJobOn, pickCaptchas } from './recognizer-job.ts';
-import { loadSequenceRecognizer, sequenceReader } from './sequence-recognizer-job.ts';
+import { createSequenceRecognizerJob, decodeScores, loadSequenceRecognizer, sequenceConfidence, sequenceReader, sequenceScores } from './sequence-recognizer-job.ts';
 
 /** Reading of one captcha from per-tile probabilities: the argmax text and its confidence (product of the tiles' maxima). */
 export function readCaptcha(probs: Float32Array, offset: number, length: number, alphabet: string): { label: string; confidence: number } {
@@ -63,8 +68,91 @@ export async function prelabel(db: Db, datasetId: number, recognizerId: number):
   }
 }
 
+/** A labelled captcha's mislabel score (higher: look first) and the reading suggested instead. */
+export interface MislabelScore {
+  captcha: number;
+  score: number;
+  suggested: string;
+  label: string;
+}
+
+export interface MislabelOptions {
+  folds: number;
+  /** Training steps per fold (the CTC model may stop earlier on its validation split). */
+  steps: number;
+  seed: number;
+  /** 'ctc': the segmentation-free recogniser (the default recogniser); 'lenet': the thesis's on tiles (faster, per tile). */
+  model: RecognizerModel;
+  /** Preset overrides for the CTC folds (`--set`), e.g. a batch size. */
+  set?: Record<string, string>;
+  onFold?: (fold: number) => void;
+}
+
+/** Out-of-fold mislabel scores of a dataset's labelled captchas, saved for the labelling queue, highest first. */
+export async function findMislabels(db: Db, datasetId: number, o: MislabelOptions): Promise<MislabelScore[]> {
+  const results = o.model === 'ctc' ? await sequenceMislabels(db, datasetId, o) : await tileMislabels(db, datasetId, o);
+  saveMislabelScores(db, datasetId, results);
+  return results.sort((a, b) => b.score - a.score);
+}
+
+/** The folds' held-out captchas: K seeded folds over `n` labelled captchas (each needs two or more per fold). */
+function folds(n: number, o: Pick<MislabelOptions, 'folds' | 'seed'>): { held: number[]; rest: number[] }[] {
+  if (n < o.folds * 2) throw new InvalidInputError(`mislabel detection needs at least ${o.folds * 2} labelled captchas, not ${n}`, 'dataset');
+  const order = Array.from(new Rng(o.seed).fork('folds').permutation(n));
+  return Array.from({ length: o.folds }, (_, f) => ({ held: order.filter((_, i) => i % o.folds === f), rest: order.filter((_, i) => i % o.folds !== f) }));
+}
+
 /**
- * Confident learning (Northcutt et al. 2021) on out-of-fold probabilities: K
+ * The segmentation-free recogniser's version: per fold a CTC recogniser trains on the
+ * other folds (early stopping on a validation share of them) and scores each held-out
+ * captcha by p(its label) and p(its best reading) — CTC probabilities of whole texts.
+ * With τ the mean p(label) over the dataset (the confident-learning threshold, for
+ * whole captchas), a captcha is flagged when its best reading differs from its label,
+ * p(label) < τ and p(reading) ≥ τ; its score is p(reading) − p(label) when they differ
+ * (0 otherwise), plus 1 when flagged. The suggestion is the reading.
+ */
+async function sequenceMislabels(db: Db, datasetId: number, o: MislabelOptions): Promise<MislabelScore[]> {
+  const s = getDatasetOfKind(db, datasetId, 'captcha').settings;
+  const labelled = listCaptchas(db, datasetId, { status: 'labelled' });
+  const set = captchaDatasetSequences(db, datasetId, { labelledOnly: true });
+  const per = s.width * s.height;
+  const pick = (ids: number[]): ImageSet => ({
+    ...set, count: ids.length, sequences: ids.map((i) => set.sequences![i]!),
+    images: Float32Array.from({ length: ids.length * per }, (_, p) => set.images[ids[Math.floor(p / per)]! * per + (p % per)]!),
+  });
+  const config = resolveConfig('captcha-recognizer-ctc', {
+    ...o.set, data: JSON.stringify({ source: 'dataset', id: datasetId }), steps: String(o.steps), seed: String(o.seed), testSplit: '0',
+  }) as RecognizerJobConfig;
+  const readings: { given: number; read: number; text: number[] }[] = new Array(labelled.length);
+  for (const [f, { held, rest }] of folds(labelled.length, o).entries()) {
+    const job = createSequenceRecognizerJob(config, pick(rest));
+    try {
+      for (let i = 0; i < o.steps && !job.finished?.(); i++) await job.runIteration();
+      const heldSet = pick(held);
+      const net = job.network as Network & { columns: number };
+      const [T, K] = [net.columns, net.outputShape[1]!];
+      const scores = await job.withBestWeights(() => sequenceScores(net, s.height, s.width)(heldSet.images, held.length));
+      held.forEach((c, i) => {
+        const text = decodeScores(scores[i]!, T, K, config.beamWidth);
+        readings[c] = { given: sequenceConfidence(scores[i]!, T, K, Array.from(set.sequences![c]!), 1), read: sequenceConfidence(scores[i]!, T, K, text, 1), text };
+      });
+    } finally {
+      job.dispose();
+    }
+    o.onFold?.(f + 1);
+  }
+  const tau = readings.reduce((sum, r) => sum + r.given, 0) / readings.length;
+  return labelled.map((c, i) => {
+    const r = readings[i]!;
+    const suggested = r.text.map((k) => s.alphabet[k]).join('');
+    const differs = suggested !== c.label;
+    const flagged = differs && r.given < tau && r.read >= tau;
+    return { captcha: c.id, score: (differs ? Math.max(0, r.read - r.given) : 0) + (flagged ? 1 : 0), suggested: differs ? suggested : c.label!, label: c.label! };
+  });
+}
+
+/**
+ * The thesis LeNet's version, per tile. Confident learning (Northcutt et al. 2021) on out-of-fold probabilities: K
  * recognisers each predict the labelled captchas they did not train on. Per class j,
  * t_j = mean p(j) over tiles labelled j. A tile is flagged when p(given) < t_given
  * while another class k reaches p(k) ≥ t_k. A tile's score is its margin
@@ -73,25 +161,18 @@ export async function prelabel(db: Db, datasetId: number, recognizerId: number):
  * captcha's score is its worst tile's; the suggestion replaces each tile whose best
  * other class beats its label.
  */
-export async function findMislabels(
-  db: Db, datasetId: number, o: { folds: number; steps: number; seed: number; onFold?: (fold: number) => void },
-): Promise<{ captcha: number; score: number; suggested: string; label: string }[]> {
+async function tileMislabels(db: Db, datasetId: number, o: MislabelOptions): Promise<MislabelScore[]> {
   const s = getDatasetOfKind(db, datasetId, 'captcha').settings;
   const labelled = listCaptchas(db, datasetId, { status: 'labelled' });
   const set = captchaDatasetImages(db, datasetId, { labelledOnly: true });
-  const n = labelled.length;
-  if (n < o.folds * 2) throw new Error(`mislabel detection needs at least ${o.folds * 2} labelled captchas, not ${n}`);
   const classes = s.alphabet.length;
   const probs = new Float32Array(set.count * classes);
-  const order = new Rng(o.seed).fork('folds').permutation(n);
   const config: RecognizerJobConfig = {
     ...RECOGNIZER_DEFAULTS, preset: 'captcha-recognizer', presetVersion: 1, section: '4.1', title: 'fold', seed: o.seed, steps: o.steps,
     checkpointEvery: o.steps, progressEvery: o.steps, evalEvery: o.steps,
     optimizer: { kind: 'adam', learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, data: { source: 'dataset', id: datasetId },
   };
-  for (let f = 0; f < o.folds; f++) {
-    const held = Array.from(order).filter((_, i) => i % o.folds === f);
-    const rest = Array.from(order).filter((_, i) => i % o.folds !== f);
+  for (const [f, { held, rest }] of folds(labelled.length, o).entries()) {
     const job = createRecognizerJobOn(config, pickCaptchas(set, rest), pickCaptchas(set, held));
     try {
       for (let i = 0; i < o.steps; i++) await job.runIteration();
@@ -132,6 +213,5 @@ export async function findMislabels(
     }
     return { captcha: c.id, score, suggested, label: c.label! };
   });
-  saveMislabelScores(db, datasetId, results);
-  return results.sort((a, b) => b.score - a.score);
+  return results;
 }

@@ -6,8 +6,9 @@ import { setLabel, setStatus } from '../../src-core/data/labels.ts';
 import { resolveConfig } from '../../src-core/presets/resolve.ts';
 import { createRun } from '../../src-core/runner/run-folder.ts';
 import { runJob } from '../../src-core/runner/run-job.ts';
+import { insertDataset } from '../../src-core/store/datasets.ts';
 import { openStore } from '../../src-core/store/index.ts';
-import { listCaptchas } from '../../src-core/store/captchas.ts';
+import { insertCaptchas, listCaptchas } from '../../src-core/store/captchas.ts';
 import { latestRecognizer, mislabelQueue, predictionFor } from '../../src-core/store/recognizers.ts';
 import { findMislabels, prelabel } from '../../src-core/training/assist.ts';
 import { tempDir, useBackend } from '../helpers.ts';
@@ -47,7 +48,7 @@ describe('model assistance on a captcha dataset', () => {
     }
     assert.ok(right >= 10, `${right}/20 pre-labels exactly right`);
 
-    const ranked = await findMislabels(db, dataset.id, { folds: 3, steps: 250, seed: 1 });
+    const ranked = await findMislabels(db, dataset.id, { folds: 3, steps: 250, seed: 1, model: 'lenet' });
     // 8 planted among 220 labelled: a random ranking puts ~0.6 of them in the top 16. The rest of the
     // top are genuinely confusable synthetic glyphs (S/5, 3/J) the small recogniser misreads.
     const top = new Set(ranked.slice(0, 16).map((r) => r.captcha));
@@ -56,6 +57,36 @@ describe('model assistance on a captcha dataset', () => {
     const queue = mislabelQueue(db, dataset.id, 16);
     const restored = queue.filter((q) => truth.has(q.captcha) && q.suggested === truth.get(q.captcha)).length;
     assert.ok(restored >= 4, `${restored} suggestions restore the true label`);
+    db.close();
+  });
+
+  it('the CTC recogniser\'s out-of-fold readings rank planted mislabels first and suggest the true text', async () => {
+    await useBackend('wasm');
+    const db = openStore(tempDir());
+    // Tiny captchas (3 characters over "abc", 8×8 cells: ink top, bottom, or a bar), every text three times.
+    const [H, W] = [8, 24];
+    const texts = Array.from({ length: 81 }, (_, n) => 'abc'[n % 3]! + 'abc'[Math.floor(n / 3) % 3]! + 'abc'[Math.floor(n / 9) % 3]!);
+    const dataset = insertDataset(db, { kind: 'captcha', name: 'tiny', sourcePath: 'test', settings: { width: W, height: H, length: 3, alphabet: 'abc', threshold: 'otsu', segmentation: 'equal' } });
+    insertCaptchas(db, dataset.id, texts.map((text, i) => {
+      const pixels = new Uint8Array(H * W).fill(255);
+      [...text].forEach((ch, c) => {
+        for (let y = 0; y < H; y++) for (let x = 1; x < 7; x++) {
+          if (ch === 'a' ? y < 4 : ch === 'b' ? y >= 4 : x >= 3 && x < 5) pixels[y * W + c * 8 + x] = 0;
+        }
+      });
+      return { ordinal: i, file: `${i}.png`, pixels, label: text };
+    }));
+    const captchas = listCaptchas(db, dataset.id);
+    const planted = [captchas[4]!, captchas[40]!, captchas[70]!];
+    const truth = new Map(planted.map((c) => [c.id, c.label!]));
+    for (const c of planted) setLabel(db, c.id, `${c.label![0] === 'a' ? 'b' : 'a'}${c.label!.slice(1)}`);
+    // The tiny set's recipe (sequence-recognizer.test.ts): learned in a few hundred steps.
+    const set = { batchSize: '16', augment: 'false', 'optimizer.learningRate': '3e-3', evalEvery: '50', patience: '0' };
+    const ranked = await findMislabels(db, dataset.id, { folds: 3, steps: 200, seed: 0, model: 'ctc', set });
+    const top = ranked.slice(0, 3);
+    assert.deepEqual(new Set(top.map((r) => r.captcha)), new Set(truth.keys()), JSON.stringify(ranked.slice(0, 6)));
+    for (const r of top) assert.equal(r.suggested, truth.get(r.captcha), 'the suggestion is the true text');
+    assert.ok(top.every((r) => r.score > 0.5), 'the reading is much likelier than the label');
     db.close();
   });
 });

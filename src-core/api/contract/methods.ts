@@ -120,8 +120,10 @@ export const API = {
   /** `model`: 'ctc' (segmentation-free, the default) or 'lenet' (the thesis's, on cut tiles). */
   'recognizer.train': method<RunSummaryRow>()(z.object({ dataset: datasetId, overrides: overrides.default({}), model: z.enum(RECOGNIZER_MODELS).default('ctc') })),
   'recognizer.prelabel': method<TaskInfo>()(z.object({ dataset: datasetId })),
+  /** Out-of-fold mislabel search; steps per fold default to the model's (MISLABEL_STEPS). */
   'recognizer.findMislabels': method<TaskInfo>()(z.object({
-    dataset: datasetId, folds: z.number().int().min(2).max(10).default(4), steps: z.number().int().min(10).max(100_000).default(600),
+    dataset: datasetId, folds: z.number().int().min(2).max(10).default(4), steps: z.number().int().min(10).max(100_000).optional(),
+    model: z.enum(RECOGNIZER_MODELS).default('ctc'),
   })),
 
   /**

@@ -1,5 +1,6 @@
 import { getDataset, getDatasetOfKind, listDatasets } from '../../../store/datasets.ts';
 import { existingFolder, previewCaptchaFolder } from '../../../workbench/datasets.ts';
+import { MISLABEL_STEPS } from '../../../workbench/recognizers.ts';
 import { createRecognizerRun } from '../../../workbench/recognizers.ts';
 import type { ApiHandlers } from '../../contract/methods.ts';
 import type { ServiceContext } from './context.ts';
@@ -29,7 +30,7 @@ export function datasetHandlers(ctx: ServiceContext): DatasetHandlers {
       return runSummary(run);
     },
     'recognizer.prelabel': ({ dataset }) => ctx.tasks.start({ kind: 'prelabel', dataset: getDatasetOfKind(db, dataset, 'captcha').id }),
-    'recognizer.findMislabels': ({ dataset, folds, steps }) =>
-      ctx.tasks.start({ kind: 'mislabels', dataset: getDatasetOfKind(db, dataset, 'captcha').id, folds, steps }),
+    'recognizer.findMislabels': ({ dataset, folds, steps, model }) =>
+      ctx.tasks.start({ kind: 'mislabels', dataset: getDatasetOfKind(db, dataset, 'captcha').id, folds, steps: steps ?? MISLABEL_STEPS[model], model }),
   };
 }

@@ -47,7 +47,7 @@ async function run(t: TaskRequest): Promise<TaskResult> {
       return { dataset: t.dataset, count, skipped: [], cancelled: false };
     }
     case 'mislabels': {
-      const count = await findDatasetMislabels(db, t.dataset, { folds: t.folds, steps: t.steps, seed: 0, onFold: (f) => onProgress(f, t.folds) });
+      const count = await findDatasetMislabels(db, t.dataset, { folds: t.folds, steps: t.steps, model: t.model, seed: 0, onFold: (f) => onProgress(f, t.folds) });
       return { dataset: t.dataset, count, skipped: [], cancelled: false };
     }
   }
