@@ -1,5 +1,6 @@
 import { tf, type Scalar, type Tensor2D } from '../engine/tf.ts';
 import { buildGan } from '../models/gan-architectures.ts';
+import { CAPTCHA_CLASSES } from '../models/captcha.ts';
 import { disposeNetwork } from '../models/network.ts';
 import type { BatchSampler, SamplerState } from '../data/sampler.ts';
 import type { ImageSet } from '../data/image-set.ts';
@@ -38,6 +39,9 @@ export function createGanJob(config: GanJobConfig, data: ImageSet, sampler: Batc
   if (config.labelConditioned && !data.labels) {
     throw new ConfigError(`label-conditioned training needs every image labelled; ${data.description} has unlabelled ones`, 'labelConditioned');
   }
+  if (config.labelConditioned && data.classes > CAPTCHA_CLASSES) {
+    throw new ConfigError(`label-conditioned nets take alphabets of up to ${CAPTCHA_CLASSES} characters (the thesis's); ${data.description} has ${data.classes}`, 'labelConditioned');
+  }
   const model: GanModel = {
     discriminator: pair.discriminator,
     generator: pair.generator,
@@ -60,9 +64,10 @@ export function createGanJob(config: GanJobConfig, data: ImageSet, sampler: Batc
   function noiseTensor(batch: number): Tensor2D {
     return tf.tensor2d(drawNoise(noiseRng, batch, pair.zDim, config.noise), [batch, pair.zDim]);
   }
+  /** The nets' label input is the thesis's 32 classes wide; a smaller alphabet leaves the last positions unused. */
   function oneHot(labels: Int32Array | null): Tensor2D | undefined {
     if (!config.labelConditioned || !labels) return undefined;
-    return tf.oneHot(tf.tensor1d(labels, 'int32'), classes).toFloat() as Tensor2D;
+    return tf.oneHot(tf.tensor1d(labels, 'int32'), CAPTCHA_CLASSES).toFloat() as Tensor2D;
   }
 
   /**

@@ -5,6 +5,11 @@ import { tf } from '../../src-core/engine/tf.ts';
 import type { IterationLosses } from '../../src-core/training/job.ts';
 import { useBackend } from '../helpers.ts';
 import { smallGanJob } from '../support/gan-job.ts';
+import { randomImages } from '../../src-core/bench/train-bench.ts';
+import { BatchSampler } from '../../src-core/data/sampler.ts';
+import { resolveConfig } from '../../src-core/presets/resolve.ts';
+import type { GanJobConfig } from '../../src-core/presets/types.ts';
+import { createGanJob } from '../../src-core/training/gan-job.ts';
 
 describe('losses stay on the device until the runner reads a batch of them', () => {
   before(() => useBackend('wasm'));
@@ -62,5 +67,16 @@ describe('losses stay on the device until the runner reads a batch of them', () 
     assert.equal(tf.memory().numTensors, before.numTensors);
     assert.equal(tf.memory().numBytes, before.numBytes);
     job.dispose();
+  });
+
+  it('a label-conditioned GAN trains on an alphabet smaller than the thesis\'s 32 (an imported dataset\'s), and refuses a larger one', async () => {
+    const config = resolveConfig('captcha-dcgan-label', { batchSize: '4', 'data.count': '16' }) as GanJobConfig;
+    const data = { ...randomImages(config, 16), classes: 3, labels: Int32Array.from({ length: 16 }, (_, i) => i % 3) };
+    const job = createGanJob(config, data, new BatchSampler(data, 4, 1));
+    const [losses] = await readLossBatches([await job.runIteration()]);
+    assert.ok(Number.isFinite(losses!.d) && Number.isFinite(losses!.g), JSON.stringify(losses));
+    job.dispose();
+    const wide = { ...data, classes: 40 };
+    assert.throws(() => createGanJob(config, wide, new BatchSampler(wide, 4, 1)), /alphabets of up to 32 characters/);
   });
 });
