@@ -21,6 +21,8 @@ Usage:
   gan-workbench histograms RUN [--step S] [--json]                   per-layer weight distributions
   gan-workbench reproduce captcha [--seeds N] [--budget-seconds S | --budget-steps N] [--out DIR] [--only PRESET,…] [--runs RUN,… | --sweep SWEEP (judge existing runs)] [--json]
   gan-workbench reproduce celeba --data ID [--seeds N] [--budget-seconds S | --budget-steps N] [--out DIR] [--only PRESET,…] [--runs RUN,…] [--json]
+  gan-workbench reproduce augmentation --data ID [--sizes 50,100,200] [--seeds N] [--budget-seconds S | --budget-steps N] (the GAN's)
+                        [--recognizer-steps N] [--per-class K] [--out DIR] [--json]
   gan-workbench dataset synth-captchas --count N [--seed K]
   gan-workbench dataset import-captchas DIR [--labels FILE] [--labels-from-filenames] [--length N] [--alphabet S]
                         [--size WxH] [--threshold otsu|0-255] [--segmentation equal|projection]
@@ -64,7 +66,7 @@ const COMMANDS: Record<string, { options: string[]; load: () => Promise<Command>
   eval: { options: ['step', 'count', 'json', 'home'], load: () => import('./quality-commands.ts').then((m) => m.evalCommand) },
   ttq: { options: ['metric', 'threshold', 'window', 'above', 'below', 'json', 'home'], load: () => import('./quality-commands.ts').then((m) => m.ttqCommand) },
   histograms: { options: ['step', 'json', 'home'], load: () => import('./quality-commands.ts').then((m) => m.histogramsCommand) },
-  reproduce: { options: ['budget-seconds', 'budget-steps', 'seeds', 'out', 'only', 'runs', 'sweep', 'data', 'json', 'home'], load: () => import('./quality-commands.ts').then((m) => m.reproduceCommand) },
+  reproduce: { options: ['budget-seconds', 'budget-steps', 'seeds', 'out', 'only', 'runs', 'sweep', 'data', 'sizes', 'recognizer-steps', 'per-class', 'json', 'home'], load: () => import('./quality-commands.ts').then((m) => m.reproduceCommand) },
   dataset: {
     options: ['count', 'seed', 'labels', 'labels-from-filenames', 'length', 'alphabet', 'size', 'threshold', 'segmentation', 'median', 'remove-lines', 'json', 'out', 'captcha', 'home'],
     load: () => import('./dataset-commands.ts').then((m) => m.datasetCommand),

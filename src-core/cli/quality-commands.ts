@@ -18,6 +18,7 @@ import { Rng } from '../util/rng.ts';
 import { UsageError, intFlag, numberFlag, stringFlag, type ParsedArgs } from './args.ts';
 import type { Io } from './commands.ts';
 import { ReproductionStopped, reproduceCaptcha, reproduceCeleba } from '../reproduce/experiments.ts';
+import { reproduceAugmentation } from '../reproduce/augmentation.ts';
 import { judgeCaptchaRuns, judgeCelebaRuns } from '../reproduce/report.ts';
 
 /** `eval RUN`: quality metrics of the run's latest checkpoint on its fixed evaluation batch. */
@@ -134,7 +135,8 @@ export function histogramsCommand(args: ParsedArgs, io: Io): number {
  */
 export async function reproduceCommand(args: ParsedArgs, io: Io): Promise<number> {
   const target = args.positionals[0];
-  if (target !== 'captcha' && target !== 'celeba') throw new UsageError('reproduce takes captcha or celeba');
+  if (target === 'augmentation') return augmentationCommand(args, io);
+  if (target !== 'captcha' && target !== 'celeba') throw new UsageError('reproduce takes captcha, celeba or augmentation');
   const dataset = intFlag(args, 'data', 1);
   if (target === 'celeba' && dataset === undefined) throw new UsageError('reproduce celeba needs --data ID: a CelebA dataset imported with `dataset import-celeba DIR --size 64`');
   const home = resolveHome(stringFlag(args, 'home'));
@@ -168,6 +170,33 @@ export async function reproduceCommand(args: ParsedArgs, io: Io): Promise<number
   }
   if (args.flags.has('json')) io.out.write(`${JSON.stringify({ out, claims })}\n`);
   else for (const c of claims) io.out.write(`${c.verdict.padEnd(13)} ${c.claim}\n`);
+  io.out.write(`report: ${out}/report.md\n`);
+  return 0;
+}
+
+/**
+ * `reproduce augmentation --data ID [--sizes 50,100,200] [--seeds 3] [--budget-seconds S | --budget-steps N]
+ * [--recognizer-steps N] [--per-class K] [--out DIR]`: does a label-conditioned GAN's output help a
+ * recogniser trained on few labels? Resumable in the same home.
+ */
+async function augmentationCommand(args: ParsedArgs, io: Io): Promise<number> {
+  const dataset = intFlag(args, 'data', 1);
+  if (dataset === undefined) throw new UsageError('reproduce augmentation needs --data ID: a labelled captcha dataset');
+  const sizes = (stringFlag(args, 'sizes') ?? '50,100,200').split(',').map(Number);
+  if (sizes.some((n) => !Number.isInteger(n) || n < 2)) throw new UsageError('--sizes takes whole numbers ≥ 2, e.g. 50,100,200');
+  const steps = intFlag(args, 'budget-steps', 1);
+  const seconds = numberFlag(args, 'budget-seconds', 1);
+  if (steps !== undefined && seconds !== undefined) throw new UsageError('give --budget-seconds or --budget-steps, not both');
+  const out = stringFlag(args, 'out') ?? `reproduction-augmentation-${new Date().toISOString().slice(0, 10)}`;
+  const verdicts = await reproduceAugmentation({
+    home: resolveHome(stringFlag(args, 'home')), out, dataset, sizes, seeds: intFlag(args, 'seeds', 1) ?? 3,
+    // The GAN's budget: the label-conditioned DCGAN draws legible characters within 60–90 s here (docs/reproduction.md).
+    gan: steps !== undefined ? { steps } : { seconds: seconds ?? 180 },
+    recognizerSteps: intFlag(args, 'recognizer-steps', 1) ?? 1000, perClass: intFlag(args, 'per-class', 1) ?? 50, testShare: 0.2,
+    log: (l) => io.err.write(`${l}\n`),
+  });
+  if (args.flags.has('json')) io.out.write(`${JSON.stringify({ out, verdicts })}\n`);
+  else for (const v of verdicts) io.out.write(`N ${String(v.size).padEnd(5)} ${v.verdict.padEnd(13)} ${v.reason}\n`);
   io.out.write(`report: ${out}/report.md\n`);
   return 0;
 }

@@ -8,6 +8,9 @@
  * the wasm backend: `auto` skips it; `--backend webgpu` takes it (the tests do).
  */
 import type { GpuAdapterInfo } from '../api/contract/types.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { tf } from './tf.ts';
 
 /** An adapter as the run and the system view record it. */
@@ -42,6 +45,9 @@ async function loadDawn(): Promise<GpuLike> {
   const g = globalThis as unknown as { navigator?: { gpu?: unknown } };
   if (g.navigator?.gpu) return g.navigator.gpu as GpuLike;
   let mod: { create: (flags: string[]) => unknown; globals: Record<string, unknown> };
+  // Dawn's Vulkan loader wants a runtime folder (a desktop session sets one; a service or CI may not),
+  // and says so on stderr in every process otherwise: give it a private one.
+  process.env.XDG_RUNTIME_DIR ??= mkdtempSync(join(tmpdir(), 'gan-workbench-xdg-'));
   try {
     mod = (await import('webgpu' as string)) as typeof mod;
   } catch (err) {

@@ -72,7 +72,7 @@ export function reproductionTag(target: string, budget: Budget): string {
   return `reproduce-${target}-${'seconds' in budget ? `${budget.seconds}s` : `${budget.steps}it`}`;
 }
 
-function budgetSettings(budget: Budget): Record<string, string> {
+export function budgetSettings(budget: Budget): Record<string, string> {
   return 'seconds' in budget
     ? { steps: '10000000', seconds: String(budget.seconds), evalEverySeconds: String(Math.max(1, budget.seconds / EVALUATIONS)) }
     : { steps: String(budget.steps), seconds: '0', evalEvery: String(Math.max(1, Math.ceil(budget.steps / EVALUATIONS))) };
@@ -125,7 +125,7 @@ async function trainExperiments(o: ReproduceOptions, target: string, presets: re
 }
 
 /** One runner process; an abort asks it to checkpoint and stop, and ends the reproduction. */
-async function trainOne(o: ReproduceOptions, preset: string, seed: number, run: string, resume: boolean): Promise<void> {
+export async function trainOne(o: Pick<ReproduceOptions, 'home' | 'log' | 'signal'>, preset: string, seed: number, run: string, resume: boolean): Promise<void> {
   let failure = '';
   const runner = startRunner({ home: o.home, run, resume }, (e: RunEvent) => {
     if (e.type === 'eval') o.log(`  ${preset} ${e.seconds.toFixed(0)} s step ${e.step}: ${Object.entries(e.metrics).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(', ')}`);
