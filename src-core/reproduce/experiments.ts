@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolveConfig } from '../presets/resolve.ts';
 import { presetVersion } from '../presets/catalog.ts';
 import type { RunEvent } from '../runner/events.ts';
@@ -95,7 +96,8 @@ async function trainExperiments(o: ReproduceOptions, target: string, presets: re
       const earlier = listRuns(db, { tag, preset }).filter((r) => r.seed === seed
         && ((r.config as { presetVersion?: number }).presetVersion ?? 1) === presetVersion(preset));
       const done = earlier.find((r) => r.status === 'completed');
-      const cutShort = done ? undefined : earlier.find((r) => r.status !== 'failed' && getCheckpoint(db, r.pk) !== null);
+      // Cut short with its checkpoint on disk (a store carried to another machine has none): it continues.
+      const cutShort = done ? undefined : earlier.find((r) => r.status !== 'failed' && existsSync(getCheckpoint(db, r.pk)?.path ?? ''));
       for (const r of earlier) if (r !== done && r !== cutShort) deleteRun(db, o.home, r.id);
       if (done) {
         db.close();
