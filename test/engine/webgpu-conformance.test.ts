@@ -12,11 +12,8 @@ import { before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { PRESETS } from '../../src-core/presets/catalog.ts';
 import { Rng } from '../../src-core/util/rng.ts';
-import { readLossBatches } from '../../src-core/engine/reads.ts';
-import { tf } from '../../src-core/engine/tf.ts';
-import type { IterationLosses } from '../../src-core/training/job.ts';
 import { relativeError, tempDir, useBackend, valuesOn } from '../helpers.ts';
-import { smallGanJob } from '../support/gan-job.ts';
+import { memoryOver1000Iterations, smallGanJob } from '../support/gan-job.ts';
 import { trainInProcess } from '../run-helpers.ts';
 import { webgpuMissing } from '../support/webgpu.ts';
 import { thesisLayerChecks } from './thesis-shapes.ts';
@@ -72,17 +69,9 @@ describe('GPU memory: 1,000 iterations leave nothing behind', { skip, timeout: 1
   it('captcha-fc-wgan on webgpu: tensors and bytes after iteration 1 equal those after iteration 1,000', async () => {
     await useBackend('webgpu');
     const job = smallGanJob('captcha-fc-wgan', { batchSize: '2' });
-    const read = readLossBatches;
-    await read([await job.runIteration()]);
-    const before = tf.memory();
-    const pending: IterationLosses[] = [];
-    for (let i = 1; i < 1000; i++) {
-      pending.push(await job.runIteration());
-      if (pending.length === 50) await read(pending.splice(0));
-    }
-    await read(pending);
-    assert.equal(tf.memory().numTensors, before.numTensors);
-    assert.equal(tf.memory().numBytes, before.numBytes);
+    const { before, after } = await memoryOver1000Iterations(job);
+    assert.equal(after.numTensors, before.numTensors);
+    assert.equal(after.numBytes, before.numBytes);
     job.dispose();
   });
 });

@@ -4,7 +4,7 @@ import { readLossBatches } from '../../src-core/engine/reads.ts';
 import { tf } from '../../src-core/engine/tf.ts';
 import type { IterationLosses } from '../../src-core/training/job.ts';
 import { useBackend } from '../helpers.ts';
-import { smallGanJob } from '../support/gan-job.ts';
+import { memoryOver1000Iterations, smallGanJob } from '../support/gan-job.ts';
 import { randomImages } from '../../src-core/bench/train-bench.ts';
 import { BatchSampler } from '../../src-core/data/sampler.ts';
 import { resolveConfig } from '../../src-core/presets/resolve.ts';
@@ -56,16 +56,9 @@ describe('losses stay on the device until the runner reads a batch of them', () 
 
   it('1,000 iterations with losses read in batches of 50 leave tf.memory() as after the first', async () => {
     const job = smallGanJob('captcha-fc-wgan');
-    await readLossBatches([await job.runIteration()]);
-    const before = tf.memory();
-    const pending: IterationLosses[] = [];
-    for (let i = 1; i < 1000; i++) {
-      pending.push(await job.runIteration());
-      if (pending.length === 50) await readLossBatches(pending.splice(0));
-    }
-    await readLossBatches(pending);
-    assert.equal(tf.memory().numTensors, before.numTensors);
-    assert.equal(tf.memory().numBytes, before.numBytes);
+    const { before, after } = await memoryOver1000Iterations(job);
+    assert.equal(after.numTensors, before.numTensors);
+    assert.equal(after.numBytes, before.numBytes);
     job.dispose();
   });
 
