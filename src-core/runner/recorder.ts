@@ -18,12 +18,20 @@ const FLUSH_INTERVAL_MS = 1000;
 /** At most this many iterations' losses wait on the device between reads. */
 const MAX_QUEUED_ITERATIONS = 256;
 
+/** One iteration's losses as read back. */
+export interface LossesRead {
+  step: number;
+  seconds: number;
+  losses: Record<string, number>;
+}
+
 export class RunRecorder {
   private readonly pending: MetricPoint[] = [];
   /** Iterations whose losses are still on the device. */
   private readonly onDevice: { step: number; seconds: number; losses: IterationLosses }[] = [];
   /** The last iteration's losses read back: what progress events and the run's summary show. */
   latestLosses: Record<string, number> = {};
+  private readonly listeners: ((read: LossesRead[]) => void)[] = [];
   private lastFlush = performance.now();
   /** The iteration of the checkpoint on disk (-1: none yet). */
   lastCheckpoint: number;
@@ -50,13 +58,20 @@ export class RunRecorder {
     this.onDevice.push({ step, seconds, losses });
   }
 
+  /** Called with every batch of iterations whose losses were read back (in step order). */
+  onLossesRead(listener: (read: LossesRead[]) => void): void {
+    this.listeners.push(listener);
+  }
+
   /** Reads the queued losses back (one device read) into the pending points; `latestLosses` is then current. */
   async readLosses(): Promise<void> {
     const queued = this.onDevice.splice(0);
     if (queued.length === 0) return;
     const values = await readLossBatches(queued.map((q) => q.losses));
-    queued.forEach((q, i) => this.record(q.step, q.seconds, values[i]!));
+    const read = queued.map((q, i) => ({ step: q.step, seconds: q.seconds, losses: values[i]! }));
+    for (const r of read) this.record(r.step, r.seconds, r.losses);
     this.latestLosses = values.at(-1)!;
+    for (const listener of this.listeners) listener(read);
   }
 
   async flush(): Promise<void> {

@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { asDiskFull } from '../domain/errors.ts';
 import { describeBackend, initBackend, type BackendChoice } from '../engine/backend.ts';
+import { readsSynchronously } from '../engine/reads.ts';
 import { tf } from '../engine/tf.ts';
 import type { ImageSet } from '../data/image-set.ts';
 import { loadImageSet } from '../data/load.ts';
@@ -164,19 +165,35 @@ export function truncateRunRecords(db: Db, runPk: number, step: number): void {
   for (const path of truncateSamples(db, runPk, step)) rmSync(path, { force: true });
 }
 
-/** A progress event every `every` iterations and at the last one. */
+/**
+ * A progress event for every `every`-th iteration and the last one, each with its own
+ * losses, sent when they are read back: at once where reading is free (wasm, cpu); on a
+ * GPU at most every PROGRESS_READ_MS (and at every metrics flush), so the loop does not
+ * wait on each iteration's losses and the live view still gets every point, a moment late.
+ */
 function progress(every: number, fromStep: number, toStep: number, clock: TrainingClock, recorder: RunRecorder, emit: (e: RunEvent) => void): Cadence {
+  const due = (step: number) => step % every === 0 || step === toStep;
+  const secondsBefore = clock.elapsed() - clock.session();
+  recorder.onLossesRead((read) => {
+    for (const r of read) {
+      if (!due(r.step)) continue;
+      const itPerSec = (r.step - fromStep) / Math.max(r.seconds - secondsBefore, 1e-9);
+      emit({ type: 'progress', step: r.step, seconds: r.seconds, losses: r.losses, itPerSec, etaSeconds: itPerSec > 0 ? (toStep - r.step) / itPerSec : null });
+    }
+  });
+  let lastRead = performance.now();
   return {
     afterStep: async (step) => {
-      if (step % every !== 0 && step !== toStep) return;
-      // The user sees these numbers: the one place the loop waits for the device's losses.
+      if (!due(step) || (!readsSynchronously() && performance.now() - lastRead < PROGRESS_READ_MS)) return;
+      lastRead = performance.now();
       await recorder.readLosses();
-      const itPerSec = (step - fromStep) / Math.max(clock.session(), 1e-9);
-      emit({ type: 'progress', step, seconds: clock.elapsed(), losses: recorder.latestLosses, itPerSec, etaSeconds: itPerSec > 0 ? (toStep - step) / itPerSec : null });
     },
-    finish: () => {},
+    finish: () => recorder.readLosses(),
   };
 }
+
+/** How often a GPU run reads its losses back for the live view (≈ a screen's useful refresh). */
+const PROGRESS_READ_MS = 250;
 
 /** A checkpoint every `every` iterations (metrics flushed between), and one at the end unless the last step has one. */
 function checkpoints(every: number, recorder: RunRecorder): Cadence {

@@ -44,6 +44,10 @@ describe('WebGPU (Dawn) on SwiftShader', { skip: missing ?? false, timeout: 300_
     const gpu = await trainInProcess(home, 'captcha-fc-wgan', SMALL, { backend: 'webgpu' as BackendName, steps: 4 });
     const diff = maxDifference(weights(cpu.checkpoint), weights(gpu.checkpoint));
     assert.ok(diff < 1e-3, `webgpu and cpu weights differ by ${diff}`);
+    // Losses read back in batches on the GPU, yet the live view gets every iteration's, in order.
+    const steps = (r: typeof gpu) => r.events.flatMap((e) => (e.type === 'progress' ? [e.step] : []));
+    assert.deepEqual(steps(gpu), [1, 2, 3, 4]);
+    assert.deepEqual(steps(gpu), steps(cpu));
     // 2 + 2 resumed = 4 straight, on the same backend and machine.
     const split = await trainInProcess(home, 'captcha-fc-wgan', SMALL, { backend: 'webgpu' as BackendName, steps: 2 });
     await resumeInProcess(split, 2);
