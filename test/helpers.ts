@@ -23,7 +23,7 @@ export async function useBackend(name: BackendName): Promise<void> {
   await initialised;
   if (name === 'webgpu' && !tf.findBackend('webgpu')) {
     // Only the WebGPU tests ask for it (after test/support/webgpu.ts found an adapter).
-    const info = await initBackend('webgpu');
+    const info = await initBackend('webgpu', 'training');
     if (info.name !== 'webgpu') throw new Error(`webgpu unavailable: ${info.warnings.join('; ')}`);
   }
   if (!(await tf.setBackend(name))) throw new Error(`backend ${name} unavailable`);

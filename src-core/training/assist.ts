@@ -141,13 +141,27 @@ async function sequenceMislabels(db: Db, datasetId: number, o: MislabelOptions):
     }
     o.onFold?.(f + 1);
   }
+  return scoreSequenceReadings(labelled.map((c, i) => ({
+    captcha: c.id, label: c.label!, given: readings[i]!.given, read: readings[i]!.read, reading: readings[i]!.text.map((k) => s.alphabet[k]).join(''),
+  })));
+}
+
+/** One labelled captcha as an out-of-fold model read it: p(its label), its best reading and p(that reading). */
+export interface SequenceReading {
+  captcha: number;
+  label: string;
+  given: number;
+  reading: string;
+  read: number;
+}
+
+/** sequenceMislabels' scoring (see there), on readings already made. */
+export function scoreSequenceReadings(readings: SequenceReading[]): MislabelScore[] {
   const tau = readings.reduce((sum, r) => sum + r.given, 0) / readings.length;
-  return labelled.map((c, i) => {
-    const r = readings[i]!;
-    const suggested = r.text.map((k) => s.alphabet[k]).join('');
-    const differs = suggested !== c.label;
+  return readings.map((r) => {
+    const differs = r.reading !== r.label;
     const flagged = differs && r.given < tau && r.read >= tau;
-    return { captcha: c.id, score: (differs ? Math.max(0, r.read - r.given) : 0) + (flagged ? 1 : 0), suggested: differs ? suggested : c.label!, label: c.label! };
+    return { captcha: r.captcha, score: (differs ? Math.max(0, r.read - r.given) : 0) + (flagged ? 1 : 0), suggested: differs ? r.reading : r.label, label: r.label };
   });
 }
 

@@ -3,8 +3,10 @@
  * GPU on the CPU, so this takes minutes): every thesis layer shape's forward pass and
  * both gradients against the cpu backend, and one training iteration of every GAN
  * preset, whose losses (the whole nets' forward pass at initialisation) must equal the
- * cpu backend's. The default suite keeps the whole-network gradients
- * (network-gradients.test.ts) and WGAN training with exact resume (webgpu.test.ts).
+ * cpu backend's; both recognisers' first training steps (CTC's host pass on scores read
+ * back asynchronously) against cpu; 1,000 iterations without a leak. The default suite
+ * keeps the whole-network gradients (network-gradients.test.ts) and WGAN training with
+ * exact resume (webgpu.test.ts); the host-side CTC gradient is checked on cpu (ctc.test.ts).
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -13,8 +15,9 @@ import sharp from 'sharp';
 import { PRESETS } from '../../src-core/presets/catalog.ts';
 import { Rng } from '../../src-core/util/rng.ts';
 import { relativeError, tempDir, useBackend, valuesOn } from '../helpers.ts';
-import { memoryOver1000Iterations, smallGanJob } from '../support/gan-job.ts';
+import { memoryOverIterations, smallGanJob } from '../support/gan-job.ts';
 import { trainInProcess } from '../run-helpers.ts';
+import type { BackendName } from '../../src-core/engine/backend.ts';
 import { webgpuMissing } from '../support/webgpu.ts';
 import { thesisLayerChecks } from './thesis-shapes.ts';
 
@@ -69,9 +72,28 @@ describe('GPU memory: 1,000 iterations leave nothing behind', { skip, timeout: 1
   it('captcha-fc-wgan on webgpu: tensors and bytes after iteration 1 equal those after iteration 1,000', async () => {
     await useBackend('webgpu');
     const job = smallGanJob('captcha-fc-wgan', { batchSize: '2' });
-    const { before, after } = await memoryOver1000Iterations(job);
+    const { before, after } = await memoryOverIterations(job);
     assert.equal(after.numTensors, before.numTensors);
     assert.equal(after.numBytes, before.numBytes);
     job.dispose();
+  });
+});
+
+describe('the recognisers on webgpu', { skip, timeout: 1_800_000 }, () => {
+  it('trains both recognisers: the CTC loss on scores read back asynchronously, LeNet; first losses equal cpu\'s', async () => {
+    const home = tempDir();
+    for (const preset of ['captcha-recognizer-ctc', 'captcha-recognizer']) {
+      const overrides = { steps: '3', batchSize: '4', 'data.count': '24', checkpointEvery: '1000', progressEvery: '1', evalEvery: '3' };
+      const losses = async (backend: BackendName) => (await trainInProcess(home, preset, overrides, { backend })).events
+        .filter((e) => e.type === 'progress').map((e) => (e.type === 'progress' ? e.losses : {}));
+      const cpu = await losses('cpu');
+      const gpu = await losses('webgpu' as BackendName);
+      assert.equal(gpu.length, 3, preset);
+      const key = preset.endsWith('ctc') ? 'ctc' : 'loss';
+      const first = Math.abs(gpu[0]![key]! - cpu[0]![key]!) / Math.abs(cpu[0]![key]!);
+      assert.ok(first < 1e-3, `${preset}: step 1 ${key} ${gpu[0]![key]} on webgpu, ${cpu[0]![key]} on cpu`);
+      for (const l of gpu) for (const v of Object.values(l)) assert.ok(Number.isFinite(v), `${preset}: ${JSON.stringify(l)}`);
+      assert.ok('val_char_accuracy' in gpu[2]!, 'the evaluation ran (read back asynchronously)');
+    }
   });
 });

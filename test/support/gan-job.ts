@@ -15,14 +15,15 @@ export function smallGanJob(preset: string, overrides: Record<string, string> = 
 }
 
 /**
- * tf.memory() after a job's first iteration and after its 1,000th, losses read in
- * batches of 50 as the runner reads them: equal when an iteration leaks nothing.
+ * tf.memory() after a job's first iteration and after its `iterations`th (1,000 by
+ * default), losses read in batches of 50 as the runner reads them: equal when an
+ * iteration leaks nothing.
  */
-export async function memoryOver1000Iterations(job: ReturnType<typeof smallGanJob>) {
+export async function memoryOverIterations(job: ReturnType<typeof smallGanJob>, iterations = 1000) {
   await readLossBatches([await job.runIteration()]);
   const before = tf.memory();
   const pending: IterationLosses[] = [];
-  for (let i = 1; i < 1000; i++) {
+  for (let i = 1; i < iterations; i++) {
     pending.push(await job.runIteration());
     if (pending.length === 50) await readLossBatches(pending.splice(0));
   }

@@ -4,7 +4,7 @@ import { readLossBatches } from '../../src-core/engine/reads.ts';
 import { tf } from '../../src-core/engine/tf.ts';
 import type { IterationLosses } from '../../src-core/training/job.ts';
 import { useBackend } from '../helpers.ts';
-import { memoryOver1000Iterations, smallGanJob } from '../support/gan-job.ts';
+import { memoryOverIterations, smallGanJob } from '../support/gan-job.ts';
 import { randomImages } from '../../src-core/bench/train-bench.ts';
 import { BatchSampler } from '../../src-core/data/sampler.ts';
 import { resolveConfig } from '../../src-core/presets/resolve.ts';
@@ -54,9 +54,11 @@ describe('losses stay on the device until the runner reads a batch of them', () 
     job.dispose();
   });
 
-  it('1,000 iterations with losses read in batches of 50 leave tf.memory() as after the first', async () => {
+  // Any leak shows within a few iterations (the counts must be equal); GWB_LONG_TESTS=1 runs the issue's 1,000.
+  const iterations = process.env.GWB_LONG_TESTS === '1' ? 1000 : 150;
+  it(`${iterations} iterations with losses read in batches of 50 leave tf.memory() as after the first`, async () => {
     const job = smallGanJob('captcha-fc-wgan');
-    const { before, after } = await memoryOver1000Iterations(job);
+    const { before, after } = await memoryOverIterations(job, iterations);
     assert.equal(after.numTensors, before.numTensors);
     assert.equal(after.numBytes, before.numBytes);
     job.dispose();
