@@ -83,6 +83,8 @@ export function fasterToQuality(
     const improved = (e: Experiment) => e.seeds.some((r) => r.frechet.length > 1 && final(r.frechet) < 0.9 * r.frechet[0]!.value);
     if (!improved(a) && !improved(b)) return { claim, thesis, verdict: 'inconclusive', evidence: `${evidence}; neither improved its ${metric} by 10% within the budget` };
   }
+  // One seed on a side: its bootstrap is a single value, a point, not an interval.
+  if (Math.min(a.seeds.length, b.seeds.length) < 2) return { claim, thesis, verdict: 'inconclusive', evidence: `${evidence}; one seed on a side gives no interval` };
   // An interval of "B − A" seconds: below 0 B is faster, above 0 slower, else the seeds cannot tell.
   const verdict: Verdict = diff.high < 0 ? 'confirmed' : diff.low > 0 ? 'refuted' : 'inconclusive';
   return { claim, thesis, verdict, evidence: verdict === 'inconclusive' ? `${evidence}; the ${pct} interval of the difference includes 0` : evidence };

@@ -67,6 +67,12 @@ describe('thesis claim verdicts over seeds', () => {
     assert.match(r.evidence, /never/);
   });
 
+  it('no verdict from one seed on a side: its bootstrap is a point', () => {
+    const one = fasterToQuality('c', 't', experiment('a', 100, [50, 52], 120), experiment('b', 100, [20], 120), CENSOR);
+    assert.equal(one.verdict, 'inconclusive');
+    assert.match(one.evidence, /one seed on a side gives no interval/);
+  });
+
   it('no verdict when no seed draws legible characters', () => {
     const blind = fasterToQuality('c', 't', experiment('a', 100, [50, 50], 120, { legibility: 0 }), experiment('b', 100, [20, 20], 120, { legibility: 0.01 }), CENSOR);
     assert.equal(blind.verdict, 'inconclusive');
