@@ -8,6 +8,9 @@ import { initBackend, type BackendName } from '../src-core/engine/backend.ts';
 import { tf, type Tensor } from '../src-core/engine/tf.ts';
 import { primeReads } from '../src-core/engine/reads.ts';
 
+// Seeded data and the relative error live with the layer checks `bench gpu` runs too.
+export { relativeError, seeded } from '../src-core/bench/layer-checks.ts';
+
 let initialised: Promise<void> | null = null;
 
 /**
@@ -38,32 +41,6 @@ export async function valuesOn(name: BackendName, f: () => Tensor | Tensor[]): P
   const values = list.map((t) => t.dataSync() as Float32Array);
   tf.dispose(list);
   return values;
-}
-
-/** max |a − b| / max(max |a|, floor): the relative error the conformance tests bound. */
-export function relativeError(a: Float32Array, b: Float32Array, floor = 1e-30): number {
-  if (a.length !== b.length) return Infinity;
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(a[i]!));
-  }
-  return diff / Math.max(scale, floor);
-}
-
-/** Seeded test data: values in [−1, 1). */
-export function seeded(shape: number[], seed: number): Float32Array {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = ((s >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
 }
 
 /** A temporary folder removed after the test file finishes. */

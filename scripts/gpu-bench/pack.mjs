@@ -29,7 +29,7 @@ await build({
 
 // Run once from the repository (its node_modules resolve), recording what loads.
 const record = join(stage, 'modules.json');
-execFileSync(process.execPath, ['--import', join(root, 'scripts/gpu-bench/record-modules.mjs'), join(app, 'main.js'), 'gpu', '--batch', '4', '--iterations', '1', 'captcha-dcgan'], {
+execFileSync(process.execPath, ['--import', join(root, 'scripts/gpu-bench/record-modules.mjs'), join(app, 'main.js'), 'gpu', '--batch', '4', '--iterations', '1', '--layer-checks', 'none', 'captcha-dcgan'], {
   cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, GWB_RECORD_MODULES: record },
 });
 const modules = join(root, 'node_modules');
@@ -63,7 +63,7 @@ rmSync(stage, { recursive: true, force: true });
 // The proof: unpacked alone, with no node_modules above it, it runs.
 const trial = mkdtempSync(join(tmpdir(), 'gpu-bench-trial-'));
 execFileSync('tar', ['-xJf', archive, '-C', trial]);
-execFileSync(join(trial, 'node'), [join(trial, 'app/main.js'), 'gpu', '--batch', '4', '--iterations', '1', 'captcha-dcgan'], { cwd: trial, stdio: 'inherit' });
+execFileSync(join(trial, 'node'), [join(trial, 'app/main.js'), 'gpu', '--batch', '4', '--iterations', '1', '--layer-checks', 'none', 'captcha-dcgan'], { cwd: trial, stdio: 'inherit' });
 rmSync(trial, { recursive: true, force: true });
 console.log(`packed ${archive}: ${(statSync(archive).size / 2 ** 20).toFixed(1)} MiB, ${loaded.length + extra.length} files from node_modules`);
 if (!existsSync(archive)) process.exit(1);

@@ -15,7 +15,7 @@ if (!suite || !(SUITES as readonly string[]).includes(suite)) {
   console.error(`usage: npm run bench -- <${SUITES.join('|')}> [--backend ${BACKEND_CHOICES.join('|')}] [--batch N] [--iterations N] [filter…]`);
   process.exit(2);
 }
-const args = parseArgs(rest, ['backend', 'batch', 'iterations', 'folder', 'length', 'alphabet', 'size', 'model', 'seconds', 'seed']);
+const args = parseArgs(rest, ['backend', 'batch', 'iterations', 'folder', 'length', 'alphabet', 'size', 'model', 'seconds', 'seed', 'layer-checks']);
 if (suite === 'recognizer') {
   console.log(`bench recognizer · ${new Date().toISOString().slice(0, 10)} · ${cpus()[0]?.model.trim()} × ${cpus().length} · node ${process.version}`);
   const folder = stringFlag(args, 'folder');
@@ -53,7 +53,15 @@ if (suite === 'store') {
 }
 if (suite === 'gpu') {
   console.log(`bench gpu · ${new Date().toISOString().slice(0, 10)} · ${cpus()[0]?.model.trim()} × ${cpus().length} · node ${process.version}`);
-  await (await import('./gpu-bench.ts')).benchGpu({ batch: intFlag(args, 'batch', 1) ?? 64, iterations: intFlag(args, 'iterations', 1) ?? 20, filter: args.positionals });
+  const layerChecks = stringFlag(args, 'layer-checks') ?? 'all';
+  if (!['none', 'small', 'all'].includes(layerChecks)) {
+    console.error('--layer-checks takes none, small (no 128² face layers) or all');
+    process.exit(2);
+  }
+  await (await import('./gpu-bench.ts')).benchGpu({
+    batch: intFlag(args, 'batch', 1) ?? 64, iterations: intFlag(args, 'iterations', 1) ?? 20, filter: args.positionals,
+    layerChecks: layerChecks as 'none' | 'small' | 'all',
+  });
   process.exit(0);
 }
 // Every suite below trains or times GAN iterations, which read back only asynchronously.

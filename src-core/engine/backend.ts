@@ -88,10 +88,9 @@ export const LADDER: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', '
  * that still read synchronously (pre-labelling, the mislabel search, quality commands),
  * which WebGPU in Node cannot serve: no WebGPU rung.
  *
- * `auto` does not take WebGPU yet, for either: the conformance suite found one product
- * wrong on SwiftShader ([4 × 4096]·[4096 × 128]ᵀ, relative error 1.18 — the face
- * generators' input gradient, which training does not use), and no session has run the
- * suite on a hardware GPU. Until it passes there, WebGPU is what a user chooses, not a
+ * `auto` does not take WebGPU yet, for either: no session has run it on a hardware GPU
+ * (the conformance suite's one wrong product, a tfjs-webgpu fault on any GPU, is routed
+ * around in webgpu-kernels.ts). Until it has, WebGPU is what a user chooses, not a
  * default that could train on wrong numbers unseen (docs/architecture.md).
  */
 export type BackendUse = 'training' | 'sync';

@@ -12,6 +12,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tf } from './tf.ts';
+import { registerWebgpuKernelFixes } from './webgpu-kernels.ts';
 
 /** An adapter as the run and the system view record it. */
 export type WebgpuAdapter = GpuAdapterInfo;
@@ -96,6 +97,7 @@ export async function tryWebgpu(allowSoftware: boolean): Promise<string> {
   } catch (err) {
     throw new Error(`@tensorflow/tfjs-backend-webgpu did not load (${(err as Error).message.split('\n')[0]})`);
   }
+  registerWebgpuKernelFixes();
   if (!(await tf.setBackend('webgpu'))) throw new Error('the webgpu backend did not initialise');
   return describeAdapter(a);
 }

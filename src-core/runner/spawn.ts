@@ -24,8 +24,13 @@ export interface RunnerHandle {
 }
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
-// Workers are TypeScript: load them through tsx, resolved from this package (not the caller's cwd).
-const TSX = import.meta.resolve('tsx');
+/** Node's arguments for a child that runs our TypeScript: tsx, resolved from this package (not the caller's cwd). */
+export const TYPESCRIPT_CHILD_ARGS = ['--import', import.meta.resolve('tsx')];
+
+/** A child's environment: ours plus `extra`; inside Electron, process.execPath is the Electron binary, so it runs as plain Node. */
+export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, ...(process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {}), ...extra };
+}
 /** Kept from a child's stderr, so a crash can be reported with its last words. */
 const STDERR_TAIL = 4000;
 
@@ -35,9 +40,8 @@ const STDERR_TAIL = 4000;
  */
 export function forkWorker(file: string, envName: string, request: unknown): { child: ChildProcess; stderrTail: () => string } {
   const child = fork(file, [], {
-    execArgv: ['--import', TSX],
-    // Inside Electron, process.execPath is the Electron binary: run it as plain Node.
-    env: { ...process.env, ...(process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {}), [envName]: JSON.stringify(request) },
+    execArgv: TYPESCRIPT_CHILD_ARGS,
+    env: childEnv({ [envName]: JSON.stringify(request) }),
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
   });
   let tail = '';

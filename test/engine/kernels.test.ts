@@ -4,7 +4,7 @@ import { tf, type Tensor4D } from '../../src-core/engine/tf.ts';
 import { Rng } from '../../src-core/util/rng.ts';
 import { relativeError, seeded, valuesOn } from '../helpers.ts';
 import { setColumnLimit } from '../../src-core/engine/wasm-kernels/conv-geometry.ts';
-import { THESIS_CONVS, convAndGradients, deconvAndGradients, thesisLayerChecks, type ConvShape } from './thesis-shapes.ts';
+import { THESIS_CONVS, convAndGradients, deconvAndGradients, thesisLayerChecks, type ConvShape } from '../../src-core/bench/layer-checks.ts';
 
 /** SPEC/issue bound: every op and gradient on wasm equals the cpu backend within 1e-4 relative. */
 const TOLERANCE = 1e-4;

@@ -19,7 +19,7 @@ import { memoryOverIterations, smallGanJob } from '../support/gan-job.ts';
 import { trainInProcess } from '../run-helpers.ts';
 import type { BackendName } from '../../src-core/engine/backend.ts';
 import { webgpuMissing } from '../support/webgpu.ts';
-import { thesisLayerChecks } from './thesis-shapes.ts';
+import { thesisLayerChecks } from '../../src-core/bench/layer-checks.ts';
 
 const LONG = process.env.GWB_LONG_TESTS === '1';
 const skip = !LONG ? 'GWB_LONG_TESTS=1 runs the WebGPU conformance suite (minutes on SwiftShader)' : webgpuMissing ?? false;
@@ -28,19 +28,9 @@ const LAYER_TOLERANCE = 1e-4;
 /** A whole net's forward pass at initialisation, summed into a loss. */
 const LOSS_TOLERANCE = 1e-3;
 
-/**
- * Found by this suite on SwiftShader (2026-12-02): the input gradient of a dense layer from
- * 128 inputs to 4,096 or 16,384 units — [4 × K]·[K × 128]ᵀ with K = 4,096 / 16,384 — is wrong
- * (relative error 1.18); at K = 3,200 it is right. It is the face generators' gradient with
- * respect to the noise, which training never uses; WebGPU stays out of `auto` until it is
- * understood (SwiftShader or tfjs-webgpu) and the suite passes on a hardware GPU.
- */
-const KNOWN_WRONG = /^dense (face64 G fc|face128 G fc|face128 FC-G \(b\) fc) 128→(4096|16384)/;
-
 describe('every thesis layer shape on webgpu equals the cpu backend', { skip, timeout: 1_800_000 }, () => {
   for (const check of thesisLayerChecks(true)) {
-    const todo = KNOWN_WRONG.test(check.name) ? 'wrong on SwiftShader: see KNOWN_WRONG' : undefined;
-    it(check.name, { todo }, async () => {
+    it(check.name, async () => {
       const reference = await valuesOn('cpu', check.f);
       const candidate = await valuesOn('webgpu', check.f);
       reference.forEach((ref, i) => {

@@ -10,7 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import type { BackendName } from '../../src-core/engine/backend.ts';
 import { readCheckpoint } from '../../src-core/training/checkpoint.ts';
-import { tempDir } from '../helpers.ts';
+import { relativeError, seeded, tempDir, useBackend, valuesOn } from '../helpers.ts';
+import { replacedKernels } from '../../src-core/engine/kernel-util.ts';
+import { picksSplitK, productShape } from '../../src-core/engine/webgpu-kernels.ts';
+import { tf } from '../../src-core/engine/tf.ts';
 import { resumeInProcess, trainInProcess } from '../run-helpers.ts';
 
 const { adapter, webgpuMissing: missing } = await import('../support/webgpu.ts');
@@ -28,7 +31,50 @@ function maxDifference(a: Map<string, Float32Array>, b: Map<string, Float32Array
   return worst;
 }
 
+describe('which products tfjs-webgpu would split along the shared axis', () => {
+  it('the dense layers\' input gradients at ≥ 2,000 units into ≤ 128 inputs, and nothing with more output tiles', () => {
+    const dx = (batch: number, units: number, inputs: number) => productShape([batch, units], [inputs, units], false, true);
+    assert.equal(picksSplitK(dx(4, 4096, 128), 8), true); // face64 G fc: dy · Wᵀ
+    assert.equal(picksSplitK(dx(64, 16384, 128), 8), true); // face128 G fc at the thesis's batch
+    assert.equal(picksSplitK(dx(4, 1024, 128), 8), false); // shared axis < 2,000
+    assert.equal(picksSplitK(dx(4, 3200, 1024), 8), false); // 32 output tiles
+    assert.equal(picksSplitK(productShape([2, 4, 4096], [2, 128, 4096], false, true), 8), false); // batched
+    assert.equal(picksSplitK(productShape([4, 8], [8, 4], false, false), 8), false); // ≤ 128 outputs: the reduce program
+  });
+});
+
+/** dy [4 × 4,096] · Wᵀ, W [128 × 4,096]: the face64 generator's input gradient. */
+function faceGeneratorInputGradient(product: (dy: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor) {
+  return () => product(tf.tensor2d(seeded([4, 4096], 9), [4, 4096]), tf.tensor2d(seeded([128, 4096], 8), [128, 4096]));
+}
+
 describe('WebGPU (Dawn) on SwiftShader', { skip: missing ?? false, timeout: 300_000 }, () => {
+  it('computes the products tfjs-webgpu would split (and get wrong) like the cpu backend, plain and fused', async () => {
+    const products: [string, (dy: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor][] = [
+      ['matMul', (dy, w) => tf.matMul(dy, w, false, true)],
+      ['fused matMul + bias + relu', (dy, w) => tf.fused.matMul({ a: dy, b: w, transposeB: true, bias: tf.linspace(-1, 1, 128), activation: 'relu' })],
+    ];
+    for (const [name, product] of products) {
+      const [reference] = await valuesOn('cpu', faceGeneratorInputGradient(product));
+      const [candidate] = await valuesOn('webgpu', faceGeneratorInputGradient(product));
+      const err = relativeError(reference!, candidate!);
+      assert.ok(err <= 1e-4, `${name}: relative error ${err.toExponential(2)}`);
+    }
+    // The backend's own kernel still splits this product and gets it wrong; if tfjs fixes
+    // it, this fails: keep the override for its fixed summation order (determinism).
+    await useBackend('webgpu');
+    const own = replacedKernels.get('webgpu/BatchMatMul')!;
+    const wrong = tf.tidy(() => {
+      const [dy, w] = [tf.tensor2d(seeded([4, 4096], 9), [4, 4096]), tf.tensor2d(seeded([128, 4096], 8), [128, 4096])];
+      const info = own.kernelFunc({ inputs: { a: dy, b: w }, attrs: { transposeA: false, transposeB: true }, backend: tf.backend() }) as tf.TensorInfo;
+      return tf.engine().makeTensorFromTensorInfo(info);
+    });
+    const ownValues = (await wrong.data()) as Float32Array;
+    wrong.dispose();
+    const [reference] = await valuesOn('cpu', faceGeneratorInputGradient((dy, w) => tf.matMul(dy, w, false, true)));
+    assert.ok(relativeError(reference!, ownValues) > 0.1, 'tfjs-webgpu\'s split-K product is right now: see src-core/engine/webgpu-kernels.ts');
+  });
+
   it('finds the adapter and records it with the run', async () => {
     assert.ok(!(adapter instanceof Error));
     const run = await trainInProcess(tempDir(), 'captcha-fc-wgan', SMALL, { backend: 'webgpu' as BackendName, steps: 1 });

@@ -1,8 +1,9 @@
-import { tf, type Tensor4D } from '../../src-core/engine/tf.ts';
-import { seeded } from '../helpers.ts';
+import { tf, type Tensor4D } from '../engine/tf.ts';
+
 /**
  * Every convolution and dense layer of the thesis's networks (SPEC §2–§9, with the
- * 64² face variants), as the conformance tests exercise them.
+ * 64² face variants), as the conformance tests and `bench gpu` exercise them: forward
+ * and both gradients on a candidate backend against a reference backend.
  * conv: input [H, W, Cin] → Cout with a k×k kernel, stride s, padding.
  * deconv layers are listed as the forward convolution whose input-gradient they are:
  * a deconv from [h, w, a] to [H, W, b] is conv [H, W, b] → a.
@@ -58,6 +59,32 @@ export const THESIS_DENSES: [string, number, number][] = [
   ['face64 FC D fc1', 12288, 1024], ['face64 FC G fc2', 1024, 12288], ['face64 FC-G (b) fc', 128, 1024],
   ['FC D/G fc 1024', 128, 1024],
 ];
+
+/** Seeded data: values in [−1, 1) (xorshift32), the same on every backend and machine. */
+export function seeded(shape: number[], seed: number): Float32Array {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const out = new Float32Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    out[i] = ((s >>> 0) / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+
+/** max |a − b| / max(max |a|, floor): the relative error the conformance checks bound. */
+export function relativeError(a: Float32Array, b: Float32Array, floor = 1e-30): number {
+  if (a.length !== b.length) return Infinity;
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(a[i]!));
+  }
+  return diff / Math.max(scale, floor);
+}
 
 /** Forward conv, its input gradient (Conv2DBackpropInput) and filter gradient (Conv2DBackpropFilter). */
 export function convAndGradients(c: ConvShape, batch = 2) {
