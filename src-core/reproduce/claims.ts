@@ -58,9 +58,12 @@ export function finalInterval(e: Experiment, key: 'frechet' | 'legibility' | 'en
  * "B reaches A's final quality in fewer seconds than A took": the thesis's comparisons,
  * made measurable over seeds. The target is the quality every seed of A ended at (its
  * worst seed's final value, a trailing mean of evaluations; lower is better), so each
- * seed of A reaches it within the budget; a seed of B that never does counts as
- * `censor` seconds (twice the longest run). Confirmed when the 90 % interval of
- * median(B) − median(A) seconds lies below 0, refuted when above, else inconclusive.
+ * seed of A reaches it within its run; a seed of B that never does counts as `censor`
+ * seconds (twice the longest run). On the common clock (clock.ts) a run from a slower
+ * machine ends earlier and may set a weaker target: both sides are timed to that one
+ * target on one clock, so the comparison stays fair, at that quality. Confirmed when
+ * the 90 % interval of median(B) − median(A) seconds lies below 0, refuted when above,
+ * else inconclusive.
  */
 export function fasterToQuality(
   claim: string, thesis: string, a: Experiment, b: Experiment, censor: number, o: { metric?: string; faces?: boolean } = {},

@@ -9,6 +9,7 @@ import {
   CHANCE, allFaster, averageFaceClaim, collapseClaim, fasterToQuality, finalInterval, gpClaim, labelsFollowedClaim,
   moreDiverseClaim, type ClaimResult, type Experiment, type SeedRun,
 } from './claims.ts';
+import { SLOW_RUN, onCommonClock, type RunClock } from './clock.ts';
 import { formatInterval, median } from './stats.ts';
 import { lineChartSvg, type Line } from './svg-plot.ts';
 
@@ -59,14 +60,14 @@ function judge(
   const db = openStore(home);
   try {
     const runs = runIds.map((id) => getRun(db, id));
-    const experiments = readExperiments(db, runs, keys);
+    const { experiments, clocks } = onCommonClock(readExperiments(db, runs, keys));
     for (const run of runs) {
       const grids = listSamples(db, run.pk);
       if (grids.length) copyFileSync(grids.at(-1)!.path, join(out, `${run.preset}-seed${run.seed}-final.png`));
     }
     const get = (p: string) => experiments.find((e) => e.preset === p);
     const results = claims(get, censorOf(experiments));
-    writeReport(out, describeBudget(runs), experiments, results, labels, realReference(db, runs, keys));
+    writeReport(out, describeBudget(runs), experiments, results, labels, realReference(db, runs, keys), clocks);
     writeFileSync(join(out, 'metrics.csv'), [...metricsCsv(db, runs)].join(''));
     return results;
   } finally {
@@ -189,7 +190,34 @@ function figureLines(experiments: Experiment[], key: Figure['key'], real: number
   return lines;
 }
 
-function writeReport(out: string, budget: string, experiments: Experiment[], claims: ClaimResult[], l: ReportLabels, real: Partial<Record<Figure['key'], number>>): void {
+/**
+ * The report's note on its clock: each preset's seconds per iteration, and the runs that
+ * were slower than their preset's fastest (another machine, or other work beside them).
+ */
+function clockSection(clocks: RunClock[]): string[] {
+  const presets = [...new Map(clocks.map((c) => [c.preset, c.secondsPerIteration]))];
+  const slow = clocks.filter((c) => c.ownSecondsPerIteration > SLOW_RUN * c.secondsPerIteration);
+  return [
+    '## Clock',
+    '',
+    'Seconds in this report are each run\'s iterations × the fastest seconds per iteration any run of its preset ' +
+      'achieved (training does not depend on the machine; only its seconds do), so runs trained in other sittings, ' +
+      'on slower machines or beside other work, are on one clock: a slower run keeps all its iterations and ends earlier. ' +
+      'Seconds per iteration: ' + presets.map(([p, s]) => `${p} ${s.toPrecision(3)}`).join(', ') + '.',
+    '',
+    slow.length
+      ? `Runs slower than their preset's fastest by more than ${Math.round((SLOW_RUN - 1) * 100)} % (their own seconds per iteration, ` +
+        'and where they end on the common clock): ' +
+        slow.map((c) => `${c.run} (${c.preset} seed ${c.seed}: ${c.ownSecondsPerIteration.toPrecision(3)}, ×${(c.ownSecondsPerIteration / c.secondsPerIteration).toFixed(2)}; ` +
+          `${c.iterations} iterations, ${(c.iterations * c.secondsPerIteration).toFixed(0)} s)`).join('; ') + '.'
+      : `Every run was within ${Math.round((SLOW_RUN - 1) * 100)} % of its preset's fastest.`,
+    '',
+  ];
+}
+
+function writeReport(
+  out: string, budget: string, experiments: Experiment[], claims: ClaimResult[], l: ReportLabels, real: Partial<Record<Figure['key'], number>>, clocks: RunClock[],
+): void {
   const figures = l.figures.filter((f) => experiments.some((e) => e.seeds.some((s) => s[f.key].length)));
   for (const f of figures) writeFileSync(join(out, f.file), lineChartSvg(f.title, 'training seconds', f.axis, figureLines(experiments, f.key, real[f.key])));
   const columns = l.columns.filter(([, key]) => experiments.some((e) => e.seeds.some((s) => s[key].length)));
@@ -198,8 +226,9 @@ function writeReport(out: string, budget: string, experiments: Experiment[], cla
   const md = [
     `# Reproduction report: ${l.title}`,
     '',
-    `Each experiment trained ${seeds} time(s), seeds 0 upward, for ${budget} on this machine, measured ${l.how}. ` +
-      'Every figure below is the median over seeds with its 90 % bootstrap interval; a verdict is "confirmed" or "refuted" only when that interval says so.',
+    `Each experiment trained ${seeds} time(s), seeds 0 upward, for ${budget}, measured ${l.how}. ` +
+      'Every figure below is the median over seeds with its 90 % bootstrap interval; a verdict is "confirmed" or "refuted" only when that interval says so. ' +
+      'Seconds are read on one clock for every run (see "Clock").',
     '',
     '## Verdicts',
     '',
@@ -215,6 +244,7 @@ function writeReport(out: string, budget: string, experiments: Experiment[], cla
       `${columns.map(([, key]) => (e.seeds.some((s) => s[key].length) ? formatInterval(finalInterval(e, key)) : '—')).join(' | ')} |`),
     `| *real data (held-apart sample)* | | | ${realRow.join(' | ')} |`,
     '',
+    ...clockSection(clocks),
     ...figures.flatMap((f) => [`![${f.axis}](${f.file})`, '']),
     'Thin lines: single seeds; bold: their median; dashed: real data on the same metric.',
     '',

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import {
   averageFaceClaim, collapseClaim, fasterToQuality, gpClaim, labelsFollowedClaim, moreDiverseClaim, type Experiment, type SeedRun,
 } from '../../src-core/reproduce/claims.ts';
+import { onCommonClock } from '../../src-core/reproduce/clock.ts';
 import { medianCurve } from '../../src-core/reproduce/report.ts';
 import { differenceInterval, median, medianInterval } from '../../src-core/reproduce/stats.ts';
 import { lineChartSvg } from '../../src-core/reproduce/svg-plot.ts';
@@ -116,6 +117,25 @@ describe('thesis claim verdicts over seeds', () => {
     assert.equal(averageFaceClaim(experiment('celeba-dcgan', 1, [1], 6, { entropy: 0.3 }), experiment('celeba-fc-wgan', 1, [1], 6, { entropy: 0.7 })).verdict, 'confirmed');
     assert.equal(moreDiverseClaim(experiment('fc', 1, [1], 6, { entropy: 0.7 }), [experiment('a', 1, [1], 6, { entropy: 0.5 }), experiment('b', 1, [1], 6, { entropy: 0.6 })]).verdict, 'confirmed');
     assert.equal(moreDiverseClaim(experiment('fc', 1, [1], 6, { entropy: 0.99 }), [experiment('a', 1, [1], 6, { entropy: 1 })]).verdict, 'inconclusive');
+  });
+});
+
+describe('one clock for runs from several sittings and machines', () => {
+  it('reads every run\'s seconds as iterations × its preset\'s fastest seconds per iteration, and names the slow runs', () => {
+    const e = experiment('captcha-dcgan', 100, [50, 50, 50], 120);
+    // Seed 1 ran on a machine half as fast: the same iterations and values, twice the seconds.
+    e.seeds[1]!.frechet = e.seeds[1]!.frechet.map((p) => ({ ...p, seconds: p.seconds * 2 }));
+    const { experiments, clocks } = onCommonClock([e]);
+    const seconds = (i: number) => experiments[0]!.seeds[i]!.frechet.map((p) => p.seconds);
+    assert.deepEqual(seconds(1), seconds(0));
+    assert.deepEqual(seconds(0), e.seeds[0]!.frechet.map((p) => p.seconds));
+    assert.deepEqual(experiments[0]!.seeds[1]!.legibility.map((p) => p.seconds), seconds(0), 'every series on the same clock');
+    assert.deepEqual(clocks.map((c) => c.ownSecondsPerIteration / c.secondsPerIteration), [1, 2, 1]);
+    // Timed to a target, seed 1 takes as long as the others on the common clock, twice as long on its own.
+    const b = experiment('b', 100, [20, 20, 20], 120);
+    assert.match(fasterToQuality('c', 't', experiments[0]!, b, CENSOR).evidence, /captcha-dcgan: (\d+), \1, \1;/);
+    assert.match(fasterToQuality('c', 't', e, b, CENSOR).evidence, /captcha-dcgan: (\d+), (\d+), \1;/);
+    assert.doesNotMatch(fasterToQuality('c', 't', e, b, CENSOR).evidence, /captcha-dcgan: (\d+), \1, \1;/);
   });
 });
 
