@@ -90,8 +90,9 @@ export const LADDER: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', '
  *
  * `auto` does not take WebGPU yet, for either: no session has run it on a hardware GPU
  * (the conformance suite's one wrong product, a tfjs-webgpu fault on any GPU, is routed
- * around in webgpu-kernels.ts). Until it has, WebGPU is what a user chooses, not a
- * default that could train on wrong numbers unseen (docs/architecture.md).
+ * around in webgpu-kernels.ts). Until `bench gpu` on one shows every layer check within
+ * tolerance and training faster than wasm, WebGPU is what a user chooses, not a default
+ * that could train on wrong numbers unseen (docs/architecture.md).
  */
 export type BackendUse = 'training' | 'sync';
 

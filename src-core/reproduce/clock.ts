@@ -5,9 +5,9 @@ import type { Experiment, SeedRun } from './claims.ts';
  * One clock for every run of a report. A reproduction may span sittings, and a sitting
  * may get another machine: the 700 s captcha reproduction's first five runs made 25–45 %
  * fewer iterations per second than the later ones, on a machine of the same description.
- * A run slowed by other work is the same problem on one machine. Training itself does
- * not depend on the machine — a seed's samples at iteration n are the same whenever it
- * runs — only the seconds it took do. So each run's clock is read as iterations ×
+ * A run slowed by other work is the same problem on one machine. What a seed computes
+ * at iteration n does not depend on the machine's speed (the same wasm code on the same
+ * number of threads); only the seconds it takes do. So each run's clock is read as iterations ×
  * the fastest seconds per iteration any run of its preset achieved: what the fastest
  * machine in the report, undisturbed, would have taken. Every preset is timed on that
  * one machine when each has a run on it (say so when a report mixes machines), and a

@@ -3,7 +3,7 @@
  * GPU on the CPU, so this takes minutes): every thesis layer shape's forward pass and
  * both gradients against the cpu backend, and one training iteration of every GAN
  * preset, whose losses (the whole nets' forward pass at initialisation) must equal the
- * cpu backend's; both recognisers' first training steps (CTC's host pass on scores read
+ * wasm backend's; both recognisers' first training steps (CTC's host pass on scores read
  * back asynchronously) against cpu; 1,000 iterations without a leak. The default suite
  * keeps the whole-network gradients (network-gradients.test.ts) and WGAN training with
  * exact resume (webgpu.test.ts); the host-side CTC gradient is checked on cpu (ctc.test.ts).
@@ -41,7 +41,7 @@ describe('every thesis layer shape on webgpu equals the cpu backend', { skip, ti
   }
 });
 
-describe('one iteration of every GAN preset on webgpu: the same losses as cpu', { skip, timeout: 1_800_000 }, () => {
+describe('one iteration of every GAN preset on webgpu: the same losses as wasm', { skip, timeout: 1_800_000 }, () => {
   const faces = tempDir();
   before(async () => {
     const rng = new Rng(9);
@@ -56,17 +56,19 @@ describe('one iteration of every GAN preset on webgpu: the same losses as cpu', 
       const overrides: Record<string, string> = { batchSize: '2', steps: '1', checkpointEvery: '1000', progressEvery: '1', sampleEvery: '0', evalEvery: '0' };
       if (preset.startsWith('celeba')) overrides.data = JSON.stringify({ source: 'face-folder', path: faces });
       else overrides['data.count'] = '8';
-      const losses = async (backend: 'cpu' | 'webgpu') => (await trainInProcess(tempDir(), preset, overrides, { backend })).summary.losses;
-      const cpu = await losses('cpu');
+      const losses = async (backend: 'wasm' | 'webgpu') => (await trainInProcess(tempDir(), preset, overrides, { backend })).summary.losses;
+      // wasm, not cpu, as the reference: its kernels are held to cpu's in the default suite
+      // (kernels.test.ts), and cpu's scalar convolutions are slow on the face nets.
+      const reference = await losses('wasm');
       const gpu = await losses('webgpu');
-      assert.deepEqual(Object.keys(gpu).sort(), Object.keys(cpu).sort());
+      assert.deepEqual(Object.keys(gpu).sort(), Object.keys(reference).sort());
       for (const v of Object.values(gpu)) assert.ok(Number.isFinite(v), JSON.stringify(gpu));
       // The critic's losses are measured at the initial weights; g comes after the critic's first
       // update, where Adam's first step (≈ ±lr whatever the gradient's size) turns rounding-sized
       // gradient differences into 1–5 % loss differences: measured, not compared.
-      for (const [k, v] of Object.entries(cpu).filter(([key]) => key !== 'g')) {
+      for (const [k, v] of Object.entries(reference).filter(([key]) => key !== 'g')) {
         const err = relativeError(Float32Array.of(v), Float32Array.of(gpu[k]!));
-        assert.ok(err <= LOSS_TOLERANCE, `${preset} ${k}: cpu ${v}, webgpu ${gpu[k]} (relative ${err.toExponential(2)})`);
+        assert.ok(err <= LOSS_TOLERANCE, `${preset} ${k}: wasm ${v}, webgpu ${gpu[k]} (relative ${err.toExponential(2)})`);
       }
     });
   }
