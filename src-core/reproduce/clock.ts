@@ -3,8 +3,8 @@ import type { Experiment, SeedRun } from './claims.ts';
 
 /**
  * One clock for every run of a report. A reproduction may span sittings, and a sitting
- * may get another machine: the 700 s captcha reproduction's first five runs made 25–45 %
- * fewer iterations per second than the later ones, on a machine of the same description.
+ * may get another machine: the 700 s captcha reproduction's first five runs took 27–54 %
+ * longer per iteration than the fastest later ones, on machines of the same description.
  * A run slowed by other work is the same problem on one machine. What a seed computes
  * at iteration n does not depend on the machine's speed (the same wasm code on the same
  * number of threads); only the seconds it takes do. So each run's clock is read as iterations ×
