@@ -51,6 +51,11 @@ export const EVALUATIONS = 8;
 /** Checkpoints (off the training clock) every this many iterations: a stopped reproduction loses at most these. */
 const CHECKPOINT_EVERY = 100;
 
+/** A short run by steps checkpoints at each evaluation instead: 100 would be most or all of it. */
+function checkpointEvery(budget: Budget): number {
+  return 'seconds' in budget ? CHECKPOINT_EVERY : Math.min(CHECKPOINT_EVERY, Math.max(1, Math.ceil(budget.steps / EVALUATIONS)));
+}
+
 /**
  * Trains each captcha experiment for the same budget (training time only; evaluations
  * pause the clock) once per seed, measuring quality with the reference recogniser
@@ -111,7 +116,7 @@ async function trainExperiments(o: ReproduceOptions, target: string, presets: re
         o.log(`${preset} seed ${seed}: continuing (run ${runId} from step ${getCheckpoint(db, cutShort.pk)!.step})`);
       } else {
         const config = resolveConfig(preset, {
-          ...budgetSettings(o.budget), seed: String(seed), evalCount: '256', sampleEvery: '50', checkpointEvery: String(CHECKPOINT_EVERY), ...extra,
+          ...budgetSettings(o.budget), seed: String(seed), evalCount: '256', sampleEvery: '50', checkpointEvery: String(checkpointEvery(o.budget)), ...extra,
         });
         const run = createRun(db, o.home, config, 'auto');
         addTag(db, run.pk, tag);

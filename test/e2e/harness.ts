@@ -22,8 +22,13 @@ export interface Host {
   stop(): Promise<void>;
 }
 
-/** Builds the renderer the host serves, so the test drives the current source. */
+/**
+ * Builds the renderer the host serves, so the test drives the current source. `npm test`
+ * builds it once before any file starts (GWB_RENDERER_BUILT): building here then would empty
+ * renderer/dist under the files running beside this one.
+ */
 export function buildRenderer(): void {
+  if (process.env.GWB_RENDERER_BUILT === '1') return;
   const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', 'renderer', '--logLevel', 'error'], { cwd: ROOT, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}${r.stderr}`);
 }

@@ -99,8 +99,12 @@ function collect(out: Record<string, Tensor>, prefix: string, net: Network, grad
   });
 }
 
+/** The cpu backend's gradients, computed once per case: the wasm and webgpu checks share them. */
+const cpuReferences = new Map<string, Map<string, Float32Array>>();
+
 async function agreesWithCpu(c: Case, backend: 'wasm' | 'webgpu'): Promise<void> {
-  const reference = await gradients(c, 'cpu');
+  const reference = cpuReferences.get(c.name) ?? await gradients(c, 'cpu');
+  cpuReferences.set(c.name, reference);
   const candidate = await gradients(c, backend);
   assert.ok(reference.size > 0);
   for (const [name, ref] of reference) {

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { PRESETS } from '../../src-core/presets/catalog.ts';
+import { resolveConfig } from '../../src-core/presets/resolve.ts';
 import { Rng } from '../../src-core/util/rng.ts';
 import { relativeError, tempDir, useBackend, valuesOn } from '../helpers.ts';
 import { memoryOverIterations, smallGanJob } from '../support/gan-job.ts';
@@ -53,7 +54,13 @@ describe('one iteration of every GAN preset on webgpu: the same losses as wasm',
   });
   for (const preset of PRESETS.filter((p) => p.kind === 'gan').map((p) => p.preset)) {
     it(preset, async () => {
-      const overrides: Record<string, string> = { batchSize: '2', steps: '1', checkpointEvery: '1000', progressEvery: '1', sampleEvery: '0', evalEvery: '0' };
+      // Batch 4, not 2: at batch 2, batch norm maps each feature to exactly ±1, so a critic whose last
+      // layer follows it gives the same mean on any two batches, and its Wasserstein estimate is 0 in
+      // exact arithmetic: the backends' values (wasm −4.2e-4, webgpu −4.4e-4 for WDCGAN_update) were
+      // rounding noise, and comparing them compared noise.
+      const overrides: Record<string, string> = {
+        batchSize: '4', steps: '1', checkpointEvery: '1000', progressEvery: '1', sampleEvery: '0', evalEvery: '0', ...oneCriticUpdateFirst(preset),
+      };
       if (preset.startsWith('celeba')) overrides.data = JSON.stringify({ source: 'face-folder', path: faces });
       else overrides['data.count'] = '8';
       const losses = async (backend: 'wasm' | 'webgpu') => (await trainInProcess(tempDir(), preset, overrides, { backend })).summary.losses;
@@ -63,9 +70,9 @@ describe('one iteration of every GAN preset on webgpu: the same losses as wasm',
       const gpu = await losses('webgpu');
       assert.deepEqual(Object.keys(gpu).sort(), Object.keys(reference).sort());
       for (const v of Object.values(gpu)) assert.ok(Number.isFinite(v), JSON.stringify(gpu));
-      // The critic's losses are measured at the initial weights; g comes after the critic's first
-      // update, where Adam's first step (≈ ±lr whatever the gradient's size) turns rounding-sized
-      // gradient differences into 1–5 % loss differences: measured, not compared.
+      // The critic's losses are measured at the initial weights (one critic update in the iteration);
+      // g comes after that update, where Adam's or RMSProp's first step (≈ ±lr whatever the gradient's
+      // size) turns rounding-sized gradient differences into 1–5 % loss differences: measured, not compared.
       for (const [k, v] of Object.entries(reference).filter(([key]) => key !== 'g')) {
         const err = relativeError(Float32Array.of(v), Float32Array.of(gpu[k]!));
         assert.ok(err <= LOSS_TOLERANCE, `${preset} ${k}: wasm ${v}, webgpu ${gpu[k]} (relative ${err.toExponential(2)})`);
@@ -73,6 +80,19 @@ describe('one iteration of every GAN preset on webgpu: the same losses as wasm',
     });
   }
 });
+
+/**
+ * The override that gives the first iteration a single critic update. An iteration reports its
+ * critic losses averaged over its updates; after the first, they depend on the optimiser's first
+ * step, which (like g above) amplifies rounding: the adaptive schedule's 5 early updates gave
+ * −0.0129 on wasm and +0.0031 on webgpu from the same initial losses.
+ */
+function oneCriticUpdateFirst(preset: string): Record<string, string> {
+  const config = resolveConfig(preset);
+  if (config.kind !== 'gan') throw new Error(`${preset} is not a GAN preset`);
+  const key = { fixed: 'schedule.ratio.d', phased: 'schedule.first.d', adaptive: 'schedule.early.d' }[config.schedule.kind];
+  return { [key]: '1' };
+}
 
 describe('GPU memory: 1,000 iterations leave nothing behind', { skip, timeout: 1_800_000 }, () => {
   it('captcha-fc-wgan on webgpu: tensors and bytes after iteration 1 equal those after iteration 1,000', async () => {

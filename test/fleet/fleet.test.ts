@@ -155,7 +155,9 @@ describe('the fleet: sweeps over BullMQ and Redis', () => {
   });
 
   it('Redis killed and restarted mid-sweep: the sweep completes and no run trains twice', async () => {
-    const s = await sweep(['captcha-fc-gan'], 2, { steps: '100' });
+    // Long enough that both runs are seen training at once: 100 steps could finish between two polls.
+    const steps = 400;
+    const s = await sweep(['captcha-fc-gan'], 2, { steps: String(steps) });
     await until('both runs to train', async () => (await runsOf(s.id)).every((r) => r.status === 'running' && r.stepsDone > 10));
     await redis.kill();
     await new Promise((r) => setTimeout(r, 1000));
@@ -165,7 +167,7 @@ describe('the fleet: sweeps over BullMQ and Redis', () => {
     for (const r of runs) {
       const pk = getRun(db, r.id).pk;
       const counts = db.prepare('SELECT key, count(*) AS n FROM metrics WHERE run = ? GROUP BY key').all(pk) as { key: string; n: number }[];
-      for (const c of counts) assert.equal(c.n, 100, `${r.id} ${c.key}: one point per step`);
+      for (const c of counts) assert.equal(c.n, steps, `${r.id} ${c.key}: one point per step`);
       const claims = (db.prepare('SELECT claims FROM runs WHERE pk = ?').get(pk) as { claims: number }).claims;
       assert.equal(claims, 1, `${r.id} was claimed ${claims} times`);
     }
