@@ -15,18 +15,9 @@ function collect(dir) {
   });
 }
 const filters = process.argv.slice(2);
-// The longest files (measured 2026-12-03, 40–190 s each) start first, so that short files fill the
-// gaps at the end instead of one long file running alone after the rest: a stale entry costs nothing.
-const SLOW_FIRST = ['fleet/fleet', 'engine/network-gradients', 'metrics/reproduce-resume', 'reliability/faults',
-  'training/presets-train', 'runner/resume', 'cli/datasets', 'metrics/quality', 'engine/kernels', 'datasets/assist'];
-const rank = (f) => {
-  const i = SLOW_FIRST.findIndex((s) => relative(root, f).includes(s));
-  return i < 0 ? SLOW_FIRST.length : i;
-};
 const files = collect(join(root, 'test'))
   .filter((f) => filters.length === 0 || filters.some((s) => relative(root, f).includes(s)))
-  .sort()
-  .sort((a, b) => rank(a) - rank(b));
+  .sort();
 if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
