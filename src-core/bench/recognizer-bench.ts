@@ -1,6 +1,7 @@
 /**
- * `npm run bench -- recognizer --folder DIR --length N --alphabet S --size WxH [--model ctc|lenet] [--seconds S] [--seed K]`
- * Imports a labelled folder of real captchas (names are their texts) into a scratch
+ * `npm run bench -- recognizer (--folder DIR --length N --alphabet S --size WxH | --synth COUNT) [--model ctc|lenet] [--seconds S] [--seed K]`
+ * Imports a labelled folder of real captchas (names are their texts), or COUNT captchas
+ * of the built-in synthesiser (its seed fixed: the same set for every --seed), into a scratch
  * home, trains a recogniser with the default settings for at most S seconds (600),
  * and prints its accuracy on the held-out test split (never trained on, never used
  * for early stopping), the training time and the calibration error.
@@ -9,21 +10,25 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultCaptchaSettings } from '../data/captcha-image.ts';
-import { importCaptchaFolder } from '../data/import-captchas.ts';
+import { importCaptchaFolder, importSynthCaptchas } from '../data/import-captchas.ts';
 import { runJob } from '../runner/run-job.ts';
 import { openStore } from '../store/index.ts';
 import { latestRecognizer } from '../store/recognizers.ts';
 import { createRecognizerRun } from '../workbench/recognizers.ts';
 
-export async function benchRecognizer(o: {
-  folder: string; length: number; alphabet: string; width: number; height: number; model: 'ctc' | 'lenet'; seconds: number; seed: number;
-}): Promise<void> {
+/** A folder of captchas named by their texts, or the synthesiser's. */
+export type BenchCaptchas = { folder: string; length: number; alphabet: string; width: number; height: number } | { synth: number };
+
+export async function benchRecognizer(o: { captchas: BenchCaptchas; model: 'ctc' | 'lenet'; seconds: number; seed: number }): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'gwb-bench-recognizer-'));
   const db = openStore(home);
   try {
-    const settings = { ...defaultCaptchaSettings(o.length, o.alphabet), width: o.width, height: o.height };
-    const imported = await importCaptchaFolder(db, o.folder, { settings, labelsFromFilenames: true });
-    console.log(`${imported.imported} captchas (${imported.labelled} labelled) from ${o.folder} at ${o.width}×${o.height}`);
+    const c = o.captchas;
+    const imported = 'synth' in c
+      ? await importSynthCaptchas(db, c.synth, 1, defaultCaptchaSettings())
+      : await importCaptchaFolder(db, c.folder, { settings: { ...defaultCaptchaSettings(c.length, c.alphabet), width: c.width, height: c.height }, labelsFromFilenames: true });
+    const size = 'synth' in c ? '80×20' : `${c.width}×${c.height}`;
+    console.log(`${imported.imported} captchas (${imported.labelled} labelled) from ${'synth' in c ? 'the synthesiser (seed 1)' : c.folder} at ${size}`);
     const run = createRecognizerRun(db, home, imported.dataset.id, { seconds: String(o.seconds), seed: String(o.seed) }, o.model);
     const t0 = performance.now();
     let lastEval = '';

@@ -60,6 +60,8 @@ export const RECOGNIZER_DEFAULTS: Omit<RecognizerJobConfig, PresetFields> = {
   patience: 0,
   augment: false,
   beamWidth: 1,
+  columnWidth: 4,
+  reduceLearningRateAfter: 0,
   // TensorFlow's MNIST tutorial rate, the recipe the thesis follows (4.1.3).
   optimizer: { kind: 'adam', learningRate: 1e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
   validationSplit: 0.1,

@@ -1,4 +1,4 @@
-import { BATCH_NORM_KINDS, CLIP_POLICIES, GAN_ARCHITECTURES, GAN_LOSSES, LABEL_JOINS, RECOGNIZER_MODELS } from './vocabulary.ts';
+import { BATCH_NORM_KINDS, CLIP_POLICIES, COLUMN_WIDTHS, GAN_ARCHITECTURES, GAN_LOSSES, LABEL_JOINS, RECOGNIZER_MODELS } from './vocabulary.ts';
 import { PRESET_IDS, findPreset } from './catalog.ts';
 import type { JobConfig } from './types.ts';
 import { ConfigError } from '../domain/errors.ts';
@@ -41,7 +41,7 @@ const RANGES: [RegExp, number, number, boolean][] = [
   [/^clip\.value$/, 1e-6, 100, false],
   [/^validationSplit$/, 0.01, 0.9, false],
   [/^testSplit$/, 0, 0.5, false],
-  [/^patience$/, 0, 1000, true],
+  [/^(patience|reduceLearningRateAfter)$/, 0, 1000, true],
   [/^beamWidth$/, 1, 64, true],
   [/(^|\.)(d|g)$/, 0, 100, true],
   [/^schedule\.(iterations|window)$/, 1, 1e7, true],
@@ -120,6 +120,9 @@ export function validateConfig(config: JobConfig): void {
   if ((d.source === 'captcha-folder' || d.source === 'face-folder') && typeof d.path !== 'string') throw ConfigError.at('data', `${d.source} needs a path`);
   if (d.source === 'dataset' && !Number.isInteger((d as { id?: unknown }).id)) throw ConfigError.at('data', 'dataset needs an integer id');
   if (d.source === 'synth-captchas' && typeof d.count !== 'number') throw ConfigError.at('data', 'synth-captchas needs a count');
+  if (config.kind === 'recognizer' && !COLUMN_WIDTHS.includes(config.columnWidth)) {
+    throw ConfigError.at('columnWidth', `${config.columnWidth} is not one of ${COLUMN_WIDTHS.join(', ')}`);
+  }
   if (config.kind === 'gan') {
     if (config.imageSize !== 64 && config.imageSize !== 128) throw ConfigError.at('imageSize', `${config.imageSize} is not one of 64, 128`);
     const s = config.schedule;

@@ -9,9 +9,12 @@ import type { JobConfig, RecognizerJobConfig } from './types.ts';
  * nets joined the labels just before D's last unit, which no longer exists: refused.
  */
 export function buildableConfig(stored: JobConfig): JobConfig {
-  // Recogniser runs from before the segmentation-free model: the thesis's LeNet, nothing held back.
+  // Recogniser runs from before the segmentation-free model: the thesis's LeNet, nothing held back;
+  // from before column widths: 4-pixel columns and a constant rate (captcha-recognizer-ctc v1).
   if (stored.kind !== 'gan') {
-    const legacy: Pick<RecognizerJobConfig, 'model' | 'testSplit' | 'patience' | 'augment' | 'beamWidth'> = { model: 'lenet', testSplit: 0, patience: 0, augment: false, beamWidth: 1 };
+    const legacy: Pick<RecognizerJobConfig, 'model' | 'testSplit' | 'patience' | 'augment' | 'beamWidth' | 'columnWidth' | 'reduceLearningRateAfter'> = {
+      model: 'lenet', testSplit: 0, patience: 0, augment: false, beamWidth: 1, columnWidth: 4, reduceLearningRateAfter: 0,
+    };
     return { ...legacy, ...stored };
   }
   if ((stored as Partial<typeof stored>).biases !== undefined) return stored;

@@ -1,4 +1,4 @@
-import type { BatchNormKind, ClipPolicy, GanArchitecture, GanLoss, LabelJoin, OptimizerConfig, RecognizerModel, ScheduleConfig } from './vocabulary.ts';
+import type { BatchNormKind, ClipPolicy, ColumnWidth, GanArchitecture, GanLoss, LabelJoin, OptimizerConfig, RecognizerModel, ScheduleConfig } from './vocabulary.ts';
 
 /** Where training images come from. */
 export type DataConfig =
@@ -76,10 +76,14 @@ export interface RecognizerJobConfig extends JobBase {
   evalEvery: number;
   /** Stop once validation accuracy has not improved for this many evaluations, keeping the best weights (0: never; ctc). */
   patience: number;
+  /** Halve the learning rate each time this many evaluations in a row bring no better validation accuracy (0: never; ctc). */
+  reduceLearningRateAfter: number;
   /** Random shifts, scaling, noise, lines and contrast on each training batch (ctc). */
   augment: boolean;
   /** Prefix-beam width when reading captchas (1: greedy; ctc). */
   beamWidth: number;
+  /** Model-input pixels per output column (ctc): 8 adds a third conv block and halves the columns; 4 is the first version's. */
+  columnWidth: ColumnWidth;
 }
 
 export type JobConfig = GanJobConfig | RecognizerJobConfig;

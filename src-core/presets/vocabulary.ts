@@ -46,6 +46,10 @@ export type ClipPolicy = (typeof CLIP_POLICIES)[number];
 /** The captcha recognisers (src-core/domain/datasets.ts: a dataset's recogniser records its model). */
 export { RECOGNIZER_MODELS, type RecognizerModel } from '../domain/datasets.ts';
 
+/** The sequence recogniser's model-input pixels per output column: 4 (two conv blocks, its first version) or 8 (three). */
+export const COLUMN_WIDTHS = [4, 8] as const;
+export type ColumnWidth = (typeof COLUMN_WIDTHS)[number];
+
 export const GAN_LOSSES = ['gan', 'wgan', 'wgan-gp', 'lsgan'] as const;
 export type GanLoss = (typeof GAN_LOSSES)[number];
 

@@ -13,7 +13,7 @@
  * and seed, so the same command in the same home trains only what is missing.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { tilesOf } from '../data/dataset-images.ts';
 import { loadImageSet } from '../data/load.ts';
@@ -105,7 +105,9 @@ export async function reproduceAugmentation(o: AugmentationOptions): Promise<Aug
         const realAccuracy = await recognizerAccuracy(db, o, real, seed, test, s);
         const ganRun = await trainGan(db, o, real, seed);
         const generated = await generatedCaptchas(db, o.home, ganRun, real, s, o.perClass, seed);
-        const augmented = derivedDataset(db, source.id, s, `${name}: real + GAN`, drawn.slice(0, size), generated);
+        await writeComparison(join(o.out, `generated-N${size}-seed${seed}.png`), s, generated.slice(0, 6), drawn.slice(0, 6));
+        // "composition 2": the datasets of composition 1 (before composeCaptcha read one channel) hold noise, not GAN captchas.
+        const augmented = derivedDataset(db, source.id, s, `${name}: real + GAN, composition 2`, drawn.slice(0, size), generated);
         const augmentedAccuracy = await recognizerAccuracy(db, o, augmented, seed, test, s);
         results.push({ size, seed, real: realAccuracy, augmented: augmentedAccuracy, generated: generated.length });
         o.log(`N ${size} seed ${seed}: ${pct(realAccuracy)} of held-out captchas with the N alone, ${pct(augmentedAccuracy)} with ${generated.length} GAN captchas added`);
@@ -212,19 +214,42 @@ async function generatedCaptchas(
   const out: { pixels: Uint8Array; label: string }[] = [];
   for (let m = 0; m < count; m++) {
     const text = Array.from({ length: L }, () => rng.int(classes));
-    const strip = new Uint8Array(20 * 20 * L);
-    text.forEach((k, c) => {
+    const picked = text.map((k, c) => {
       const list = byClass[k]!;
-      const tile = list[(m * L + c) % list.length]!;
-      for (let y = 0; y < 20; y++) {
-        for (let x = 0; x < 20; x++) strip[y * 20 * L + c * 20 + x] = Math.round(255 * (1 - Math.min(1, Math.max(0, tiles[tile * 400 + y * 20 + x]!))));
-      }
+      return list[(m * L + c) % list.length]!;
     });
-    const pixels = await sharp(Buffer.from(strip), { raw: { width: 20 * L, height: 20, channels: 1 } })
-      .resize(s.width, s.height, { fit: 'fill' }).raw().toBuffer();
-    out.push({ pixels: new Uint8Array(pixels), label: text.map((k) => s.alphabet[k]).join('') });
+    out.push({ pixels: await composeCaptcha(tiles, picked, s.width, s.height), label: text.map((k) => s.alphabet[k]).join('') });
   }
   return out;
+}
+
+/**
+ * 20 × 20 tiles (ink in [0, 1], `tiles[index]`) set side by side, resized to `width × height`:
+ * one grayscale byte per pixel, ink dark, as imports store captchas. (sharp's raw output of a
+ * one-channel input is RGB unless asked for b-w: read as gray, that was three captchas' worth of
+ * interleaved bytes, and the first runs of this experiment composed noise from it.)
+ */
+export async function composeCaptcha(tiles: Float32Array, indices: number[], width: number, height: number): Promise<Uint8Array> {
+  const L = indices.length;
+  const strip = new Uint8Array(20 * 20 * L);
+  indices.forEach((tile, c) => {
+    for (let y = 0; y < 20; y++) {
+      for (let x = 0; x < 20; x++) strip[y * 20 * L + c * 20 + x] = Math.round(255 * (1 - Math.min(1, Math.max(0, tiles[tile * 400 + y * 20 + x]!))));
+    }
+  });
+  const { data, info } = await sharp(Buffer.from(strip), { raw: { width: 20 * L, height: 20, channels: 1 } })
+    .resize(width, height, { fit: 'fill' }).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
+  if (info.channels !== 1 || data.length !== width * height) throw new Error(`composed captcha: ${info.channels} channels, ${data.length} bytes for ${width}×${height}`);
+  return new Uint8Array(data);
+}
+
+/** What the recogniser is given: GAN captchas (top) above real ones of the N (bottom), one per row, at the dataset's size. */
+async function writeComparison(file: string, s: CaptchaSettings, generated: { pixels: Uint8Array }[], real: { pixels: Uint8Array }[]): Promise<void> {
+  const rows = [...generated, ...real];
+  const sheet = new Uint8Array(rows.length * s.width * s.height);
+  rows.forEach((r, i) => sheet.set(r.pixels, i * s.width * s.height));
+  mkdirSync(dirname(file), { recursive: true });
+  await sharp(Buffer.from(sheet), { raw: { width: s.width, height: s.height * rows.length, channels: 1 } }).png().toFile(file);
 }
 
 /** Paired by seed: augmented − real. A verdict only when the 90 % interval excludes zero. */
@@ -247,6 +272,7 @@ function writeReport(o: AugmentationOptions, results: AugmentationResult[], verd
     `accuracy = whole captchas read right on the held-out ${Math.round(o.testShare * 100)} % (the same for every seed and N). Medians with 90 % bootstrap intervals.`, '',
     '| N | N alone | N + GAN | difference (paired) | verdict |', '| ---: | --- | --- | --- | --- |',
     ...verdicts.map((v) => `| ${v.size} | ${formatInterval(v.real, 3)} | ${formatInterval(v.augmented, 3)} | ${formatInterval(v.difference, 3)} | **${v.verdict}** (${v.reason}) |`),
+    '', `Each \`generated-N<N>-seed<seed>.png\` shows six of the GAN captchas a recogniser was given (top) above six of its N real ones (bottom).`,
     '', '## Every run', '', '| N | seed | N alone | N + GAN | GAN captchas |', '| ---: | ---: | ---: | ---: | ---: |',
     ...results.map((r) => `| ${r.size} | ${r.seed} | ${pct(r.real)} | ${pct(r.augmented)} | ${r.generated} |`), '',
   ];

@@ -18,16 +18,18 @@ export function augmentCaptcha(src: Float32Array, H: number, W: number, rng: Rng
   const contrast = u(0.7, 1.2);
   const brightness = u(-0.05, 0.1);
   const noise = Math.sqrt(12) * u(0, 0.06);
-  // Inverse map: output (x, y) samples the source at the un-warped point, bilinearly.
+  // Inverse map: output (x, y) samples the source at the un-warped point, bilinearly. The row's
+  // terms and the sampling function are made once, not per pixel; the arithmetic is unchanged (bit-identical).
+  const at = (yy: number, xx: number) => (yy >= 0 && yy < H && xx >= 0 && xx < W ? src[yy * W + xx]! : 0);
   for (let y = 0; y < H; y++) {
+    const sy = (y - cy - dy) / scale + cy;
+    const y0 = Math.floor(sy);
+    const fy = sy - y0;
+    const sheared = shear * (y - cy);
     for (let x = 0; x < W; x++) {
-      const sy = (y - cy - dy) / scale + cy;
-      const sx = (x - cx - dx - shear * (y - cy)) / scale + cx;
+      const sx = (x - cx - dx - sheared) / scale + cx;
       const x0 = Math.floor(sx);
-      const y0 = Math.floor(sy);
       const fx = sx - x0;
-      const fy = sy - y0;
-      const at = (yy: number, xx: number) => (yy >= 0 && yy < H && xx >= 0 && xx < W ? src[yy * W + xx]! : 0);
       const v = (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x0 + 1)) + fy * ((1 - fx) * at(y0 + 1, x0) + fx * at(y0 + 1, x0 + 1));
       // Ink scaled, paper lifted: paper is 0 and ink 1 here. Uniform noise of the same variance (one draw, not two and a log).
       out[y * W + x] = v * contrast + brightness + noise * (rng.uniform() - 0.5);

@@ -1,5 +1,5 @@
 import { tf, type Scalar, type Tensor2D } from '../engine/tf.ts';
-import { buildGan } from '../models/gan-architectures.ts';
+import { buildGan, type GanPair } from '../models/gan-architectures.ts';
 import { CAPTCHA_CLASSES } from '../models/captcha.ts';
 import { disposeNetwork } from '../models/network.ts';
 import type { BatchSampler, SamplerState } from '../data/sampler.ts';
@@ -22,16 +22,21 @@ export type GanJob = TrainingJob & {
   weightHistograms(): Record<string, WeightHistogram>;
 };
 
-export function createGanJob(config: GanJobConfig, data: ImageSet, sampler: BatchSampler): GanJob {
-  const root = new Rng(config.seed);
-  const pair = buildGan(config.architecture, {
+/** The nets a GAN run's configuration builds, at its initial weights (seeded by `config.seed`). */
+export function buildGanOf(config: GanJobConfig): GanPair {
+  return buildGan(config.architecture, {
     discriminatorBatchNorm: config.discriminatorBatchNorm,
     labelConditioned: config.labelConditioned,
     labelJoin: config.labelJoin,
     imageSize: config.imageSize,
     biases: config.biases,
     batchNormKind: config.batchNormKind,
-  }, root);
+  }, new Rng(config.seed));
+}
+
+export function createGanJob(config: GanJobConfig, data: ImageSet, sampler: BatchSampler): GanJob {
+  const root = new Rng(config.seed);
+  const pair = buildGanOf(config);
   const [h, w, c] = pair.discriminator.inputShape as [number, number, number];
   if (h !== data.height || w !== data.width || c !== data.channels) {
     throw new ConfigError(`${config.architecture} takes ${h}×${w}×${c} images; the data are ${data.height}×${data.width}×${data.channels}`, 'data');

@@ -20,6 +20,8 @@ export interface OptimizerState {
 
 export interface Optimizer {
   readonly config: OptimizerConfig;
+  /** The rate updates use: the config's until a schedule lowers it (a job's checkpoint carries it). */
+  learningRate: number;
   /** One update from gradients keyed by variable name (as tf.variableGrads returns them). */
   apply(grads: Record<string, Tensor>): void;
   getState(): OptimizerState;
@@ -48,6 +50,7 @@ export function createOptimizer(config: OptimizerConfig, params: Param[]): Optim
   );
   const slotOf = (param: Param, name: string) => slots.find((s) => s.param === param && s.name === name)!.variable;
   let iterations = 0;
+  let learningRate = config.learningRate;
 
   function apply(grads: Record<string, Tensor>): void {
     iterations += 1;
@@ -57,7 +60,7 @@ export function createOptimizer(config: OptimizerConfig, params: Param[]): Optim
         if (!g) continue;
         const w = param.variable;
         if (config.kind === 'adam') {
-          const { learningRate, beta1, beta2, epsilon } = config;
+          const { beta1, beta2, epsilon } = config;
           const m = slotOf(param, 'm');
           const v = slotOf(param, 'v');
           const lrT = (learningRate * Math.sqrt(1 - beta2 ** iterations)) / (1 - beta1 ** iterations);
@@ -72,7 +75,7 @@ export function createOptimizer(config: OptimizerConfig, params: Param[]): Optim
           v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
           w.assign(tf.sub(w, tf.div(tf.mul(m, lrT), tf.add(tf.sqrt(v), epsilon))));
         } else {
-          const { learningRate, decay, epsilon } = config;
+          const { decay, epsilon } = config;
           const ms = slotOf(param, 'ms');
           if (hasFused(RMSPROP_UPDATE)) {
             const [w2, ms2] = tf.engine().runKernel(RMSPROP_UPDATE, { w, g, ms }, { learningRate, decay, epsilon }) as Tensor[];
@@ -89,6 +92,12 @@ export function createOptimizer(config: OptimizerConfig, params: Param[]): Optim
 
   return {
     config,
+    get learningRate() {
+      return learningRate;
+    },
+    set learningRate(rate: number) {
+      learningRate = rate;
+    },
     apply,
     getState() {
       const out: OptimizerState['slots'] = {};

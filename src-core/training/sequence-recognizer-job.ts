@@ -7,7 +7,8 @@
  */
 import { tf, type Tensor } from '../engine/tf.ts';
 import type { ImageSet } from '../data/image-set.ts';
-import { buildSequenceRecognizer, sequenceInputWidth, SEQUENCE_INPUT_HEIGHT } from '../models/captcha-sequence.ts';
+import { buildSequenceRecognizer, columnWidthOf, sequenceInputWidth, SEQUENCE_INPUT_HEIGHT } from '../models/captcha-sequence.ts';
+import type { ColumnWidth } from '../presets/vocabulary.ts';
 import { disposeNetwork, trainableVariables, type Network, type StatUpdate } from '../models/network.ts';
 import { applyStatUpdates } from '../models/layers.ts';
 import type { RecognizerJobConfig } from '../presets/types.ts';
@@ -164,11 +165,43 @@ export function sequenceReader(net: Network & { columns: number }, H: number, W:
   });
 }
 
-/** A stored sequence recogniser (its checkpoint's current weights) for captchas of `width × height`. */
+/** A stored sequence recogniser (its checkpoint's current weights) for captchas of `width × height`; its column width read from the weights. */
 export function loadSequenceRecognizer(weights: Record<string, SavedTensor>, classes: number, width: number, height: number): Network & { columns: number } {
-  const net = buildSequenceRecognizer(new Rng(0), classes, sequenceInputWidth(width, height));
+  const columnWidth = columnWidthOf(weights);
+  const net = buildSequenceRecognizer(new Rng(0), classes, sequenceInputWidth(width, height, columnWidth), columnWidth);
   loadNet('R', net, weights);
   return net;
+}
+
+/**
+ * What one validation evaluation means for training: better than the best so far (captcha
+ * accuracy, ties broken by characters), or one more stall; `improved` (keep these weights)
+ * also on a tie. Stalls count only once some
+ * captcha is read whole: CTC first sits on a plateau where it emits only blanks (on
+ * captcha-kaggle-v2 ≈ 1,100 steps of 0% at 4-pixel columns), which is not the end of
+ * learning. `patience` stalls stop; every `reduceLearningRateAfter` stalls before that halve the rate.
+ */
+export function judgeEvaluation(
+  config: Pick<RecognizerJobConfig, 'patience' | 'reduceLearningRateAfter'>, bestAccuracy: number | null, stalls: number,
+  e: Pick<SequenceEvaluation, 'captchaAccuracy' | 'characterAccuracy'>,
+): { improved: boolean; accuracy: number; stalls: number; stop: boolean; halveRate: boolean } {
+  const accuracy = e.captchaAccuracy + 1e-3 * e.characterAccuracy;
+  if (bestAccuracy === null || accuracy > bestAccuracy) return { improved: true, accuracy, stalls: 0, stop: false, halveRate: false };
+  const learning = e.captchaAccuracy > 0 || bestAccuracy >= 1e-3;
+  const next = learning ? stalls + 1 : stalls;
+  const stop = learning && config.patience > 0 && next >= config.patience;
+  const halveRate = learning && !stop && config.reduceLearningRateAfter > 0 && next % config.reduceLearningRateAfter === 0;
+  // A tie keeps the later weights (trained longer, at a lower rate: the likelier to generalise) but is no gain: still a stall.
+  return { improved: learning && accuracy === bestAccuracy, accuracy, stalls: next, stop, halveRate };
+}
+
+/**
+ * The configured column width, or 4 when W/8 columns are too few for the longest text
+ * (CTC needs a column per character and a blank between repeats): the default then still
+ * trains. The weights say which was built (columnWidthOf), so a stored recogniser loads either.
+ */
+export function fittingColumnWidth(configured: ColumnWidth, width: number, height: number, longest: number): ColumnWidth {
+  return configured === 8 && sequenceInputWidth(width, height, 8) / 8 < longest ? 4 : configured;
 }
 
 export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: ImageSet): SequenceRecognizerJob {
@@ -181,9 +214,10 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
   const splits = { validation: pick(validation), test: pick(test) };
   const H = data.height;
   const W = data.width;
-  const inputWidth = sequenceInputWidth(W, H);
-  const net = buildSequenceRecognizer(new Rng(config.seed).fork('init/recognizer'), data.classes, inputWidth);
   const longest = Math.max(...labelled.map((i) => minimumColumns(sequences[i]!)));
+  const columnWidth = fittingColumnWidth(config.columnWidth, W, H, longest);
+  const inputWidth = sequenceInputWidth(W, H, columnWidth);
+  const net = buildSequenceRecognizer(new Rng(config.seed).fork('init/recognizer'), data.classes, inputWidth, columnWidth);
   if (longest > net.columns) {
     throw new Error(`captchas of ${W}×${H} give ${net.columns} columns, fewer than the ${longest} their longest text needs`);
   }
@@ -193,6 +227,10 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
   let best: { accuracy: number; step: number; tensors: Record<string, SavedTensor> } | null = null;
   let stalls = 0;
   let stopped = false;
+  /** Events for the live view: a narrower column width than configured, rate halvings and the early stop, each reported once. */
+  let pendingNotes: string[] = columnWidth === config.columnWidth ? [] : [
+    `${columnWidth}-pixel columns, not ${config.columnWidth}: the longest text needs ${longest} columns, more than ${sequenceInputWidth(W, H, config.columnWidth) / config.columnWidth} at ${config.columnWidth}`,
+  ];
 
   const input = (images: Float32Array, n: number) => modelInput(images, n, H, W, inputWidth);
   const read = sequenceReader(net, H, W, config.beamWidth);
@@ -251,19 +289,18 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
     return { x: input(images, B), labels };
   }
 
-  /**
-   * Early stopping on validation captcha accuracy (ties broken by characters): keeps the best weights.
-   * Patience counts only once some captcha is read whole: CTC first sits on a plateau (on
-   * captcha-kaggle-v2 ≈ 1,100 steps of 0%), which is not the end of learning.
-   */
+  /** Early stopping and the rate schedule on one validation evaluation; keeps the best weights. */
   async function watch(e: SequenceEvaluation): Promise<void> {
-    const accuracy = e.captchaAccuracy + 1e-3 * e.characterAccuracy;
-    if (!best || accuracy > best.accuracy) {
-      best = { accuracy, step: iteration, tensors: await weightsNow() };
-      stalls = 0;
-    } else if (e.captchaAccuracy > 0 || best.accuracy >= 1e-3) {
-      stalls += 1;
-      if (config.patience > 0 && stalls >= config.patience) stopped = true;
+    const verdict = judgeEvaluation(config, best?.accuracy ?? null, stalls, e);
+    stalls = verdict.stalls;
+    if (verdict.improved) best = { accuracy: verdict.accuracy, step: iteration, tensors: await weightsNow() };
+    if (verdict.stop) {
+      stopped = true;
+      pendingNotes.push(`early stop: no better validation accuracy for ${config.patience} evaluations; best at step ${best?.step}`);
+    }
+    if (verdict.halveRate) {
+      optimizer.learningRate /= 2;
+      pendingNotes.push(`learning rate halved to ${optimizer.learningRate.toPrecision(3)}: ${verdict.stalls} evaluations without a better validation accuracy`);
     }
   }
 
@@ -344,7 +381,11 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
     async samples() {
       return null;
     },
-    notes: () => (stopped && stalls === config.patience ? [`early stop: no better validation accuracy for ${config.patience} evaluations; best at step ${best?.step}`] : []),
+    notes() {
+      const out = pendingNotes;
+      pendingNotes = [];
+      return out;
+    },
     evaluate,
     calibrate,
     read,
@@ -354,16 +395,20 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
       return {
         iteration,
         meta: {
-          rng: rng.state(), optimizerIterations: o.iterations, stalls, stopped,
+          rng: rng.state(), optimizerIterations: o.iterations, learningRate: optimizer.learningRate, stalls, stopped,
           best: best ? { accuracy: best.accuracy, step: best.step } : null,
         },
         tensors: { ...netTensors('R', net), ...prefixed('opt', o.slots), ...bestTensors },
       };
     },
     setState(state) {
-      const meta = state.meta as { rng: RngState; optimizerIterations: number; stalls: number; stopped: boolean; best: { accuracy: number; step: number } | null };
+      const meta = state.meta as {
+        rng: RngState; optimizerIterations: number; learningRate?: number; stalls: number; stopped: boolean; best: { accuracy: number; step: number } | null;
+      };
       loadNet('R', net, state.tensors);
       optimizer.setState(slotsOf('opt', state.tensors, meta.optimizerIterations));
+      // Checkpoints from before rate reductions: the configured rate.
+      optimizer.learningRate = meta.learningRate ?? config.optimizer.learningRate;
       rng = new Rng(meta.rng);
       stalls = meta.stalls;
       stopped = meta.stopped;

@@ -4,13 +4,25 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { defaultCaptchaSettings } from '../../src-core/data/captcha-image.ts';
 import { importSynthCaptchas } from '../../src-core/data/import-captchas.ts';
-import { judge, reproduceAugmentation, type AugmentationOptions } from '../../src-core/reproduce/augmentation.ts';
+import { composeCaptcha, judge, reproduceAugmentation, type AugmentationOptions } from '../../src-core/reproduce/augmentation.ts';
 import { listCaptchas } from '../../src-core/store/captchas.ts';
 import { listDatasets } from '../../src-core/store/datasets.ts';
 import { openStore } from '../../src-core/store/index.ts';
 import { tempDir } from '../helpers.ts';
 
 describe('reproduce augmentation: GAN samples for a recogniser trained on few labels', () => {
+  it('composes GAN tiles into a captcha of the dataset\'s size: one gray byte per pixel, ink dark, tiles left to right', async () => {
+    // Tile 0 all ink, tile 1 all paper; set side by side (40 × 20) and stretched to 80 × 50.
+    const tiles = new Float32Array(2 * 400);
+    tiles.fill(1, 0, 400);
+    const pixels = await composeCaptcha(tiles, [0, 1], 80, 50);
+    assert.equal(pixels.length, 80 * 50);
+    for (const y of [0, 25, 49]) {
+      assert.equal(pixels[y * 80 + 5], 0, `row ${y}: the first tile's ink`);
+      assert.equal(pixels[y * 80 + 75], 255, `row ${y}: the second tile's paper`);
+    }
+  });
+
   it('judges the paired difference: a verdict only when its interval excludes zero', () => {
     const rows = (pairs: [number, number][]) => pairs.map(([real, augmented], seed) => ({ size: 50, seed, real, augmented, generated: 10 }));
     assert.equal(judge(50, rows([[0.5, 0.7], [0.4, 0.6], [0.6, 0.75]])).verdict, 'helps');

@@ -33,6 +33,7 @@ describe('preset versions', () => {
     assert.match(changesSince('captcha-wdcgan-label', 1)[0]!, /^v2: labels join D before fc 1024/);
     assert.deepEqual(changesSince('captcha-wdcgan-label', 2), []);
     assert.deepEqual(changesSince('captcha-fc-wgan', 1), [], 'an unchanged preset');
+    assert.match(changesSince('captcha-recognizer-ctc', 1)[0]!, /^v2: 8-pixel columns/);
   });
 
   it('an old run of a changed preset still lists, shows, compares and exports; its resume is refused with the reason and the run left as it was', async () => {
@@ -74,6 +75,20 @@ describe('preset versions', () => {
     const events = await resumeInProcess(t, 1);
     assert.ok(events.some((e) => e.type === 'done'));
     assert.equal(getRun(t.db, t.run.id).stepsDone, 3);
+    t.db.close();
+  });
+
+  it('a captcha-recognizer-ctc run of version 1 (4-pixel columns, no columnWidth stored) resumes at 4-pixel columns', async () => {
+    const home = tempDir();
+    const t = await trainInProcess(home, 'captcha-recognizer-ctc', {
+      steps: '4', batchSize: '8', 'data.count': '48', evalEvery: '2', patience: '100', checkpointEvery: '1', columnWidth: '4',
+    }, { backend: 'wasm', steps: 2 });
+    const { presetVersion: _v, columnWidth: _c, ...old } = t.run.config as Record<string, unknown>;
+    t.db.prepare('UPDATE runs SET config = ? WHERE pk = ?').run(JSON.stringify(old), t.run.pk);
+    // Built at today's 8 its column layer would take 1,024 inputs, not the checkpoint's 512: the resume would be refused.
+    const events = await resumeInProcess(t, 2);
+    assert.ok(events.some((e) => e.type === 'done'));
+    assert.equal(getRun(t.db, t.run.id).stepsDone, 4);
     t.db.close();
   });
 

@@ -132,8 +132,10 @@ describe('renderer state classes', () => {
     for (let s = 1; s <= 3; s++) live.apply({ type: 'progress', step: s, seconds: s, losses: { d: 1 / s, g: s }, itPerSec: 2, etaSeconds: 5 });
     live.apply({ type: 'progress', step: 3, seconds: 3, losses: { d: 9, g: 9 }, itPerSec: 2, etaSeconds: 5 });
     live.apply({ type: 'eval', step: 3, seconds: 3, metrics: { frechet: 12 } });
+    live.apply({ type: 'note', step: 3, text: 'learning rate halved to 0.000500' });
     flushSync();
     assert.equal(live.status, 'running');
+    assert.deepEqual(live.notes, ['step 3: learning rate halved to 0.000500']);
     assert.deepEqual(live.series.d?.map((p) => p.step), [1, 2, 3], 'a repeated step is not added twice');
     assert.deepEqual(live.lossKeys, ['d', 'g']);
     assert.deepEqual(live.metricKeys, ['frechet']);

@@ -200,6 +200,29 @@ describe('training steps do not leak tensors', () => {
       });
     }
   }
+  it('an optimiser\'s lowered learning rate scales its steps (Adam\'s first step is ≈ the rate, whatever the gradient)', async () => {
+    await useBackend('wasm');
+    const step = async (rate: number | null) => {
+      const net = buildCaptchaRecognizer(new Rng(1));
+      const opt = createOptimizer(ADAM, net.params);
+      if (rate !== null) opt.learningRate = rate;
+      const p = net.params.find((q) => q.trainable)!;
+      const before = p.variable.dataSync().slice();
+      const x = tf.randomUniform([8, 20, 20, 1], 0, 1, 'float32', 4);
+      const y = tf.oneHot(tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7], 'int32'), 32).toFloat() as Tensor2D;
+      await recognizerStep(net, opt, x, y);
+      const moved = Math.max(...Array.from(p.variable.dataSync(), (v, i) => Math.abs(v - before[i]!)));
+      tf.dispose([x, y]);
+      opt.dispose();
+      disposeNetwork(net);
+      return moved;
+    };
+    const full = await step(null);
+    const half = await step(ADAM.learningRate / 2);
+    assert.ok(Math.abs(full - ADAM.learningRate) < 1e-2 * ADAM.learningRate, `first step ${full}`);
+    assert.ok(Math.abs(half / full - 0.5) < 1e-3, `halved rate: ${half} against ${full}`);
+  });
+
   it('the recogniser step leaves tf.memory().numTensors unchanged', async () => {
     await useBackend('wasm');
     const net = buildCaptchaRecognizer(new Rng(1));

@@ -4,8 +4,10 @@ import type { ImageSet } from '../../src-core/data/image-set.ts';
 import { tf } from '../../src-core/engine/tf.ts';
 import { resolveConfig } from '../../src-core/presets/resolve.ts';
 import type { RecognizerJobConfig } from '../../src-core/presets/types.ts';
-import { createSequenceRecognizerJob, editDistance, expectedCalibrationError, fitTemperature, sequenceConfidence } from '../../src-core/training/sequence-recognizer-job.ts';
-import { buildSequenceRecognizer } from '../../src-core/models/captcha-sequence.ts';
+import { createSequenceRecognizerJob, editDistance, expectedCalibrationError, fitTemperature, fittingColumnWidth, judgeEvaluation, loadSequenceRecognizer, sequenceConfidence } from '../../src-core/training/sequence-recognizer-job.ts';
+import { buildSequenceRecognizer, sequenceInputWidth } from '../../src-core/models/captcha-sequence.ts';
+import { COLUMN_WIDTHS } from '../../src-core/presets/vocabulary.ts';
+import { netTensors } from '../../src-core/training/checkpoint.ts';
 import { disposeNetwork, trainableVariables } from '../../src-core/models/network.ts';
 import { ctcLoss } from '../../src-core/training/ctc.ts';
 import { Rng } from '../../src-core/util/rng.ts';
@@ -66,10 +68,10 @@ describe('the segmentation-free recogniser', () => {
     }
   });
 
-  it('its gradients through CTC on wasm equal the cpu backend\'s (whole model: BN, 1 × 5 convolutions, the column transpose)', async () => {
+  for (const columnWidth of COLUMN_WIDTHS) it(`its gradients through CTC on wasm equal the cpu backend's (whole model at ${columnWidth}-pixel columns: BN, 1 × 5 convolutions, the column transpose)`, async () => {
     const gradients = async (backend: 'cpu' | 'wasm') => {
       await useBackend(backend);
-      const net = buildSequenceRecognizer(new Rng(1), 19, 64);
+      const net = buildSequenceRecognizer(new Rng(1), 19, 64, columnWidth);
       const x = tf.tensor4d(seeded([3, 32, 64, 1], 4), [3, 32, 64, 1]);
       const { value, grads } = tf.variableGrads(
         () => ctcLoss(net.apply(tf.abs(x), { training: true }) as tf.Tensor3D, [[1, 2, 3], [4, 4], [5]]), trainableVariables(net),
@@ -84,6 +86,86 @@ describe('the segmentation-free recogniser', () => {
     for (const [name, g] of reference) {
       const err = relativeError(g, candidate.get(name)!);
       assert.ok(err < 1e-4, `${name}: relative error ${err.toExponential(2)}`);
+    }
+  });
+
+  it('column widths: 8 joins neighbouring 4-pixel columns, half as many; a stored recogniser loads with the width it was trained at; too long a text falls back to 4', async () => {
+    await useBackend('cpu');
+    for (const columnWidth of COLUMN_WIDTHS) {
+      const built = buildSequenceRecognizer(new Rng(2), 19, sequenceInputWidth(200, 50, columnWidth), columnWidth);
+      assert.equal(built.columns, 128 / columnWidth, '200 × 50 is read at 128 × 32');
+      const weights = netTensors('R', built);
+      const loaded = loadSequenceRecognizer(weights, 19, 200, 50);
+      assert.equal(loaded.columns, built.columns);
+      const x = tf.tensor4d(seeded([1, 32, 128, 1], 3), [1, 32, 128, 1]);
+      const [a, b] = [built, loaded].map((n) => n.apply(x, { training: false }).dataSync());
+      assert.deepEqual(Array.from(b!), Array.from(a!), 'the loaded net reads as the one saved');
+      tf.dispose(x);
+      disposeNetwork(built);
+      disposeNetwork(loaded);
+    }
+    // 200 × 50 gives 16 columns at 8: enough for 5 characters, not for 9 with repeats (17 columns).
+    assert.equal(fittingColumnWidth(8, 200, 50, 5), 8);
+    assert.equal(fittingColumnWidth(8, 200, 50, 17), 4);
+    assert.equal(fittingColumnWidth(4, 200, 50, 5), 4);
+  });
+
+  it('early stopping and the rate schedule: plateau evaluations are not stalls, a tie keeps the later weights but still stalls, every 3rd stall halves the rate until the 8th stops', () => {
+    const config = { patience: 8, reduceLearningRateAfter: 3 };
+    const at = (captchaAccuracy: number) => ({ captchaAccuracy, characterAccuracy: captchaAccuracy });
+    let best: number | null = null;
+    let stalls = 0;
+    const trace: string[] = [];
+    for (const a of [0, 0, 0, 0.5, 0.4, 0.4, 0.4, 0.6, 0.5, 0.6, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]) {
+      const v = judgeEvaluation(config, best, stalls, at(a));
+      if (v.improved) best = v.accuracy;
+      stalls = v.stalls;
+      trace.push(`${v.improved ? '+' : ''}${v.stop ? 'stop' : v.halveRate ? 'halve' : String(v.stalls)}`);
+    }
+    // The first 0 is the first best; the next two are CTC's all-blank plateau, not stalls (nor ties).
+    // 0.6 again ties the best: its later weights are kept ('+'), but it is no gain, so still a stall.
+    assert.deepEqual(trace, ['+0', '0', '0', '+0', '1', '2', 'halve', '+0', '1', '+2', 'halve', '4', '5', 'halve', '7', 'stop']);
+    assert.equal(judgeEvaluation({ patience: 8, reduceLearningRateAfter: 0 }, 0.9, 2, at(0.5)).halveRate, false, '0: never');
+  });
+
+  it('reports each halving of the rate and the early stop once, as notes for the live view', async () => {
+    await useBackend('wasm');
+    const config = resolveConfig('captcha-recognizer-ctc', {
+      augment: 'false', evalEvery: '20', patience: '3', reduceLearningRateAfter: '1', batchSize: '16', testSplit: '0', validationSplit: '0.1', 'optimizer.learningRate': '3e-3',
+    }) as RecognizerJobConfig;
+    const job = createSequenceRecognizerJob(config, tinyCaptchas());
+    const notes: string[] = [];
+    try {
+      // Once it reads the tiny set's validation captchas it cannot do better, so evaluations stall.
+      for (let step = 0; step < 600 && !job.finished!(); step++) {
+        await job.runIteration();
+        notes.push(...job.notes());
+      }
+      assert.ok(job.finished!(), `not stopped: ${JSON.stringify(notes)}`);
+      assert.equal(notes.length, 3, JSON.stringify(notes));
+      assert.match(notes[0]!, /^learning rate halved to 0\.00150: 1 evaluations/);
+      assert.match(notes[1]!, /^learning rate halved to 0\.000750: 2 evaluations/);
+      assert.match(notes[2]!, /^early stop: no better validation accuracy for 3 evaluations/);
+      assert.deepEqual(job.notes(), [], 'each reported once');
+    } finally {
+      job.dispose();
+    }
+  });
+
+  it('a checkpoint carries the lowered learning rate; one from before rate schedules resumes at the configured rate', async () => {
+    await useBackend('cpu');
+    const config = resolveConfig('captcha-recognizer-ctc', { augment: 'false', testSplit: '0', batchSize: '4' }) as RecognizerJobConfig;
+    const job = createSequenceRecognizerJob(config, tinyCaptchas());
+    try {
+      const state = job.getState();
+      assert.equal((state.meta as { learningRate: number }).learningRate, 1e-3);
+      job.setState({ ...state, meta: { ...state.meta, learningRate: 2.5e-4 } });
+      assert.equal((job.getState().meta as { learningRate: number }).learningRate, 2.5e-4);
+      const { learningRate: _lr, ...old } = state.meta as Record<string, unknown>;
+      job.setState({ ...state, meta: old });
+      assert.equal((job.getState().meta as { learningRate: number }).learningRate, 1e-3);
+    } finally {
+      job.dispose();
     }
   });
 

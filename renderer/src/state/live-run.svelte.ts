@@ -23,6 +23,8 @@ export class LiveRun {
   backend = $state('');
   error = $state<string | null>(null);
   warnings = $state<string[]>([]);
+  /** What the job reported as it trained (a schedule's switch, a halved learning rate, an early stop), with its step; the last 5. */
+  notes = $state<string[]>([]);
   series = $state<Record<string, Point[]>>({});
   /** Bumped when any series changes, so charts redraw without deep-watching arrays. */
   version = $state(0);
@@ -98,6 +100,9 @@ export class LiveRun {
         break;
       case 'warning':
         this.warnings = [...this.warnings, e.text].slice(-5);
+        break;
+      case 'note':
+        this.notes = [...this.notes, `step ${e.step}: ${e.text}`].slice(-5);
         break;
       case 'done':
         this.status = e.summary.status;
