@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultCaptchaSettings } from '../data/captcha-image.ts';
+import { CAPTCHA_HEIGHT, CAPTCHA_WIDTH } from '../data/captcha-synth.ts';
 import { importCaptchaFolder, importSynthCaptchas } from '../data/import-captchas.ts';
 import { runJob } from '../runner/run-job.ts';
 import { openStore } from '../store/index.ts';
@@ -27,7 +28,7 @@ export async function benchRecognizer(o: { captchas: BenchCaptchas; model: 'ctc'
     const imported = 'synth' in c
       ? await importSynthCaptchas(db, c.synth, 1, defaultCaptchaSettings())
       : await importCaptchaFolder(db, c.folder, { settings: { ...defaultCaptchaSettings(c.length, c.alphabet), width: c.width, height: c.height }, labelsFromFilenames: true });
-    const size = 'synth' in c ? '80×20' : `${c.width}×${c.height}`;
+    const size = 'synth' in c ? `${CAPTCHA_WIDTH}×${CAPTCHA_HEIGHT}` : `${c.width}×${c.height}`;
     console.log(`${imported.imported} captchas (${imported.labelled} labelled) from ${'synth' in c ? 'the synthesiser (seed 1)' : c.folder} at ${size}`);
     const run = createRecognizerRun(db, home, imported.dataset.id, { seconds: String(o.seconds), seed: String(o.seed) }, o.model);
     const t0 = performance.now();
