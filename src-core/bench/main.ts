@@ -15,14 +15,14 @@ if (!suite || !(SUITES as readonly string[]).includes(suite)) {
   console.error(`usage: npm run bench -- <${SUITES.join('|')}> [--backend ${BACKEND_CHOICES.join('|')}] [--batch N] [--iterations N] [filter…]`);
   process.exit(2);
 }
-const args = parseArgs(rest, ['backend', 'batch', 'iterations', 'folder', 'length', 'alphabet', 'size', 'model', 'seconds', 'seed', 'layer-checks', 'synth']);
+const args = parseArgs(rest, ['backend', 'batch', 'iterations', 'folder', 'length', 'alphabet', 'size', 'model', 'seconds', 'seed', 'layer-checks', 'synth', 'set']);
 if (suite === 'recognizer') {
   console.log(`bench recognizer · ${new Date().toISOString().slice(0, 10)} · ${cpus()[0]?.model.trim()} × ${cpus().length} · node ${process.version}`);
   const folder = stringFlag(args, 'folder');
   const synth = intFlag(args, 'synth', 1);
   const size = /^(\d+)x(\d+)$/.exec(stringFlag(args, 'size') ?? '');
   if (!synth && (!folder || !size)) {
-    console.error('usage: npm run bench -- recognizer (--folder DIR --length N --alphabet S --size WxH | --synth COUNT) [--model ctc|lenet] [--seconds S] [--seed K]');
+    console.error('usage: npm run bench -- recognizer (--folder DIR --length N --alphabet S --size WxH | --synth COUNT) [--model ctc|lenet] [--seconds S] [--seed K] [--set key=value …]');
     process.exit(2);
   }
   await (await import('./recognizer-bench.ts')).benchRecognizer({
@@ -31,6 +31,7 @@ if (suite === 'recognizer') {
       width: Number(size![1]), height: Number(size![2]),
     },
     model: stringFlag(args, 'model') === 'lenet' ? 'lenet' : 'ctc', seconds: Number(stringFlag(args, 'seconds') ?? 600), seed: intFlag(args, 'seed', 0) ?? 0,
+    set: args.sets,
   });
   process.exit(0);
 }

@@ -1,9 +1,9 @@
 /**
- * `npm run bench -- recognizer (--folder DIR --length N --alphabet S --size WxH | --synth COUNT) [--model ctc|lenet] [--seconds S] [--seed K]`
+ * `npm run bench -- recognizer (--folder DIR --length N --alphabet S --size WxH | --synth COUNT) [--model ctc|lenet] [--seconds S] [--seed K] [--set key=value …]`
  * Imports a labelled folder of real captchas (names are their texts), or COUNT captchas
  * of the built-in synthesiser (its seed fixed: the same set for every --seed), into a scratch
- * home, trains a recogniser with the default settings for at most S seconds (600),
- * and prints its accuracy on the held-out test split (never trained on, never used
+ * home, trains a recogniser with the default settings (or with `--set` changes, to compare a
+ * candidate default) for at most S seconds (600), and prints its accuracy on the held-out test split (never trained on, never used
  * for early stopping), the training time and the calibration error.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,7 +20,7 @@ import { createRecognizerRun } from '../workbench/recognizers.ts';
 /** A folder of captchas named by their texts, or the synthesiser's. */
 export type BenchCaptchas = { folder: string; length: number; alphabet: string; width: number; height: number } | { synth: number };
 
-export async function benchRecognizer(o: { captchas: BenchCaptchas; model: 'ctc' | 'lenet'; seconds: number; seed: number }): Promise<void> {
+export async function benchRecognizer(o: { captchas: BenchCaptchas; model: 'ctc' | 'lenet'; seconds: number; seed: number; set?: Record<string, string> }): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'gwb-bench-recognizer-'));
   const db = openStore(home);
   try {
@@ -30,7 +30,8 @@ export async function benchRecognizer(o: { captchas: BenchCaptchas; model: 'ctc'
       : await importCaptchaFolder(db, c.folder, { settings: { ...defaultCaptchaSettings(c.length, c.alphabet), width: c.width, height: c.height }, labelsFromFilenames: true });
     const size = 'synth' in c ? `${CAPTCHA_WIDTH}×${CAPTCHA_HEIGHT}` : `${c.width}×${c.height}`;
     console.log(`${imported.imported} captchas (${imported.labelled} labelled) from ${'synth' in c ? 'the synthesiser (seed 1)' : c.folder} at ${size}`);
-    const run = createRecognizerRun(db, home, imported.dataset.id, { seconds: String(o.seconds), seed: String(o.seed) }, o.model);
+    const run = createRecognizerRun(db, home, imported.dataset.id, { ...o.set, seconds: String(o.seconds), seed: String(o.seed) }, o.model);
+    if (o.set && Object.keys(o.set).length) console.log(`settings changed from the defaults: ${Object.entries(o.set).map(([k, v]) => `${k}=${v}`).join(', ')}`);
     const t0 = performance.now();
     let lastEval = '';
     const summary = await runJob({

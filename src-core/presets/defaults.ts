@@ -61,6 +61,8 @@ export const RECOGNIZER_DEFAULTS: Omit<RecognizerJobConfig, PresetFields> = {
   augment: false,
   beamWidth: 1,
   columnWidth: 4,
+  fixedLength: false,
+  weightAverage: 0,
   reduceLearningRateAfter: 0,
   // TensorFlow's MNIST tutorial rate, the recipe the thesis follows (4.1.3).
   optimizer: { kind: 'adam', learningRate: 1e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },

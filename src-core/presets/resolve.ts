@@ -43,6 +43,7 @@ const RANGES: [RegExp, number, number, boolean][] = [
   [/^testSplit$/, 0, 0.5, false],
   [/^(patience|reduceLearningRateAfter)$/, 0, 1000, true],
   [/^beamWidth$/, 1, 64, true],
+  [/^weightAverage$/, 0, 0.99999, false],
   [/(^|\.)(d|g)$/, 0, 100, true],
   [/^schedule\.(iterations|window)$/, 1, 1e7, true],
   [/^schedule\.steadiness$/, 0, 1, false],

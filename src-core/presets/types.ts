@@ -82,8 +82,12 @@ export interface RecognizerJobConfig extends JobBase {
   augment: boolean;
   /** Prefix-beam width when reading captchas (1: greedy; ctc). */
   beamWidth: number;
-  /** Model-input pixels per output column (ctc): 8 adds a third conv block and halves the columns; 4 is the first version's. */
+  /** Model-input pixels per output column (ctc): 8 joins two 4-pixel columns' features, half as many columns; 4 is the first version's. */
   columnWidth: ColumnWidth;
+  /** Read exactly as many characters as the training texts have, when they all have one length (ctc). */
+  fixedLength: boolean;
+  /** Decay of the moving average of the weights that evaluations read and the best snapshot keeps (0: none, training's own weights; ctc). */
+  weightAverage: number;
 }
 
 export type JobConfig = GanJobConfig | RecognizerJobConfig;

@@ -44,7 +44,8 @@ export async function prelabel(db: Db, datasetId: number, recognizerId: number):
   if (r.model === 'ctc') {
     const net = loadSequenceRecognizer(readCheckpoint(r.weightsPath).state.tensors, s.alphabet.length, s.width, s.height);
     try {
-      const readings = await sequenceReader(net, s.height, s.width, 1, r.temperature ?? 1)(captchaInk(captchas, s), captchas.length);
+      // A captcha dataset's labels all have its length (labelProblem): a reading of another length cannot be right.
+      const readings = await sequenceReader(net, s.height, s.width, { beamWidth: 1, length: s.length }, r.temperature ?? 1)(captchaInk(captchas, s), captchas.length);
       savePredictions(db, recognizerId, captchas.map((c, i) => ({
         captcha: c.id, label: readings[i]!.label.map((k) => s.alphabet[k]).join(''), confidence: readings[i]!.confidence,
       })));
@@ -133,7 +134,7 @@ async function sequenceMislabels(db: Db, datasetId: number, o: MislabelOptions):
       const [T, K] = [net.columns, net.outputShape[1]!];
       const scores = await job.withBestWeights(() => sequenceScores(net, s.height, s.width)(heldSet.images, held.length));
       held.forEach((c, i) => {
-        const text = decodeScores(scores[i]!, T, K, config.beamWidth);
+        const text = decodeScores(scores[i]!, T, K, { beamWidth: config.beamWidth, length: s.length });
         readings[c] = { given: sequenceConfidence(scores[i]!, T, K, Array.from(set.sequences![c]!), 1), read: sequenceConfidence(scores[i]!, T, K, text, 1), text };
       });
     } finally {

@@ -157,8 +157,14 @@ export function greedyDecode(logProbs: Float64Array, T: number, K: number): numb
  * prefixes, each with the probability of ending in a blank and in its last class, so
  * alignments that merge into one label are summed. Returns labels best first with
  * their log-probabilities (the exact CTC probability when the beam holds every prefix).
+ *
+ * With `length`, only labels of exactly that many classes: a prefix longer than it, or
+ * too short to reach it in the columns left (one class a column), leaves the beam, so
+ * the beam's places go to readings that can be right. For captchas of a known length,
+ * where CTC's typical misreading is one character too few (a doubled letter merged) or
+ * too many. Empty when no label of that length has an alignment.
  */
-export function beamDecode(logProbs: Float64Array, T: number, K: number, width = 8): { label: number[]; logProb: number }[] {
+export function beamDecode(logProbs: Float64Array, T: number, K: number, width = 8, length?: number): { label: number[]; logProb: number }[] {
   const blank = K - 1;
   type Beam = { label: number[]; blank: number; last: number };
   let beams = new Map<string, Beam>([['', { label: [], blank: 0, last: NEG_INF }]]);
@@ -189,7 +195,8 @@ export function beamDecode(logProbs: Float64Array, T: number, K: number, width =
         }
       }
     }
-    beams = new Map([...next.entries()].filter(([, b]) => logAdd(b.blank, b.last) > NEG_INF).sort((a, b) => logAdd(b[1].blank, b[1].last) - logAdd(a[1].blank, a[1].last)).slice(0, width));
+    const reachable = (label: number[]) => length === undefined || (label.length <= length && label.length + (T - 1 - t) >= length);
+    beams = new Map([...next.entries()].filter(([, b]) => logAdd(b.blank, b.last) > NEG_INF && reachable(b.label)).sort((a, b) => logAdd(b[1].blank, b[1].last) - logAdd(a[1].blank, a[1].last)).slice(0, width));
   }
-  return [...beams.values()].map((b) => ({ label: b.label, logProb: logAdd(b.blank, b.last) }));
+  return [...beams.values()].filter((b) => length === undefined || b.label.length === length).map((b) => ({ label: b.label, logProb: logAdd(b.blank, b.last) }));
 }

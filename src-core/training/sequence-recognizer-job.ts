@@ -5,7 +5,7 @@
  * stopping (the best weights are kept beside training's own: the recogniser a run
  * records), and the test split touched only by the final report.
  */
-import { tf, type Tensor } from '../engine/tf.ts';
+import { tf, type Tensor, type Variable } from '../engine/tf.ts';
 import type { ImageSet } from '../data/image-set.ts';
 import { buildSequenceRecognizer, columnWidthOf, sequenceInputWidth, SEQUENCE_INPUT_HEIGHT } from '../models/captcha-sequence.ts';
 import type { ColumnWidth } from '../presets/vocabulary.ts';
@@ -113,10 +113,37 @@ export function sequenceScores(net: Network & { columns: number }, H: number, W:
 const logProbsAt = (scores: Float32Array, T: number, K: number, temperature: number) =>
   logSoftmaxRows(temperature === 1 ? scores : scores.map((v) => v / temperature), T, K);
 
-/** The text a captcha's scores decode to (greedy, or prefix beam search when `beamWidth` > 1): a temperature does not change it. */
-export function decodeScores(scores: Float32Array, T: number, K: number, beamWidth: number): number[] {
+/**
+ * How captchas are read: the prefix-beam width (1: greedy) and, for captchas whose texts
+ * all have one length, that length (null: any). A known length takes a beam of at least
+ * FIXED_LENGTH_BEAM, so readings of the right length are in it.
+ */
+export interface Decoding {
+  beamWidth: number;
+  length: number | null;
+}
+
+/** The narrowest beam a known-length reading searches (on captcha-kaggle-v2's validation split 32 read no more than 8). */
+export const FIXED_LENGTH_BEAM = 8;
+
+/**
+ * The text a captcha's scores decode to (greedy, or prefix beam search when `beamWidth` > 1; with a
+ * known length, the likeliest text of that length, else the likeliest of any): a temperature does not change it.
+ */
+export function decodeScores(scores: Float32Array, T: number, K: number, decoding: Decoding): number[] {
   const lp = logProbsAt(scores, T, K, 1);
-  return beamWidth > 1 ? beamDecode(lp, T, K, beamWidth)[0]?.label ?? [] : greedyDecode(lp, T, K);
+  if (decoding.length !== null) {
+    const fixed = beamDecode(lp, T, K, Math.max(decoding.beamWidth, FIXED_LENGTH_BEAM), decoding.length)[0];
+    if (fixed) return fixed.label;
+  }
+  return decoding.beamWidth > 1 ? beamDecode(lp, T, K, decoding.beamWidth)[0]?.label ?? [] : greedyDecode(lp, T, K);
+}
+
+/** The length every text has, when the config asks to read exactly it and they agree (null otherwise). */
+export function fixedLengthOf(config: Pick<RecognizerJobConfig, 'fixedLength'>, texts: ArrayLike<number>[]): number | null {
+  if (!config.fixedLength || texts.length === 0) return null;
+  const length = texts[0]!.length;
+  return Array.prototype.every.call(texts, (t: ArrayLike<number>) => t.length === length) ? length : null;
 }
 
 /** p(label | captcha) with the scores divided by `temperature`: the CTC probability of the text. */
@@ -153,14 +180,14 @@ export function fitTemperature(scores: Float32Array[], labels: number[][], corre
 
 /**
  * Reads captchas [n, H, W] (ink in [0, 1]) with a sequence recogniser: the decoded text
- * (greedy, or prefix beam search when `beamWidth` > 1) and its CTC probability at `temperature`.
+ * (see decodeScores) and its CTC probability at `temperature`.
  */
-export function sequenceReader(net: Network & { columns: number }, H: number, W: number, beamWidth: number, temperature = 1): (images: Float32Array, n: number) => Promise<Reading[]> {
+export function sequenceReader(net: Network & { columns: number }, H: number, W: number, decoding: Decoding, temperature = 1): (images: Float32Array, n: number) => Promise<Reading[]> {
   const T = net.columns;
   const K = net.outputShape[1]!;
   const scoresOf = sequenceScores(net, H, W);
   return async (images, n) => (await scoresOf(images, n)).map((sc) => {
-    const label = decodeScores(sc, T, K, beamWidth);
+    const label = decodeScores(sc, T, K, decoding);
     return { label, confidence: sequenceConfidence(sc, T, K, label, temperature) };
   });
 }
@@ -222,6 +249,16 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
     throw new Error(`captchas of ${W}×${H} give ${net.columns} columns, fewer than the ${longest} their longest text needs`);
   }
   const optimizer = createOptimizer(config.optimizer, net.params);
+  /**
+   * Polyak averaging: an exponential moving average of every variable (batch-norm statistics
+   * too), what evaluations read and the best snapshot keeps; null when `weightAverage` is 0.
+   */
+  const averaged: Variable[] | null = config.weightAverage > 0 ? net.params.map((p) => {
+    const start = p.variable.clone();
+    const v = tf.variable(start, false);
+    start.dispose();
+    return v;
+  }) : null;
   let rng = new Rng(config.seed).fork('batches');
   let iteration = 0;
   let best: { accuracy: number; step: number; tensors: Record<string, SavedTensor> } | null = null;
@@ -233,7 +270,9 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
   ];
 
   const input = (images: Float32Array, n: number) => modelInput(images, n, H, W, inputWidth);
-  const read = sequenceReader(net, H, W, config.beamWidth);
+  // The training texts' length only: the held-out splits' labels are never read for a choice.
+  const decoding: Decoding = { beamWidth: config.beamWidth, length: fixedLengthOf(config, trainIds.map((i) => sequences[i]!)) };
+  const read = sequenceReader(net, H, W, decoding);
 
   const columns = net.columns;
   const classes = net.outputShape[1]!;
@@ -245,7 +284,7 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
     const images = new Float32Array(ids.length * H * W);
     ids.forEach((id, i) => images.set(data.images.subarray(id * H * W, (id + 1) * H * W), i * H * W));
     const scores = await scoresOf(images, ids.length);
-    const labels = scores.map((sc) => decodeScores(sc, columns, classes, config.beamWidth));
+    const labels = scores.map((sc) => decodeScores(sc, columns, classes, decoding));
     const truths = ids.map((id) => sequences[id]!);
     const correct = labels.map((l, i) => l.length === truths[i]!.length && l.every((k, j) => k === truths[i]![j]));
     return { ids, scores, labels, truths, correct };
@@ -304,6 +343,36 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
     }
   }
 
+  /**
+   * Folds the weights after step `iteration` into the average, with the decay warmed up
+   * (min(d, (1 + n)/(10 + n)), as TensorFlow's ExponentialMovingAverage with num_updates) so
+   * the initial weights are soon forgotten.
+   */
+  function average(): void {
+    if (!averaged) return;
+    const d = Math.min(config.weightAverage, (1 + iteration) / (10 + iteration));
+    tf.tidy(() => net.params.forEach((p, i) => averaged[i]!.assign(tf.add(tf.mul(averaged[i]!, d), tf.mul(p.variable, 1 - d)))));
+  }
+
+  /** Runs `f` with the averaged weights in the network (training's own without averaging), then puts training's own back. */
+  async function withAveragedWeights<T>(f: () => Promise<T>): Promise<T> {
+    if (!averaged) return f();
+    const own = net.params.map((p) => p.variable.clone());
+    net.params.forEach((p, i) => p.variable.assign(averaged[i]!));
+    try {
+      return await f();
+    } finally {
+      net.params.forEach((p, i) => p.variable.assign(own[i]!));
+      tf.dispose(own);
+    }
+  }
+
+  /** The averaged weights as checkpoint tensors (none without averaging). */
+  function averagedTensors(): Record<string, SavedTensor> {
+    if (!averaged) return {};
+    return Object.fromEntries(net.params.map((p, i) => [`avg/R/${p.name}`, { shape: p.variable.shape, values: averaged[i]!.dataSync() as Float32Array }]));
+  }
+
   /** The network's weights now, readable on every backend. */
   async function weightsNow(): Promise<Record<string, SavedTensor>> {
     await primeReads(net.params.map((p) => p.variable));
@@ -353,10 +422,15 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
       try {
         const loss = readsSynchronously() ? ctcStep(x, labels) : await ctcStepReadingBack(x, labels);
         iteration += 1;
+        average();
         const losses: Record<string, number> = { ctc: loss };
         if (iteration % config.evalEvery === 0) {
-          const e = await evaluate('validation');
-          await watch(e);
+          // Evaluated, and kept when best, with the averaged weights.
+          const e = await withAveragedWeights(async () => {
+            const v = await evaluate('validation');
+            await watch(v);
+            return v;
+          });
           losses.val_char_accuracy = e.characterAccuracy;
           losses.val_captcha_accuracy = e.captchaAccuracy;
         }
@@ -366,10 +440,10 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
       }
     },
     finished: () => stopped,
-    bestWeights: async () => (best ? best.tensors : weightsNow()),
+    bestWeights: async () => (best ? best.tensors : withAveragedWeights(weightsNow)),
     async withBestWeights<T>(f: () => Promise<T>): Promise<T> {
       // The checkpoint keeps training's own weights (a resume continues exactly); the best ones are lent for reports.
-      if (!best) return f();
+      if (!best) return withAveragedWeights(f);
       const current = await weightsNow();
       loadNet('R', net, best.tensors);
       try {
@@ -398,7 +472,7 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
           rng: rng.state(), optimizerIterations: o.iterations, learningRate: optimizer.learningRate, stalls, stopped,
           best: best ? { accuracy: best.accuracy, step: best.step } : null,
         },
-        tensors: { ...netTensors('R', net), ...prefixed('opt', o.slots), ...bestTensors },
+        tensors: { ...netTensors('R', net), ...prefixed('opt', o.slots), ...bestTensors, ...averagedTensors() },
       };
     },
     setState(state) {
@@ -413,10 +487,19 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
       stalls = meta.stalls;
       stopped = meta.stopped;
       best = meta.best ? { ...meta.best, tensors: slotsOf('best', state.tensors, 0).slots } : null;
+      if (averaged) {
+        const saved = slotsOf('avg', state.tensors, 0).slots;
+        net.params.forEach((p, i) => {
+          const t = saved[`R/${p.name}`];
+          // A checkpoint from before averaging: the average starts from the weights it resumes.
+          tf.tidy(() => averaged[i]!.assign(t ? tf.tensor(t.values, t.shape) : p.variable.clone()));
+        });
+      }
       iteration = state.iteration;
     },
     dispose() {
       optimizer.dispose();
+      if (averaged) tf.dispose(averaged);
       disposeNetwork(net);
     },
   };

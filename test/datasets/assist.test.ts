@@ -11,6 +11,7 @@ import { openStore } from '../../src-core/store/index.ts';
 import { insertCaptchas, listCaptchas } from '../../src-core/store/captchas.ts';
 import { latestRecognizer, mislabelQueue, predictionFor } from '../../src-core/store/recognizers.ts';
 import { findMislabels, prelabel, scoreSequenceReadings } from '../../src-core/training/assist.ts';
+import { createRecognizerRun } from '../../src-core/workbench/recognizers.ts';
 import { tempDir, useBackend } from '../helpers.ts';
 
 describe('model assistance on a captcha dataset', () => {
@@ -57,6 +58,22 @@ describe('model assistance on a captcha dataset', () => {
     const queue = mislabelQueue(db, dataset.id, 16);
     const restored = queue.filter((q) => truth.has(q.captcha) && q.suggested === truth.get(q.captcha)).length;
     assert.ok(restored >= 4, `${restored} suggestions restore the true label`);
+    db.close();
+  });
+
+  it('the segmentation-free recogniser pre-labels with the dataset\'s length, even barely trained', async () => {
+    await useBackend('wasm');
+    const home = tempDir();
+    const db = openStore(home);
+    const { dataset } = await importSynthCaptchas(db, 40, 6, defaultCaptchaSettings());
+    const unlabelled = listCaptchas(db, dataset.id).slice(0, 8);
+    for (const c of unlabelled) setStatus(db, c.id, 'unlabelled');
+    // Ten steps: CTC still emits mostly blanks here, so a free reading would be shorter than 4 characters.
+    const run = createRecognizerRun(db, home, dataset.id, { steps: '10', batchSize: '8', evalEvery: '10', checkpointEvery: '10' });
+    await runJob({ home, db, run, resume: false, shouldStop: () => false, emit: () => {} });
+    const recognizer = latestRecognizer(db, dataset.id, 'ctc')!;
+    assert.equal(await prelabel(db, dataset.id, recognizer.id), 8);
+    for (const c of unlabelled) assert.equal([...predictionFor(db, c.id)!.label].length, 4, `pre-label of captcha ${c.id}`);
     db.close();
   });
 

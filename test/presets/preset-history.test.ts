@@ -6,6 +6,8 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runSummary } from '../../src-core/api/server/service/dto.ts';
 import { PRESETS, changesSince, presetVersion } from '../../src-core/presets/catalog.ts';
+import { buildableConfig } from '../../src-core/presets/stored.ts';
+import type { JobConfig, RecognizerJobConfig } from '../../src-core/presets/types.ts';
 import { configDiff, getRun, listRuns } from '../../src-core/store/runs.ts';
 import { rawSeries } from '../../src-core/store/metrics.ts';
 import type { Db } from '../../src-core/store/open.ts';
@@ -34,6 +36,7 @@ describe('preset versions', () => {
     assert.deepEqual(changesSince('captcha-wdcgan-label', 2), []);
     assert.deepEqual(changesSince('captcha-fc-wgan', 1), [], 'an unchanged preset');
     assert.match(changesSince('captcha-recognizer-ctc', 1)[0]!, /^v2: 8-pixel columns/);
+    assert.match(changesSince('captcha-recognizer-ctc', 2)[0]!, /^v3: reads exactly as many characters/);
   });
 
   it('an old run of a changed preset still lists, shows, compares and exports; its resume is refused with the reason and the run left as it was', async () => {
@@ -83,8 +86,11 @@ describe('preset versions', () => {
     const t = await trainInProcess(home, 'captcha-recognizer-ctc', {
       steps: '4', batchSize: '8', 'data.count': '48', evalEvery: '2', patience: '100', checkpointEvery: '1', columnWidth: '4',
     }, { backend: 'wasm', steps: 2 });
-    const { presetVersion: _v, columnWidth: _c, ...old } = t.run.config as Record<string, unknown>;
+    const { presetVersion: _v, columnWidth: _c, fixedLength: _f, weightAverage: _w, ...old } = t.run.config as Record<string, unknown>;
     t.db.prepare('UPDATE runs SET config = ? WHERE pk = ?').run(JSON.stringify(old), t.run.pk);
+    // Versions 1 and 2 read texts of any length with training's own weights, and still do.
+    const rebuilt = buildableConfig(old as unknown as JobConfig) as RecognizerJobConfig;
+    assert.deepEqual([rebuilt.columnWidth, rebuilt.fixedLength, rebuilt.weightAverage], [4, false, 0]);
     // Built at today's 8 its column layer would take 1,024 inputs, not the checkpoint's 512: the resume would be refused.
     const events = await resumeInProcess(t, 2);
     assert.ok(events.some((e) => e.type === 'done'));

@@ -134,6 +134,29 @@ describe('CTC decoding', () => {
     assert.ok(Math.abs(Math.exp(best[0]!.logProb) - Math.exp(-ctcSequence(lp, 2, 3, [0]).nll)) < 1e-12, 'the beam\'s probability is the CTC probability');
   });
 
+  it('with a length, only labels of that length come out, each with its CTC probability', () => {
+    // A doubled class whose columns carry no blank between them: the free reading merges it into one.
+    // K = 3 (classes 0, 1; blank 2); the true text is [0, 0, 1].
+    const lp = rows([0.9, 0.05, 0.05], [0.6, 0.05, 0.35], [0.9, 0.05, 0.05], [0.05, 0.9, 0.05]);
+    assert.deepEqual(beamDecode(lp, 4, 3, 8)[0]!.label, [0, 1], 'free: one character short');
+    const fixed = beamDecode(lp, 4, 3, 8, 3);
+    assert.deepEqual(fixed[0]!.label, [0, 0, 1]);
+    for (const { label, logProb } of fixed) {
+      assert.equal(label.length, 3);
+      assert.ok(Math.abs(logProb + ctcSequence(lp, 4, 3, label, false).nll) < 1e-9, JSON.stringify(label));
+    }
+    assert.deepEqual(beamDecode(lp, 4, 3, 8, 5), [], 'no label of 5 classes fits 4 columns');
+  });
+
+  it('a length keeps the exhaustive beam\'s labels of that length, in the same order', () => {
+    const rng = new Rng(12);
+    const [T, K] = [6, 3];
+    const lp = logSoftmaxRows(Float64Array.from({ length: T * K }, () => rng.normal()), T, K);
+    const all = beamDecode(lp, T, K, 10_000).filter((b) => b.label.length === 3);
+    const fixed = beamDecode(lp, T, K, 10_000, 3);
+    assert.deepEqual(fixed.map((b) => b.label), all.map((b) => b.label));
+  });
+
   it('with a wide beam, every label\'s probability is its CTC probability', () => {
     const rng = new Rng(11);
     const [T, K] = [5, 3];

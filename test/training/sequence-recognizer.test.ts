@@ -4,7 +4,8 @@ import type { ImageSet } from '../../src-core/data/image-set.ts';
 import { tf } from '../../src-core/engine/tf.ts';
 import { resolveConfig } from '../../src-core/presets/resolve.ts';
 import type { RecognizerJobConfig } from '../../src-core/presets/types.ts';
-import { createSequenceRecognizerJob, editDistance, expectedCalibrationError, fitTemperature, fittingColumnWidth, judgeEvaluation, loadSequenceRecognizer, sequenceConfidence } from '../../src-core/training/sequence-recognizer-job.ts';
+import type { JobState } from '../../src-core/training/job.ts';
+import { createSequenceRecognizerJob, decodeScores, editDistance, expectedCalibrationError, fitTemperature, fittingColumnWidth, fixedLengthOf, judgeEvaluation, loadSequenceRecognizer, sequenceConfidence } from '../../src-core/training/sequence-recognizer-job.ts';
 import { buildSequenceRecognizer, sequenceInputWidth } from '../../src-core/models/captcha-sequence.ts';
 import { COLUMN_WIDTHS } from '../../src-core/presets/vocabulary.ts';
 import { netTensors } from '../../src-core/training/checkpoint.ts';
@@ -169,6 +170,46 @@ describe('the segmentation-free recogniser', () => {
     }
   });
 
+  it('weight averaging: the average is the warmed-up moving average of every variable, lent to evaluations, checkpointed, and resumed exactly', async () => {
+    await useBackend('wasm');
+    const config = resolveConfig('captcha-recognizer-ctc', {
+      augment: 'false', testSplit: '0', batchSize: '4', evalEvery: '1000', weightAverage: '0.5',
+    }) as RecognizerJobConfig;
+    const tensorsOf = (state: JobState, prefix: string) => Object.fromEntries(Object.entries(state.tensors).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v.values]));
+    const job = createSequenceRecognizerJob(config, tinyCaptchas());
+    const twin = createSequenceRecognizerJob(config, tinyCaptchas());
+    try {
+      let average = tensorsOf(job.getState(), 'R/');
+      assert.deepEqual(tensorsOf(job.getState(), 'avg/R/'), average, 'it starts at the initial weights');
+      for (let n = 1; n <= 3; n++) {
+        await job.runIteration();
+        // The decay warms up: min(0.5, (1 + n) / (10 + n)) after step n.
+        const d = Math.min(0.5, (1 + n) / (10 + n));
+        const own = tensorsOf(job.getState(), 'R/');
+        average = Object.fromEntries(Object.entries(own).map(([k, w]) => [k, w.map((v, i) => d * average[k]![i]! + (1 - d) * v)]));
+        const kept = tensorsOf(job.getState(), 'avg/R/');
+        for (const [k, w] of Object.entries(average)) assert.ok(relativeError(kept[k]!, w) < 1e-5, `step ${n}, ${k}`);
+      }
+      // Before any evaluation the weights a report reads are the average, and training's own come back after.
+      const lent = await job.bestWeights();
+      for (const [k, w] of Object.entries(average)) assert.ok(relativeError(lent[`R/${k}`]!.values, w) < 1e-5, k);
+      const own = tensorsOf(job.getState(), 'R/');
+      await job.withBestWeights(async () => {
+        assert.ok(relativeError(tensorsOf(job.getState(), 'R/')['columns/kernel']!, average['columns/kernel']!) < 1e-5);
+      });
+      assert.deepEqual(tensorsOf(job.getState(), 'R/'), own);
+      // Resumed from the checkpoint, a job continues exactly, average included.
+      twin.setState(job.getState());
+      await job.runIteration();
+      await twin.runIteration();
+      assert.deepEqual(tensorsOf(twin.getState(), 'avg/R/'), tensorsOf(job.getState(), 'avg/R/'));
+      assert.deepEqual(tensorsOf(twin.getState(), 'R/'), tensorsOf(job.getState(), 'R/'));
+    } finally {
+      job.dispose();
+      twin.dispose();
+    }
+  });
+
   it('temperature scaling: an overconfident reader is cooled (T > 1) and its calibration error falls; a calibrated one is left near 1', () => {
     // One column per character, blank last: each captcha reads "0" with a sharp score; the reader is right 60% of the time.
     const T = 2;
@@ -196,6 +237,19 @@ describe('the segmentation-free recogniser', () => {
     assert.ok(t2 > 0.6 && t2 < 1.6, `fitted temperature ${t2}`);
     // Four wrong readings in 200: too few to fit from; the temperature stays 1.
     assert.equal(fitTemperature(sharp, labels, correct.map((_, i) => i >= 4), T, K), 1);
+  });
+
+  it('known-length reading: the texts\' one length when asked for and they agree; a merged double read whole, any length as the fallback', () => {
+    const fixed = { fixedLength: true };
+    assert.equal(fixedLengthOf(fixed, [Int32Array.of(1, 2, 3), Int32Array.of(3, 3, 0)]), 3);
+    assert.equal(fixedLengthOf(fixed, [Int32Array.of(1, 2, 3), Int32Array.of(3, 3)]), null, 'texts of two lengths');
+    assert.equal(fixedLengthOf({ fixedLength: false }, [Int32Array.of(1, 2, 3)]), null, 'not asked for');
+    // Scores (pre-softmax) over classes 0, 1 and the blank: "0 0 1" whose doubled 0 has no blank column between.
+    const scores = Float32Array.from([[3, 0, 0], [2, 0, 1.5], [3, 0, 0], [0, 3, 0]].flat());
+    assert.deepEqual(decodeScores(scores, 4, 3, { beamWidth: 1, length: null }), [0, 1]);
+    assert.deepEqual(decodeScores(scores, 4, 3, { beamWidth: 1, length: 3 }), [0, 0, 1]);
+    // No text of 5 fits 4 columns: the reading of any length rather than none.
+    assert.deepEqual(decodeScores(scores, 4, 3, { beamWidth: 1, length: 5 }), [0, 1]);
   });
 
   it('edit distance and the expected calibration error on constructed cases', () => {
