@@ -143,7 +143,7 @@ export function decodeScores(scores: Float32Array, T: number, K: number, decodin
 export function fixedLengthOf(config: Pick<RecognizerJobConfig, 'fixedLength'>, texts: ArrayLike<number>[]): number | null {
   if (!config.fixedLength || texts.length === 0) return null;
   const length = texts[0]!.length;
-  return Array.prototype.every.call(texts, (t: ArrayLike<number>) => t.length === length) ? length : null;
+  return texts.every((t) => t.length === length) ? length : null;
 }
 
 /** p(label | captcha) with the scores divided by `temperature`: the CTC probability of the text. */
