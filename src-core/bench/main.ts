@@ -16,13 +16,19 @@ if (!suite || !(SUITES as readonly string[]).includes(suite)) {
   process.exit(2);
 }
 const args = parseArgs(rest, ['backend', 'batch', 'iterations', 'folder', 'length', 'alphabet', 'size', 'model', 'seconds', 'seed', 'layer-checks', 'synth', 'set']);
+if (suite === 'recognizer' && args.positionals.includes('step-time')) {
+  const backend = await initBackend((stringFlag(args, 'backend') ?? 'wasm') as BackendChoice, 'training');
+  await (await import('./recognizer-step-bench.ts')).benchRecognizerSteps(backend, { batch: intFlag(args, 'batch', 1) ?? 32, rounds: intFlag(args, 'iterations', 1) ?? 5 });
+  process.exit(0);
+}
 if (suite === 'recognizer') {
   console.log(`bench recognizer · ${new Date().toISOString().slice(0, 10)} · ${cpus()[0]?.model.trim()} × ${cpus().length} · node ${process.version}`);
   const folder = stringFlag(args, 'folder');
   const synth = intFlag(args, 'synth', 1);
   const size = /^(\d+)x(\d+)$/.exec(stringFlag(args, 'size') ?? '');
   if (!synth && (!folder || !size)) {
-    console.error('usage: npm run bench -- recognizer (--folder DIR --length N --alphabet S --size WxH | --synth COUNT) [--model ctc|lenet] [--seconds S] [--seed K] [--set key=value …]');
+    console.error('usage: npm run bench -- recognizer (--folder DIR --length N --alphabet S --size WxH | --synth COUNT) [--model ctc|lenet] [--seconds S] [--seed K] [--set key=value …]\n' +
+      '       npm run bench -- recognizer step-time [--batch B] [--iterations ROUNDS]');
     process.exit(2);
   }
   await (await import('./recognizer-bench.ts')).benchRecognizer({

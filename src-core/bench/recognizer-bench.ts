@@ -38,7 +38,9 @@ export async function benchRecognizer(o: { captchas: BenchCaptchas; model: 'ctc'
       home, db, run, resume: false, shouldStop: () => false,
       emit: (e) => {
         if (e.type === 'progress' && e.losses.val_captcha_accuracy !== undefined) {
-          lastEval = `step ${e.step} (${e.seconds.toFixed(0)} s): validation ${(e.losses.val_captcha_accuracy * 100).toFixed(1)}% of captchas`;
+          const p = e.losses.val_text_probability;
+          lastEval = `step ${e.step} (${e.seconds.toFixed(0)} s): validation ${(e.losses.val_captcha_accuracy * 100).toFixed(1)}% of captchas` +
+            `${p === undefined ? '' : `, mean probability of the true texts ${p.toFixed(4)}`}`;
           console.log(`  ${lastEval}`);
         }
         if (e.type === 'note') console.log(`  ${e.text}`);

@@ -63,6 +63,7 @@ export const RECOGNIZER_DEFAULTS: Omit<RecognizerJobConfig, PresetFields> = {
   columnWidth: 4,
   fixedLength: false,
   weightAverage: 0,
+  validationMeasure: 'captcha-accuracy',
   reduceLearningRateAfter: 0,
   // TensorFlow's MNIST tutorial rate, the recipe the thesis follows (4.1.3).
   optimizer: { kind: 'adam', learningRate: 1e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },

@@ -1,4 +1,4 @@
-import { BATCH_NORM_KINDS, CLIP_POLICIES, COLUMN_WIDTHS, GAN_ARCHITECTURES, GAN_LOSSES, LABEL_JOINS, RECOGNIZER_MODELS } from './vocabulary.ts';
+import { BATCH_NORM_KINDS, CLIP_POLICIES, COLUMN_WIDTHS, GAN_ARCHITECTURES, GAN_LOSSES, LABEL_JOINS, RECOGNIZER_MODELS, VALIDATION_MEASURES } from './vocabulary.ts';
 import { PRESET_IDS, findPreset } from './catalog.ts';
 import type { JobConfig } from './types.ts';
 import { ConfigError } from '../domain/errors.ts';
@@ -12,6 +12,7 @@ export const CHOICES: Record<string, readonly string[]> = {
   batchNormKind: BATCH_NORM_KINDS,
   labelJoin: LABEL_JOINS,
   model: RECOGNIZER_MODELS,
+  validationMeasure: VALIDATION_MEASURES,
   noise: ['uniform', 'normal'],
   'discriminatorOptimizer.kind': ['adam', 'rmsprop'],
   'generatorOptimizer.kind': ['adam', 'rmsprop'],

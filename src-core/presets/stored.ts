@@ -11,10 +11,12 @@ import type { JobConfig, RecognizerJobConfig } from './types.ts';
 export function buildableConfig(stored: JobConfig): JobConfig {
   // Recogniser runs from before the segmentation-free model: the thesis's LeNet, nothing held back;
   // from before column widths: 4-pixel columns and a constant rate (captcha-recognizer-ctc v1); from before
-  // known-length reading and weight averaging (v1, v2): texts of any length, training's own weights.
+  // known-length reading and weight averaging (v1, v2): texts of any length, training's own weights; from before
+  // the validation measure (v1–v3): judged by captchas read whole.
   if (stored.kind !== 'gan') {
-    const legacy: Pick<RecognizerJobConfig, 'model' | 'testSplit' | 'patience' | 'augment' | 'beamWidth' | 'columnWidth' | 'reduceLearningRateAfter' | 'fixedLength' | 'weightAverage'> = {
+    const legacy: Pick<RecognizerJobConfig, 'model' | 'testSplit' | 'patience' | 'augment' | 'beamWidth' | 'columnWidth' | 'reduceLearningRateAfter' | 'fixedLength' | 'weightAverage' | 'validationMeasure'> = {
       model: 'lenet', testSplit: 0, patience: 0, augment: false, beamWidth: 1, columnWidth: 4, reduceLearningRateAfter: 0, fixedLength: false, weightAverage: 0,
+      validationMeasure: 'captcha-accuracy',
     };
     return { ...legacy, ...stored };
   }

@@ -1,4 +1,4 @@
-import type { BatchNormKind, ClipPolicy, ColumnWidth, GanArchitecture, GanLoss, LabelJoin, OptimizerConfig, RecognizerModel, ScheduleConfig } from './vocabulary.ts';
+import type { BatchNormKind, ClipPolicy, ColumnWidth, GanArchitecture, GanLoss, LabelJoin, OptimizerConfig, RecognizerModel, ScheduleConfig, ValidationMeasure } from './vocabulary.ts';
 
 /** Where training images come from. */
 export type DataConfig =
@@ -88,6 +88,8 @@ export interface RecognizerJobConfig extends JobBase {
   fixedLength: boolean;
   /** Decay of the moving average of the weights that evaluations read and the best snapshot keeps (0: none, training's own weights; ctc). */
   weightAverage: number;
+  /** What a validation evaluation is judged by for early stopping, the rate schedule and the weights kept (ctc). */
+  validationMeasure: ValidationMeasure;
 }
 
 export type JobConfig = GanJobConfig | RecognizerJobConfig;

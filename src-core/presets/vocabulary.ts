@@ -47,6 +47,16 @@ export type ClipPolicy = (typeof CLIP_POLICIES)[number];
 export { RECOGNIZER_MODELS, type RecognizerModel } from '../domain/datasets.ts';
 
 /** The sequence recogniser's model-input pixels per output column: 4 (two conv blocks, its first version) or 8 (three). */
+/**
+ * What the segmentation-free recogniser's validation evaluations are judged by (early stopping,
+ * the rate schedule, the weights kept):
+ *  captcha-accuracy: captchas read whole (characters break ties), a step of 1/n on n captchas;
+ *  text-probability: the mean probability the model gives each captcha's true text — the same
+ *                    accuracy made continuous, so it still moves once every captcha is read.
+ */
+export const VALIDATION_MEASURES = ['captcha-accuracy', 'text-probability'] as const;
+export type ValidationMeasure = (typeof VALIDATION_MEASURES)[number];
+
 export const COLUMN_WIDTHS = [4, 8] as const;
 export type ColumnWidth = (typeof COLUMN_WIDTHS)[number];
 

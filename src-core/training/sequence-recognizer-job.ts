@@ -8,7 +8,7 @@
 import { tf, type Tensor, type Variable } from '../engine/tf.ts';
 import type { ImageSet } from '../data/image-set.ts';
 import { buildSequenceRecognizer, columnWidthOf, sequenceInputWidth, SEQUENCE_INPUT_HEIGHT } from '../models/captcha-sequence.ts';
-import type { ColumnWidth } from '../presets/vocabulary.ts';
+import type { ColumnWidth, ValidationMeasure } from '../presets/vocabulary.ts';
 import { disposeNetwork, trainableVariables, type Network, type StatUpdate } from '../models/network.ts';
 import { applyStatUpdates } from '../models/layers.ts';
 import type { RecognizerJobConfig } from '../presets/types.ts';
@@ -33,12 +33,14 @@ export interface SequenceEvaluation {
   calibrationError: number;
   /** The same, of the uncalibrated confidences (temperature 1). */
   rawCalibrationError: number;
+  /** Mean p(true text | captcha) at temperature 1: the captcha accuracy made continuous. */
+  textProbability: number;
   captchas: number;
 }
 
 export type SequenceRecognizerJob = TrainingJob & {
   readonly network: Network;
-  /** The weights of the best validation accuracy so far (the current ones before any evaluation), keyed "R/…". */
+  /** The weights of the best validation evaluation so far (the current ones before any evaluation), keyed "R/…". */
   bestWeights(): Promise<Record<string, SavedTensor>>;
   /** Runs `f` with the best weights in the network, then puts training's own back. */
   withBestWeights<T>(f: () => Promise<T>): Promise<T>;
@@ -200,26 +202,40 @@ export function loadSequenceRecognizer(weights: Record<string, SavedTensor>, cla
   return net;
 }
 
+/** How the early-stop and rate notes name what they watch. */
+export const MEASURE_NAMES: Record<ValidationMeasure, string> = {
+  'captcha-accuracy': 'validation accuracy',
+  'text-probability': 'probability of the validation texts',
+};
+
+/** The best evaluation so far: its score under the run's measure and the captchas it read whole. */
+export interface BestEvaluation { score: number; captchaAccuracy: number }
+
+/** An evaluation's score: captcha accuracy with characters breaking ties, or the mean probability of the true texts. */
+export function evaluationScore(measure: ValidationMeasure, e: Pick<SequenceEvaluation, 'captchaAccuracy' | 'characterAccuracy' | 'textProbability'>): number {
+  return measure === 'captcha-accuracy' ? e.captchaAccuracy + 1e-3 * e.characterAccuracy : e.textProbability;
+}
+
 /**
- * What one validation evaluation means for training: better than the best so far (captcha
- * accuracy, ties broken by characters), or one more stall; `improved` (keep these weights)
+ * What one validation evaluation means for training: better than the best so far (a higher
+ * score under the run's measure), or one more stall; `improved` (keep these weights)
  * also on a tie. Stalls count only once some
  * captcha is read whole: CTC first sits on a plateau where it emits only blanks (on
  * captcha-kaggle-v2 ≈ 1,100 steps of 0% at 4-pixel columns), which is not the end of
  * learning. `patience` stalls stop; every `reduceLearningRateAfter` stalls before that halve the rate.
  */
 export function judgeEvaluation(
-  config: Pick<RecognizerJobConfig, 'patience' | 'reduceLearningRateAfter'>, bestAccuracy: number | null, stalls: number,
-  e: Pick<SequenceEvaluation, 'captchaAccuracy' | 'characterAccuracy'>,
-): { improved: boolean; accuracy: number; stalls: number; stop: boolean; halveRate: boolean } {
-  const accuracy = e.captchaAccuracy + 1e-3 * e.characterAccuracy;
-  if (bestAccuracy === null || accuracy > bestAccuracy) return { improved: true, accuracy, stalls: 0, stop: false, halveRate: false };
-  const learning = e.captchaAccuracy > 0 || bestAccuracy >= 1e-3;
+  config: Pick<RecognizerJobConfig, 'patience' | 'reduceLearningRateAfter' | 'validationMeasure'>, best: BestEvaluation | null, stalls: number,
+  e: Pick<SequenceEvaluation, 'captchaAccuracy' | 'characterAccuracy' | 'textProbability'>,
+): { improved: boolean; score: number; stalls: number; stop: boolean; halveRate: boolean } {
+  const score = evaluationScore(config.validationMeasure, e);
+  if (best === null || score > best.score) return { improved: true, score, stalls: 0, stop: false, halveRate: false };
+  const learning = e.captchaAccuracy > 0 || best.captchaAccuracy > 0;
   const next = learning ? stalls + 1 : stalls;
   const stop = learning && config.patience > 0 && next >= config.patience;
   const halveRate = learning && !stop && config.reduceLearningRateAfter > 0 && next % config.reduceLearningRateAfter === 0;
   // A tie keeps the later weights (trained longer, at a lower rate: the likelier to generalise) but is no gain: still a stall.
-  return { improved: learning && accuracy === bestAccuracy, accuracy, stalls: next, stop, halveRate };
+  return { improved: learning && score === best.score, score, stalls: next, stop, halveRate };
 }
 
 /**
@@ -261,7 +277,7 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
   }) : null;
   let rng = new Rng(config.seed).fork('batches');
   let iteration = 0;
-  let best: { accuracy: number; step: number; tensors: Record<string, SavedTensor> } | null = null;
+  let best: (BestEvaluation & { step: number; tensors: Record<string, SavedTensor> }) | null = null;
   let stalls = 0;
   let stopped = false;
   /** Events for the live view: a narrower column width than configured, rate halvings and the early stop, each reported once. */
@@ -292,7 +308,7 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
 
   async function evaluate(split: 'validation' | 'test', temperature = 1): Promise<SequenceEvaluation> {
     const ids = splits[split];
-    if (ids.length === 0) return { characterAccuracy: Number.NaN, captchaAccuracy: Number.NaN, calibrationError: Number.NaN, rawCalibrationError: Number.NaN, captchas: 0 };
+    if (ids.length === 0) return { characterAccuracy: Number.NaN, captchaAccuracy: Number.NaN, calibrationError: Number.NaN, rawCalibrationError: Number.NaN, textProbability: Number.NaN, captchas: 0 };
     const r = await readSplit(split);
     let errors = 0;
     let characters = 0;
@@ -301,9 +317,10 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
       characters += r.truths[i]!.length;
     });
     const ece = (t: number) => expectedCalibrationError(r.scores.map((sc, i) => sequenceConfidence(sc, columns, classes, r.labels[i]!, t)), r.correct);
+    const textProbability = r.scores.reduce((sum, sc, i) => sum + sequenceConfidence(sc, columns, classes, Array.from(r.truths[i]!), 1), 0) / ids.length;
     return {
       characterAccuracy: 1 - errors / characters, captchaAccuracy: r.correct.filter(Boolean).length / ids.length,
-      calibrationError: ece(temperature), rawCalibrationError: ece(1), captchas: ids.length,
+      calibrationError: ece(temperature), rawCalibrationError: ece(1), textProbability, captchas: ids.length,
     };
   }
 
@@ -330,16 +347,16 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
 
   /** Early stopping and the rate schedule on one validation evaluation; keeps the best weights. */
   async function watch(e: SequenceEvaluation): Promise<void> {
-    const verdict = judgeEvaluation(config, best?.accuracy ?? null, stalls, e);
+    const verdict = judgeEvaluation(config, best, stalls, e);
     stalls = verdict.stalls;
-    if (verdict.improved) best = { accuracy: verdict.accuracy, step: iteration, tensors: await weightsNow() };
+    if (verdict.improved) best = { score: verdict.score, captchaAccuracy: e.captchaAccuracy, step: iteration, tensors: await weightsNow() };
     if (verdict.stop) {
       stopped = true;
-      pendingNotes.push(`early stop: no better validation accuracy for ${config.patience} evaluations; best at step ${best?.step}`);
+      pendingNotes.push(`early stop: no better ${MEASURE_NAMES[config.validationMeasure]} for ${config.patience} evaluations; best at step ${best?.step}`);
     }
     if (verdict.halveRate) {
       optimizer.learningRate /= 2;
-      pendingNotes.push(`learning rate halved to ${optimizer.learningRate.toPrecision(3)}: ${verdict.stalls} evaluations without a better validation accuracy`);
+      pendingNotes.push(`learning rate halved to ${optimizer.learningRate.toPrecision(3)}: ${verdict.stalls} evaluations without a better ${MEASURE_NAMES[config.validationMeasure]}`);
     }
   }
 
@@ -433,6 +450,7 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
           });
           losses.val_char_accuracy = e.characterAccuracy;
           losses.val_captcha_accuracy = e.captchaAccuracy;
+          losses.val_text_probability = e.textProbability;
         }
         return losses;
       } finally {
@@ -470,14 +488,16 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
         iteration,
         meta: {
           rng: rng.state(), optimizerIterations: o.iterations, learningRate: optimizer.learningRate, stalls, stopped,
-          best: best ? { accuracy: best.accuracy, step: best.step } : null,
+          best: best ? { score: best.score, captchaAccuracy: best.captchaAccuracy, step: best.step } : null,
         },
         tensors: { ...netTensors('R', net), ...prefixed('opt', o.slots), ...bestTensors, ...averagedTensors() },
       };
     },
     setState(state) {
       const meta = state.meta as {
-        rng: RngState; optimizerIterations: number; learningRate?: number; stalls: number; stopped: boolean; best: { accuracy: number; step: number } | null;
+        rng: RngState; optimizerIterations: number; learningRate?: number; stalls: number; stopped: boolean;
+        /** Checkpoints from before validation measures kept the accuracy score alone (it reads a captcha whole from 1e-3 on). */
+        best: (BestEvaluation & { step: number }) | { accuracy: number; step: number } | null;
       };
       loadNet('R', net, state.tensors);
       optimizer.setState(slotsOf('opt', state.tensors, meta.optimizerIterations));
@@ -486,7 +506,10 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
       rng = new Rng(meta.rng);
       stalls = meta.stalls;
       stopped = meta.stopped;
-      best = meta.best ? { ...meta.best, tensors: slotsOf('best', state.tensors, 0).slots } : null;
+      const saved = meta.best && 'accuracy' in meta.best
+        ? { score: meta.best.accuracy, captchaAccuracy: meta.best.accuracy >= 1e-3 ? meta.best.accuracy : 0, step: meta.best.step }
+        : meta.best;
+      best = saved ? { ...saved, tensors: slotsOf('best', state.tensors, 0).slots } : null;
       if (averaged) {
         const saved = slotsOf('avg', state.tensors, 0).slots;
         net.params.forEach((p, i) => {

@@ -128,6 +128,80 @@ describe('SIMD element-wise kernels and reductions', () => {
   });
 });
 
+type Shape4 = [number, number, number, number];
+
+/** MaxPool's gradient by definition: each 2 × 2 window's dy to its largest input, the last of equals (row-major). */
+function maxPoolGradReference(x: Float32Array, dy: Float32Array, [B, H, W, C]: Shape4): Float32Array {
+  const [OH, OW] = [Math.floor(H / 2), Math.floor(W / 2)];
+  const dx = new Float32Array(x.length);
+  for (let b = 0; b < B; b++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) for (let c = 0; c < C; c++) {
+    let at = -1;
+    for (const [y, xx] of [[0, 0], [0, 1], [1, 0], [1, 1]] as const) {
+      const i = ((b * H + 2 * oy + y) * W + 2 * ox + xx) * C + c;
+      if (at < 0 || x[i]! >= x[at]!) at = i;
+    }
+    dx[at] = dy[((b * OH + oy) * OW + ox) * C + c]!;
+  }
+  return dx;
+}
+
+/** The flat indices of the 2 × 2 window holding input i (none when its row or column is outside every window). */
+function windowOf(i: number, [, H, W, C]: Shape4): number[] {
+  const [c, x, y, b] = [i % C, Math.floor(i / C) % W, Math.floor(i / C / W) % H, Math.floor(i / C / W / H)];
+  if (y >= 2 * Math.floor(H / 2) || x >= 2 * Math.floor(W / 2)) return [];
+  const [y0, x0] = [y - (y % 2), x - (x % 2)];
+  return [[0, 0], [0, 1], [1, 0], [1, 1]].map(([dy, dx]) => ((b * H + y0 + dy!) * W + x0 + dx!) * C + c);
+}
+
+describe('MaxPool gradient (2 × 2 windows, stride 2)', () => {
+  it('sends each window\'s gradient to its largest input: tfjs\'s bits after a ReLU, the true maximum where tfjs\'s kernel is wrong (every input ≤ 0), odd sides and channel tails', async () => {
+    await useBackend('wasm');
+    // Halves, so equal inputs (ties) are common; [3, 6, 10, 8]: SIMD lanes only; odd sides and 5 or 3 channels: the scalar tail too.
+    for (const shape of [[3, 6, 10, 8], [2, 7, 9, 5], [1, 5, 4, 3]] as Shape4[]) {
+      const signed = seeded(shape, 71).map((v) => Math.round(v * 4) / 2);
+      const dyShape: Shape4 = [shape[0], Math.floor(shape[1] / 2), Math.floor(shape[2] / 2), shape[3]];
+      const dy = seeded(dyShape, 72);
+      const gradOf = (values: Float32Array) => tf.tidy(() => {
+        const w = tf.tensor(dy, dyShape);
+        return tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid'), w)))(tf.tensor(values, shape));
+      });
+      const before = tf.memory().numTensors;
+      // Every input ≤ 0 in some windows: tfjs's wasm kernel sends those to the window's first input whatever its value.
+      const ours = gradOf(signed);
+      assert.deepEqual(Array.from(ours.dataSync()), Array.from(maxPoolGradReference(signed, dy, shape)), `${shape}: by definition`);
+      // After a ReLU (exact zeros, ties): tfjs's own kernel agrees wherever a window's maximum is positive.
+      const relu = signed.map((v) => Math.max(0, v));
+      const fast = gradOf(relu);
+      const reference = withOriginalKernels(['MaxPoolGrad'], () => gradOf(relu));
+      const [a, b] = [fast.dataSync(), reference.dataSync()];
+      let compared = 0;
+      a.forEach((v, i) => {
+        // A window whose maximum is 0: either input may take a gradient that the ReLU's gradient then zeroes.
+        const window = windowOf(i, shape);
+        if (window.length > 0 && Math.max(...window.map((j) => relu[j]!)) === 0) return;
+        assert.equal(v, b[i], `${shape}: tfjs's kernel at ${i}`);
+        compared++;
+      });
+      assert.ok(compared > a.length / 2, `${shape}: only ${compared} compared`);
+      tf.dispose([ours, fast, reference]);
+      assert.equal(tf.memory().numTensors, before, 'tensors leaked');
+    }
+  });
+
+  it('other pools (3 × 3, or padded odd sides) go to tfjs\'s kernel', async () => {
+    await useBackend('wasm');
+    const x = tf.tensor4d(seeded([1, 5, 5, 4], 73), [1, 5, 5, 4]);
+    for (const [size, stride, pad] of [[3, 1, 'valid'], [2, 2, 'same']] as const) {
+      const grad = (x2: tf.Tensor4D) => tf.grad((v: tf.Tensor) => tf.sum(tf.maxPool(v as tf.Tensor4D, size, stride, pad)))(x2);
+      const g = grad(x);
+      const reference = withOriginalKernels(['MaxPoolGrad'], () => grad(x));
+      assert.deepEqual(Array.from(g.dataSync()), Array.from(reference.dataSync()), `${size}×${size} stride ${stride} ${pad}`);
+      tf.dispose([g, reference]);
+    }
+    x.dispose();
+  });
+});
+
 describe('the GEMM module (simd/gemm.wat)', () => {
   it('its fused (relaxed SIMD) and unfused builds both compute A·B, edges included', () => {
     relaxedSimd();
@@ -158,7 +232,7 @@ describe('the GEMM module (simd/gemm.wat)', () => {
 });
 
 describe('SIMD helper threads', () => {
-  it('split kernels give the bits of the calling thread alone: transposes with odd edges, GEMMs, col2im, Adam, Add, leaky ReLU', async () => {
+  it('split kernels give the bits of the calling thread alone: transposes with odd edges, GEMMs, col2im, Adam, Add, leaky ReLU, MaxPool\'s gradient', async () => {
     await useBackend('wasm');
     const run = () => tf.tidy(() => {
       const out: tf.Tensor[] = [];
@@ -179,6 +253,9 @@ describe('SIMD helper threads', () => {
       const dy = tf.tensor4d(seeded([64, 5, 5, 128], 54), [64, 5, 5, 128]);
       const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'), dy)))([x, w]);
       out.push(dx!, dw!);
+      // MaxPool's gradient by window rows, an odd height and width (image boundaries inside parts): 1.2 M floats.
+      const pooled = tf.tensor4d(seeded([9, 33, 130, 32], 63), [9, 33, 130, 32]);
+      out.push(tf.grad((p: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(p as tf.Tensor4D, 2, 2, 'valid'), tf.tensor4d(seeded([9, 16, 65, 32], 64), [9, 16, 65, 32]))))(pooled));
       return out;
     });
     const adam = (): Float32Array => train({ kind: 'adam', learningRate: 2e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 }, [1100, 1000]);

@@ -37,6 +37,7 @@ describe('preset versions', () => {
     assert.deepEqual(changesSince('captcha-fc-wgan', 1), [], 'an unchanged preset');
     assert.match(changesSince('captcha-recognizer-ctc', 1)[0]!, /^v2: 8-pixel columns/);
     assert.match(changesSince('captcha-recognizer-ctc', 2)[0]!, /^v3: reads exactly as many characters/);
+    assert.match(changesSince('captcha-recognizer-ctc', 3)[0]!, /^v4: validation evaluations are judged by the mean probability of the true texts/);
   });
 
   it('an old run of a changed preset still lists, shows, compares and exports; its resume is refused with the reason and the run left as it was', async () => {
@@ -86,11 +87,11 @@ describe('preset versions', () => {
     const t = await trainInProcess(home, 'captcha-recognizer-ctc', {
       steps: '4', batchSize: '8', 'data.count': '48', evalEvery: '2', patience: '100', checkpointEvery: '1', columnWidth: '4',
     }, { backend: 'wasm', steps: 2 });
-    const { presetVersion: _v, columnWidth: _c, fixedLength: _f, weightAverage: _w, ...old } = t.run.config as Record<string, unknown>;
+    const { presetVersion: _v, columnWidth: _c, fixedLength: _f, weightAverage: _w, validationMeasure: _m, ...old } = t.run.config as Record<string, unknown>;
     t.db.prepare('UPDATE runs SET config = ? WHERE pk = ?').run(JSON.stringify(old), t.run.pk);
-    // Versions 1 and 2 read texts of any length with training's own weights, and still do.
+    // Versions 1 and 2 read texts of any length with training's own weights, and still do; versions 1–3 are judged by captchas read.
     const rebuilt = buildableConfig(old as unknown as JobConfig) as RecognizerJobConfig;
-    assert.deepEqual([rebuilt.columnWidth, rebuilt.fixedLength, rebuilt.weightAverage], [4, false, 0]);
+    assert.deepEqual([rebuilt.columnWidth, rebuilt.fixedLength, rebuilt.weightAverage, rebuilt.validationMeasure], [4, false, 0, 'captcha-accuracy']);
     // Built at today's 8 its column layer would take 1,024 inputs, not the checkpoint's 512: the resume would be refused.
     const events = await resumeInProcess(t, 2);
     assert.ok(events.some((e) => e.type === 'done'));

@@ -5,7 +5,7 @@ import { tf } from '../../src-core/engine/tf.ts';
 import { resolveConfig } from '../../src-core/presets/resolve.ts';
 import type { RecognizerJobConfig } from '../../src-core/presets/types.ts';
 import type { JobState } from '../../src-core/training/job.ts';
-import { createSequenceRecognizerJob, decodeScores, editDistance, expectedCalibrationError, fitTemperature, fittingColumnWidth, fixedLengthOf, judgeEvaluation, loadSequenceRecognizer, sequenceConfidence } from '../../src-core/training/sequence-recognizer-job.ts';
+import { type BestEvaluation, createSequenceRecognizerJob, decodeScores, editDistance, expectedCalibrationError, fitTemperature, fittingColumnWidth, fixedLengthOf, judgeEvaluation, loadSequenceRecognizer, sequenceConfidence } from '../../src-core/training/sequence-recognizer-job.ts';
 import { buildSequenceRecognizer, sequenceInputWidth } from '../../src-core/models/captcha-sequence.ts';
 import { COLUMN_WIDTHS } from '../../src-core/presets/vocabulary.ts';
 import { netTensors } from '../../src-core/training/checkpoint.ts';
@@ -64,6 +64,8 @@ describe('the segmentation-free recogniser', () => {
       const e = await job.evaluate('validation');
       assert.equal(e.captchaAccuracy, 1);
       assert.ok(e.calibrationError < 0.5);
+      // Every text read: the mean probability of the true texts is at least that of the texts read, and at most 1.
+      assert.ok(e.textProbability > 0.5 && e.textProbability <= 1, `mean probability of the true texts ${e.textProbability}`);
     } finally {
       job.dispose();
     }
@@ -112,27 +114,47 @@ describe('the segmentation-free recogniser', () => {
   });
 
   it('early stopping and the rate schedule: plateau evaluations are not stalls, a tie keeps the later weights but still stalls, every 3rd stall halves the rate until the 8th stops', () => {
-    const config = { patience: 8, reduceLearningRateAfter: 3 };
-    const at = (captchaAccuracy: number) => ({ captchaAccuracy, characterAccuracy: captchaAccuracy });
-    let best: number | null = null;
+    const config = { patience: 8, reduceLearningRateAfter: 3, validationMeasure: 'captcha-accuracy' as const };
+    const at = (captchaAccuracy: number) => ({ captchaAccuracy, characterAccuracy: captchaAccuracy, textProbability: 0.5 });
+    let best: BestEvaluation | null = null;
     let stalls = 0;
     const trace: string[] = [];
     for (const a of [0, 0, 0, 0.5, 0.4, 0.4, 0.4, 0.6, 0.5, 0.6, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]) {
       const v = judgeEvaluation(config, best, stalls, at(a));
-      if (v.improved) best = v.accuracy;
+      if (v.improved) best = { score: v.score, captchaAccuracy: a };
       stalls = v.stalls;
       trace.push(`${v.improved ? '+' : ''}${v.stop ? 'stop' : v.halveRate ? 'halve' : String(v.stalls)}`);
     }
     // The first 0 is the first best; the next two are CTC's all-blank plateau, not stalls (nor ties).
     // 0.6 again ties the best: its later weights are kept ('+'), but it is no gain, so still a stall.
     assert.deepEqual(trace, ['+0', '0', '0', '+0', '1', '2', 'halve', '+0', '1', '+2', 'halve', '4', '5', 'halve', '7', 'stop']);
-    assert.equal(judgeEvaluation({ patience: 8, reduceLearningRateAfter: 0 }, 0.9, 2, at(0.5)).halveRate, false, '0: never');
+    assert.equal(judgeEvaluation({ ...config, reduceLearningRateAfter: 0 }, { score: 0.9, captchaAccuracy: 0.9 }, 2, at(0.5)).halveRate, false, '0: never');
+  });
+
+  it('judged by the probability of the true texts, an evaluation that reads every captcha still counts as a gain or a stall by how sure it is', () => {
+    const config = { patience: 3, reduceLearningRateAfter: 2, validationMeasure: 'text-probability' as const };
+    let best: BestEvaluation | null = null;
+    let stalls = 0;
+    const trace: string[] = [];
+    // [captchas read whole, mean probability of the true texts]: a plateau, then every captcha read from the 4th evaluation.
+    for (const [a, p] of [[0, 1e-6], [0, 1e-7], [0.5, 0.3], [1, 0.9], [1, 0.95], [1, 0.94], [1, 0.96], [0.99, 0.97], [1, 0.95], [1, 0.95], [1, 0.95]] as const) {
+      const v = judgeEvaluation(config, best, stalls, { captchaAccuracy: a, characterAccuracy: a, textProbability: p });
+      if (v.improved) best = { score: v.score, captchaAccuracy: a };
+      stalls = v.stalls;
+      trace.push(`${v.improved ? '+' : ''}${v.stop ? 'stop' : v.halveRate ? 'halve' : String(v.stalls)}`);
+    }
+    // Judged by captchas read, the 5th evaluation on would only tie (1 = 1): here 0.95 and 0.96 are gains, and the
+    // 8th, one captcha short but surer of the rest, is the best kept.
+    assert.deepEqual(trace, ['+0', '0', '+0', '+0', '+0', '1', '+0', '+0', '1', 'halve', 'stop']);
+    assert.equal(best?.score, 0.97);
   });
 
   it('reports each halving of the rate and the early stop once, as notes for the live view', async () => {
     await useBackend('wasm');
+    // Judged by captchas read whole: the tiny set's validation captchas are soon all read, and then nothing is better.
     const config = resolveConfig('captcha-recognizer-ctc', {
       augment: 'false', evalEvery: '20', patience: '3', reduceLearningRateAfter: '1', batchSize: '16', testSplit: '0', validationSplit: '0.1', 'optimizer.learningRate': '3e-3',
+      validationMeasure: 'captcha-accuracy',
     }) as RecognizerJobConfig;
     const job = createSequenceRecognizerJob(config, tinyCaptchas());
     const notes: string[] = [];
@@ -153,7 +175,7 @@ describe('the segmentation-free recogniser', () => {
     }
   });
 
-  it('a checkpoint carries the lowered learning rate; one from before rate schedules resumes at the configured rate', async () => {
+  it('a checkpoint carries the lowered learning rate; one from before rate schedules resumes at the configured rate; one from before validation measures keeps its best', async () => {
     await useBackend('cpu');
     const config = resolveConfig('captcha-recognizer-ctc', { augment: 'false', testSplit: '0', batchSize: '4' }) as RecognizerJobConfig;
     const job = createSequenceRecognizerJob(config, tinyCaptchas());
@@ -165,6 +187,11 @@ describe('the segmentation-free recogniser', () => {
       const { learningRate: _lr, ...old } = state.meta as Record<string, unknown>;
       job.setState({ ...state, meta: old });
       assert.equal((job.getState().meta as { learningRate: number }).learningRate, 1e-3);
+      // Before validation measures the best was kept as its accuracy score alone: it reads as that score, a captcha read.
+      job.setState({ ...state, meta: { ...state.meta, best: { accuracy: 0.5005, step: 300 } } });
+      assert.deepEqual((job.getState().meta as { best: unknown }).best, { score: 0.5005, captchaAccuracy: 0.5005, step: 300 });
+      job.setState({ ...state, meta: { ...state.meta, best: { accuracy: 0.0009, step: 100 } } });
+      assert.deepEqual((job.getState().meta as { best: unknown }).best, { score: 0.0009, captchaAccuracy: 0, step: 100 }, 'the plateau: no captcha read');
     } finally {
       job.dispose();
     }

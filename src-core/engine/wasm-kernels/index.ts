@@ -10,6 +10,7 @@ import { optimizerUpdateConfigs } from './optimizer-updates.ts';
 import { transposeConfig } from './layout.ts';
 import { elementwiseConfigs } from './elementwise.ts';
 import { batchNormGradConfig } from './batch-norm-grad.ts';
+import { maxPoolGradConfig } from './max-pool-grad.ts';
 
 let registered = false;
 
@@ -36,5 +37,7 @@ export function registerWasmTrainingKernels(): void {
   if (transpose) overrideKernel(transposeConfig(transpose));
   for (const config of elementwiseConfigs((name) => tf.getKernel(name, 'wasm'))) overrideKernel(config);
   overrideKernel(batchNormGradConfig);
+  const maxPoolGrad = tf.getKernel('MaxPoolGrad', 'wasm');
+  if (maxPoolGrad) overrideKernel(maxPoolGradConfig(maxPoolGrad));
   for (const config of optimizerUpdateConfigs) overrideKernel(config);
 }

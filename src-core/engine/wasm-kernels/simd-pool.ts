@@ -24,7 +24,7 @@ export interface SimdCall { binaries: SimdBinaries; name: string; args: number[]
 
 const MODULES: SimdBinaries[] = [elementwise, layout, optimizerUpdates, gemm];
 /** The exports a helper may be asked to call (sent to it by index). */
-const HELPER_EXPORTS = ['adam', 'rmsprop', 'transposeRows', 'geometry', 'col2im', 'thinFilterGrad', 'add', 'leakyRelu', 'leakyReluGrad', 'packA', 'packB', 'packPanels', 'packPatches', 'packPatchesT', 'gemm', 'gemmByRows'];
+const HELPER_EXPORTS = ['adam', 'rmsprop', 'transposeRows', 'geometry', 'col2im', 'thinFilterGrad', 'add', 'leakyRelu', 'leakyReluGrad', 'maxPoolGrad2', 'packA', 'packB', 'packPanels', 'packPatches', 'packPatchesT', 'gemm', 'gemmByRows'];
 const MAX_ARGS = 2048;
 
 /** Runs in each helper: wait for a job, run its calls, report (control: [job, done, calls, failed]). */
