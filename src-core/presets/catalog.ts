@@ -157,7 +157,7 @@ export const PRESETS: readonly JobConfig[] = [
     // Validation swung by 2–6 points between evaluations: a moving average of the weights made its mean over steps
     // ≥ 800 higher on 3 seeds of 3 (docs/benchmarks.md; chosen by a rule on validation written before the runs).
     weightAverage: 0.99,
-    // Captchas read whole reached 99–100% of the 107 validation captchas by step ≈ 1,300 and could not rise further,
+    // Captchas read whole reached 99–100% of the 107 validation captchas by step 800–1,200 and could not rise further,
     // so runs stopped 8 evaluations later, kept whichever evaluation first touched the ceiling and left up to
     // half the budget unused; the mean probability of the true texts still rises there (docs/benchmarks.md).
     validationMeasure: 'text-probability',
