@@ -8,14 +8,14 @@ import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../engine/back
 import { parseArgs, intFlag, stringFlag } from '../cli/args.ts';
 import { cpus } from 'node:os';
 
-const SUITES = ['train', 'ops', 'store', 'import', 'recognizer', 'metrics', 'fleet', 'gpu'] as const;
+const SUITES = ['train', 'ops', 'store', 'import', 'recognizer', 'labels', 'metrics', 'fleet', 'gpu'] as const;
 
 const [suite, ...rest] = process.argv.slice(2);
 if (!suite || !(SUITES as readonly string[]).includes(suite)) {
   console.error(`usage: npm run bench -- <${SUITES.join('|')}> [--backend ${BACKEND_CHOICES.join('|')}] [--batch N] [--iterations N] [filter…]`);
   process.exit(2);
 }
-const args = parseArgs(rest, ['backend', 'batch', 'iterations', 'folder', 'length', 'alphabet', 'size', 'model', 'seconds', 'seed', 'layer-checks', 'synth', 'set']);
+const args = parseArgs(rest, ['backend', 'batch', 'iterations', 'folder', 'length', 'alphabet', 'size', 'model', 'seconds', 'seed', 'layer-checks', 'synth', 'set', 'scheme', 'count', 'budgets', 'seeds']);
 if (suite === 'recognizer' && args.positionals.includes('step-time')) {
   const backend = await initBackend((stringFlag(args, 'backend') ?? 'wasm') as BackendChoice, 'training');
   await (await import('./recognizer-step-bench.ts')).benchRecognizerSteps(backend, { batch: intFlag(args, 'batch', 1) ?? 32, rounds: intFlag(args, 'iterations', 1) ?? 5 });
@@ -38,6 +38,24 @@ if (suite === 'recognizer') {
     },
     model: stringFlag(args, 'model') === 'lenet' ? 'lenet' : 'ctc', seconds: Number(stringFlag(args, 'seconds') ?? 600), seed: intFlag(args, 'seed', 0) ?? 0,
     set: args.sets,
+  });
+  process.exit(0);
+}
+if (suite === 'labels') {
+  console.log(`bench labels · ${new Date().toISOString().slice(0, 10)} · ${cpus()[0]?.model.trim()} × ${cpus().length} · node ${process.version}`);
+  const folder = stringFlag(args, 'folder');
+  const size = /^(\d+)x(\d+)$/.exec(stringFlag(args, 'size') ?? '');
+  if (stringFlag(args, 'scheme') !== 'hard' && (!folder || !size)) {
+    console.error('usage: npm run bench -- labels (--folder DIR --length N --alphabet S --size WxH | --scheme hard [--count C]) [--budgets 25,50,100,200,all] [--seeds 0,1,2] [--seconds S] [--set key=value …]');
+    process.exit(2);
+  }
+  const list = (name: string, fallback: string) => (stringFlag(args, name) ?? fallback).split(',').map((v) => v.trim());
+  await (await import('./labels-bench.ts')).benchLabelCurve({
+    captchas: folder ? {
+      folder, length: intFlag(args, 'length', 1) ?? 4, alphabet: stringFlag(args, 'alphabet') ?? '23456789ABCDEFGHJKLMNPQRSTUVWXYZ', width: Number(size![1]), height: Number(size![2]),
+    } : { scheme: 'hard', count: intFlag(args, 'count', 100) ?? 1000 },
+    budgets: list('budgets', '25,50,100,200,all').map((b) => (b === 'all' ? 'all' : Number(b))),
+    seeds: list('seeds', '0,1,2').map(Number), seconds: Number(stringFlag(args, 'seconds') ?? 900), set: args.sets,
   });
   process.exit(0);
 }

@@ -213,6 +213,10 @@ export async function recognizerCommand(args: ParsedArgs, io: Io): Promise<numbe
     const sets: Record<string, string> = { ...args.sets };
     const steps = intFlag(args, 'steps', 1);
     if (steps) sets.steps = String(steps);
+    const labels = intFlag(args, 'labels', 1);
+    if (labels) sets.labelBudget = String(labels);
+    const seed = intFlag(args, 'seed', 0);
+    if (seed !== undefined) sets.seed = String(seed);
     let run, d;
     try {
       d = getDatasetOfKind(db, datasetId, 'captcha');
@@ -228,11 +232,13 @@ export async function recognizerCommand(args: ParsedArgs, io: Io): Promise<numbe
       const summary = {
         recognizer: r.id, dataset: d.id, model: r.model, characterAccuracy: r.characterAccuracy, captchaAccuracy: r.captchaAccuracy,
         validationCaptchas: r.validationCaptchas, calibrationError: r.calibrationError,
+        labelsUsed: r.labelsUsed ?? null, unlabelledUsed: r.unlabelledUsed ?? 0, pseudoLabelled: r.pseudoLabelled ?? 0,
       };
       if (args.flags.has('json')) io.out.write(`${JSON.stringify({ ...summary, confusion: r.confusion })}\n`);
       else {
         io.out.write(`recogniser ${r.id} (${r.model}): per-character accuracy ${(r.characterAccuracy * 100).toFixed(2)}%, per-captcha ${(r.captchaAccuracy * 100).toFixed(2)}% on ${r.validationCaptchas} held-out captchas` +
-          `${r.calibrationError === null ? '' : `, expected calibration error ${r.calibrationError.toFixed(3)}`}\n`);
+          `${r.calibrationError === null ? '' : `, expected calibration error ${r.calibrationError.toFixed(3)}`}` +
+          `${r.labelsUsed == null ? '' : `; ${r.labelsUsed} labels used, ${r.unlabelledUsed ?? 0} unlabelled captchas (${r.pseudoLabelled ?? 0} pseudo-labelled)`}\n`);
       }
       return 0;
     });

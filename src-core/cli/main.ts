@@ -30,7 +30,7 @@ Usage:
   gan-workbench dataset import-celeba DIR --size 64|128 [--json]     (Ctrl-C cancels; run again to resume)
   gan-workbench dataset list [--json] | show ID [--json] | preview ID [--captcha N] --out FILE.png
   gan-workbench labels export ID --out FILE.csv | labels import ID FILE.csv
-  gan-workbench recognizer train --dataset ID [--model ctc|lenet] [--steps N] [--set key=value]… [--json]
+  gan-workbench recognizer train --dataset ID [--model ctc|lenet] [--steps N] [--labels N] [--seed S] [--set key=value]… [--json]
                       (ctc: segmentation-free, the default, ≤ 10 min; lenet: the thesis's, on cut tiles)
   gan-workbench recognizer prelabel --dataset ID [--recognizer R]
   gan-workbench recognizer mislabels --dataset ID [--model ctc|lenet] [--folds K] [--steps N] [--set K=V]… [--json]
@@ -75,7 +75,7 @@ const COMMANDS: Record<string, { options: string[]; load: () => Promise<Command>
   sweep: { options: ['preset', 'seeds', 'grid', 'set', 'executor', 'name', 'concurrency', 'metric', 'backend', 'json', 'home'], load: () => import('./sweep-commands.ts').then((m) => m.sweepCommand) },
   worker: { options: ['queue', 'host', 'token', 'concurrency', 'backend', 'name', 'lock-seconds', 'home'], load: () => import('./worker-command.ts').then((m) => m.workerCommand) },
   serve: { options: ['port', 'host', 'home', 'data-root', 'tls-cert', 'tls-key', 'insecure', 'allow-host', 'queue', 'local-concurrency', 'fleet-stale-seconds'], load: () => import('./serve-command.ts').then((m) => m.serveCommand) },
-  recognizer: { options: ['dataset', 'model', 'steps', 'recognizer', 'folds', 'seed', 'set', 'json', 'home'], load: () => import('./dataset-commands.ts').then((m) => m.recognizerCommand) },
+  recognizer: { options: ['dataset', 'model', 'steps', 'labels', 'recognizer', 'folds', 'seed', 'set', 'json', 'home'], load: () => import('./dataset-commands.ts').then((m) => m.recognizerCommand) },
 };
 
 export async function main(argv: string[], io: Io = { out: process.stdout, err: process.stderr }): Promise<number> {

@@ -1,7 +1,7 @@
 import { BatchSampler } from '../data/sampler.ts';
 import { loadImageSet } from '../data/load.ts';
 import { initBackend } from '../engine/backend.ts';
-import { createEvaluator } from '../metrics/evaluator.ts';
+import { createEvaluator } from '../evaluation/evaluator.ts';
 import { betterDirection, timeToQuality } from '../metrics/time-to-quality.ts';
 import type { JobConfig } from '../presets/types.ts';
 import { readCheckpoint } from '../training/checkpoint.ts';

@@ -69,7 +69,8 @@ export function captchaDatasetSequences(db: Db, id: number, opts: { labelledOnly
   const captchas = trainingCaptchas(db, id, opts.labelledOnly);
   return {
     images: captchaInk(captchas, s), count: captchas.length, height: s.height, width: s.width, channels: 1, labels: null,
-    sequences: captchas.map((c) => textToClasses(c.label, s.alphabet)), classes: s.alphabet.length,
+    // Only a typed label is a text: a flagged captcha's doubtful one is not.
+    sequences: captchas.map((c) => textToClasses(c.status === 'labelled' ? c.label : null, s.alphabet)), classes: s.alphabet.length,
     description: `${captchas.length} whole captchas from dataset ${id} (${d.name})`, skipped: [],
   };
 }

@@ -10,6 +10,11 @@ export interface ImageSet {
   /** Whole captchas: each image's text as class indices (empty when unlabelled). */
   sequences?: Int32Array[];
   classes: number;
+  /**
+   * Captchas drawn by a synthesiser fitted to this set (captcha-scheme-fit.ts), at its size with their texts:
+   * what the segmentation-free recogniser pretrains on (`synthPretrainSteps`).
+   */
+  synthetic?: { images: Float32Array; sequences: Int32Array[]; count: number; description: string };
   /** Consecutive images that belong together (a captcha's character tiles); 1 otherwise. */
   group?: number;
   /** One line for logs and the run record, e.g. "8192 tiles of 2048 synthesised captchas (seed 1)". */

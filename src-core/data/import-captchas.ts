@@ -8,6 +8,7 @@ import { getDataset, insertDataset, listDatasets, updateDatasetReport, updateDat
 import { labelProblem, type CaptchaSettings } from './captcha-image.ts';
 import { checkImage, MAX_PIXELS, scanFolder, type Skipped } from './file-scan.ts';
 import { synthesizeCaptchas, CAPTCHA_HEIGHT, CAPTCHA_WIDTH } from './captcha-synth.ts';
+import { renderCaptchas, type CaptchaScheme } from './captcha-scheme.ts';
 
 export const CAPTCHA_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.gif', '.bmp', '.webp']);
 
@@ -155,4 +156,17 @@ export async function importSynthCaptchas(db: Db, count: number, seed: number, s
   })));
   updateDatasetReport(db, dataset.id, { imported: count, labelled: count, skipped: 0, refusedLabels: 0 }, []);
   return { dataset, imported: count, labelled: count, skipped: [], refusedLabels: [], cancelled: false, resumed: false };
+}
+
+/**
+ * `count` captchas of a synthesiser scheme (captcha-scheme.ts; the benchmarks' hard scheme) as a labelled dataset,
+ * stored gray as imports store them: a stand-in for a scraped scheme whose labels a benchmark may withhold.
+ */
+export async function importSchemeCaptchas(db: Db, scheme: CaptchaScheme, count: number, seed: number, name = `synthesised scheme (seed ${seed})`): Promise<ImportReport> {
+  const settings: CaptchaSettings = { width: scheme.width, height: scheme.height, length: scheme.length, alphabet: scheme.alphabet, threshold: 'otsu', segmentation: 'equal' };
+  const captchas = await renderCaptchas(scheme, count, seed);
+  const dataset = insertDataset(db, { kind: 'captcha', name, sourcePath: `scheme:${seed}`, settings: { ...settings, labels: 'synthesiser' } });
+  insertCaptchas(db, dataset.id, captchas.map((c, i) => ({ ordinal: i, file: `scheme-${String(i).padStart(6, '0')}.png`, pixels: c.gray, label: c.text })));
+  updateDatasetReport(db, dataset.id, { imported: count, labelled: count, skipped: 0, refusedLabels: 0 }, []);
+  return { dataset: getDataset(db, dataset.id), imported: count, labelled: count, skipped: [], refusedLabels: [], cancelled: false, resumed: false };
 }

@@ -96,3 +96,20 @@ export function parseDatasetSettings<K extends DatasetKind>(kind: K, json: unkno
   if (r.success) return { ok: true, settings: r.data as DatasetSettingsOf<K> };
   return { ok: false, reason: r.error.issues.map((i) => `${i.path.join('.') || '(settings)'}: ${i.message}`).join('; ') };
 }
+
+/** A pre-label this sure is one a person should be able to accept with Enter. */
+export const CONFIDENT_READING = 0.9;
+
+/** How a dataset's recognisers have learnt from its labels, and how well their pre-labels served the person typing. */
+export interface LabelLearning {
+  /** Each recogniser, oldest first: the typed labels it learnt from and the share of its held-out captchas it read whole. */
+  curve: { recognizer: number; labels: number; captchaAccuracy: number; createdAt: string }[];
+  /** Unlabelled captchas pre-labelled by the latest recogniser; of them, read at ≥ CONFIDENT_READING; their expected right readings (Σ confidence). */
+  prelabelled: number;
+  confident: number;
+  expectedRight: number;
+  /** Labelled captchas that had a pre-label at ≥ CONFIDENT_READING; of them, the ones the person typed differently. */
+  confidentChecked: number;
+  confidentWrong: number;
+}
+

@@ -72,6 +72,7 @@ export const PRESET_CHANGES: Record<string, { version: number; change: string }[
     { version: 2, change: '8-pixel columns (two 4-pixel columns joined: half as many) and the learning rate halved after 3 evaluations without gain; runs of version 1 keep their 4-pixel columns and constant rate, so they still resume and read' },
     { version: 3, change: 'reads exactly as many characters as the training texts have when they all have one length (a beam of 8 kept to that length), and evaluates and keeps a moving average of the weights (decay 0.99); runs of earlier versions read texts of any length with training\'s own weights' },
     { version: 4, change: 'validation evaluations are judged by the mean probability of the true texts (early stopping, rate halving, the weights kept), not by captchas read whole, which stop counting once every one is read; runs of earlier versions are judged as before' },
+    { version: 5, change: 'learns from the dataset\'s unlabelled captchas too: self-training on the texts its averaged weights read with probability ≥ 0.9, half of each batch once there are any; runs of earlier versions train on the labelled captchas only' },
   ]],
   ['captcha-fc-wgan-gp', [
     { version: 2, change: 'the thesis\'s run: FC WGAN\'s RMSProp and 3 : 1 with the penalty instead of clipping (the paper\'s Adam 5 : 1 is captcha-fc-wgan-gp-paper)' },
@@ -161,6 +162,9 @@ export const PRESETS: readonly JobConfig[] = [
     // so runs stopped 8 evaluations later, kept whichever evaluation first touched the ceiling and left up to
     // half the budget unused; the mean probability of the true texts still rises there (docs/benchmarks.md).
     validationMeasure: 'text-probability',
+    // A user's scraped folder is mostly unlabelled: self-training reads it with the averaged weights and trains on the
+    // texts read with p ≥ 0.9 (docs/benchmarks.md, "Few labels"). A dataset without unlabelled captchas trains as before.
+    selfTraining: true,
     augment: true, testSplit: 0.1, validationSplit: 0.1, patience: 8, evalEvery: 100, batchSize: 32, steps: 6000, seconds: 600, checkpointEvery: 200,
   },];
 

@@ -65,6 +65,12 @@ export const RECOGNIZER_DEFAULTS: Omit<RecognizerJobConfig, PresetFields> = {
   weightAverage: 0,
   validationMeasure: 'captcha-accuracy',
   reduceLearningRateAfter: 0,
+  labelBudget: 0,
+  selfTraining: false,
+  pseudoLabelConfidence: 0.9,
+  pseudoLabelShare: 0.5,
+  synthPretrainSteps: 0,
+  synthCount: 2000,
   // TensorFlow's MNIST tutorial rate, the recipe the thesis follows (4.1.3).
   optimizer: { kind: 'adam', learningRate: 1e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
   validationSplit: 0.1,

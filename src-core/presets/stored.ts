@@ -14,9 +14,12 @@ export function buildableConfig(stored: JobConfig): JobConfig {
   // known-length reading and weight averaging (v1, v2): texts of any length, training's own weights; from before
   // the validation measure (v1–v3): judged by captchas read whole.
   if (stored.kind !== 'gan') {
-    const legacy: Pick<RecognizerJobConfig, 'model' | 'testSplit' | 'patience' | 'augment' | 'beamWidth' | 'columnWidth' | 'reduceLearningRateAfter' | 'fixedLength' | 'weightAverage' | 'validationMeasure'> = {
+    // From before label budgets and self-training (v1–v4): every label, no unlabelled captchas.
+    const legacy: Pick<RecognizerJobConfig, 'model' | 'testSplit' | 'patience' | 'augment' | 'beamWidth' | 'columnWidth' | 'reduceLearningRateAfter' | 'fixedLength' | 'weightAverage' | 'validationMeasure'
+      | 'labelBudget' | 'selfTraining' | 'pseudoLabelConfidence' | 'pseudoLabelShare' | 'synthPretrainSteps' | 'synthCount'> = {
       model: 'lenet', testSplit: 0, patience: 0, augment: false, beamWidth: 1, columnWidth: 4, reduceLearningRateAfter: 0, fixedLength: false, weightAverage: 0,
-      validationMeasure: 'captcha-accuracy',
+      validationMeasure: 'captcha-accuracy', labelBudget: 0, selfTraining: false, pseudoLabelConfidence: 0.9, pseudoLabelShare: 0.5,
+      synthPretrainSteps: 0, synthCount: 2000,
     };
     return { ...legacy, ...stored };
   }

@@ -55,7 +55,7 @@ export interface GanJobConfig extends JobBase {
   /** Fixed-noise sample grid every N iterations (0 = never). */
   sampleEvery: number;
   sampleCount: number;
-  /** Quality metrics every N iterations (0 = never): see src-core/metrics/evaluator.ts. */
+  /** Quality metrics every N iterations (0 = never): see src-core/evaluation/evaluator.ts. */
   evalEvery: number;
   /** Quality metrics every N seconds of training (0 = never); for equal-wall-time comparisons. */
   evalEverySeconds: number;
@@ -90,6 +90,21 @@ export interface RecognizerJobConfig extends JobBase {
   weightAverage: number;
   /** What a validation evaluation is judged by for early stopping, the rate schedule and the weights kept (ctc). */
   validationMeasure: ValidationMeasure;
+  /**
+   * Train with only this many labelled captchas (0: all), chosen by the seed from outside a test split that is the
+   * same for every seed and budget; the other labelled captchas' labels are withheld from training and every choice (ctc).
+   */
+  labelBudget: number;
+  /** Learn from the unlabelled captchas too (and those whose labels a budget withheld): self-training with pseudo-labels (ctc). */
+  selfTraining: boolean;
+  /** A pseudo-label is a text the averaged weights read with at least this probability (at the validation-fitted temperature; ctc). */
+  pseudoLabelConfidence: number;
+  /** Share of each batch drawn from the pseudo-labelled captchas once there are any (ctc). */
+  pseudoLabelShare: number;
+  /** Steps trained on captchas of a synthesiser fitted to the dataset before the real ones (0: none; ctc). */
+  synthPretrainSteps: number;
+  /** Captchas that fitted synthesiser draws for them (ctc). */
+  synthCount: number;
 }
 
 export type JobConfig = GanJobConfig | RecognizerJobConfig;

@@ -49,3 +49,13 @@ export function formatInterval(i: Interval, digits = 3, unit = ''): string {
   const f = (v: number) => (Number.isFinite(v) ? v.toPrecision(digits) : '—');
   return `${f(i.median)}${unit} [${f(i.low)}, ${f(i.high)}]`;
 }
+
+/** Wilson score interval of a proportion k / n at the report's level (LEVEL: z = 1.645). */
+export function wilsonInterval(k: number, n: number): Interval {
+  if (n === 0) return { median: NaN, low: NaN, high: NaN };
+  const z = 1.6448536;
+  const p = k / n;
+  const centre = (p + (z * z) / (2 * n)) / (1 + (z * z) / n);
+  const half = (z / (1 + (z * z) / n)) * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n));
+  return { median: p, low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
+}

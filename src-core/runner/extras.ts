@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ImageSet } from '../data/image-set.ts';
 import { sampleGridPng } from '../data/sample-grid.ts';
-import { createEvaluator, type Evaluator } from '../metrics/evaluator.ts';
+import { createEvaluator, type Evaluator } from '../evaluation/evaluator.ts';
 import { primeReads } from '../engine/reads.ts';
 import type { GanJobConfig, RecognizerJobConfig } from '../presets/types.ts';
 import { getDatasetOfKind } from '../store/datasets.ts';
@@ -132,9 +132,11 @@ export function recognizerExtras(
         const r = insertRecognizer(ctx.db, {
           dataset: d.id, weightsPath, sha256: sha256(readFileSync(weightsPath)), alphabet: d.settings.alphabet, model: 'ctc', characterAccuracy: e.characterAccuracy, captchaAccuracy: e.captchaAccuracy, confusion: [],
           calibrationError: e.calibrationError, rawCalibrationError: e.rawCalibrationError, temperature, trainCaptchas: recognizer.job.splits.train, validationCaptchas: e.captchas,
+          labelsUsed: recognizer.job.splits.train + recognizer.job.splits.validation, unlabelledUsed: recognizer.job.splits.unlabelled, pseudoLabelled: recognizer.job.pseudoLabelled,
         });
         line = `recogniser ${r.id}: ${(e.captchaAccuracy * 100).toFixed(1)}% of captchas, ${(e.characterAccuracy * 100).toFixed(1)}% of characters on the ${e.captchas} ${split} captchas ` +
-          `(calibration error ${e.calibrationError.toFixed(3)} at temperature ${temperature.toFixed(2)}, ${e.rawCalibrationError.toFixed(3)} uncalibrated)`;
+          `(calibration error ${e.calibrationError.toFixed(3)} at temperature ${temperature.toFixed(2)}, ${e.rawCalibrationError.toFixed(3)} uncalibrated)` +
+          `; learnt from ${r.labelsUsed} labels${r.unlabelledUsed ? ` and ${r.unlabelledUsed} unlabelled captchas (${r.pseudoLabelled} pseudo-labelled)` : ''}`;
       } else {
         const e = await recognizer.job.evaluate();
         const captchas = data.count / (data.group ?? 4);

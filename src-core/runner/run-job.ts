@@ -5,6 +5,7 @@ import { readsSynchronously } from '../engine/reads.ts';
 import { tf } from '../engine/tf.ts';
 import type { ImageSet } from '../data/image-set.ts';
 import { loadImageSet } from '../data/load.ts';
+import { attachFittedSynthetic } from '../data/dataset-synth.ts';
 import { BatchSampler } from '../data/sampler.ts';
 import { buildableConfig } from '../presets/stored.ts';
 import type { JobConfig, RecognizerJobConfig } from '../presets/types.ts';
@@ -67,10 +68,15 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
       imageSize: config.kind === 'gan' ? config.imageSize : undefined,
       cacheDir: homePaths(o.home).cache,
       db,
-      labelledOnly: config.kind === 'recognizer',
+      // Self-training reads the unlabelled captchas too; every other recogniser trains on labelled ones only.
+      labelledOnly: config.kind === 'recognizer' && !(config.model === 'ctc' && config.selfTraining),
       wholeCaptchas: config.kind === 'recognizer' && config.model === 'ctc',
     });
     data = loaded;
+    if (config.kind === 'recognizer' && config.model === 'ctc' && config.synthPretrainSteps > 0 && config.data.source === 'dataset') {
+      const warning = await attachFittedSynthetic(db, config.data.id, loaded, config.synthCount, config.seed);
+      if (warning) o.emit({ type: 'warning', text: warning });
+    }
     for (const s of loaded.skipped.slice(0, 20)) o.emit({ type: 'warning', text: `skipped ${s.file}: ${s.reason}` });
     const gan = config.kind === 'gan'
       ? createGanJob(config, loaded, new BatchSampler(loaded, config.batchSize, new Rng(config.seed).fork('data').nextUint32())) : null;

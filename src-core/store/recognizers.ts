@@ -1,5 +1,5 @@
+import { CONFIDENT_READING, type LabelLearning, type RecognizerModel } from '../domain/datasets.ts';
 import type { Db } from './open.ts';
-import type { RecognizerModel } from '../domain/datasets.ts';
 
 export interface RecognizerRow {
   id: number;
@@ -19,25 +19,32 @@ export interface RecognizerRow {
   confusion: number[][];
   trainCaptchas: number;
   validationCaptchas: number;
+  /** Typed labels it learnt from, validation's included (null: recognisers from before label budgets, which used every one). */
+  labelsUsed?: number | null;
+  /** Unlabelled captchas self-training read (null: from before self-training), and how many of them it last pseudo-labelled. */
+  unlabelledUsed?: number | null;
+  pseudoLabelled?: number | null;
   createdAt: string;
 }
 
 interface Raw {
   pk: number; dataset: number; weights_path: string; sha256: string; alphabet: string; character_accuracy: number; captcha_accuracy: number;
   confusion: string; train_captchas: number; validation_captchas: number; created_at: string; model: RecognizerModel; calibration_error: number | null;
-  temperature: number; raw_calibration_error: number | null;
+  temperature: number; raw_calibration_error: number | null; labels_used: number | null; unlabelled_used: number | null; pseudo_labelled: number | null;
 }
 const toRow = (r: Raw): RecognizerRow => ({
   id: r.pk, dataset: r.dataset, model: r.model, calibrationError: r.calibration_error, weightsPath: r.weights_path, sha256: r.sha256, alphabet: r.alphabet, characterAccuracy: r.character_accuracy,
   captchaAccuracy: r.captcha_accuracy, confusion: JSON.parse(r.confusion) as number[][], trainCaptchas: r.train_captchas,
   validationCaptchas: r.validation_captchas, createdAt: r.created_at, temperature: r.temperature, rawCalibrationError: r.raw_calibration_error,
+  labelsUsed: r.labels_used, unlabelledUsed: r.unlabelled_used, pseudoLabelled: r.pseudo_labelled,
 });
 
 export function insertRecognizer(db: Db, r: Omit<RecognizerRow, 'id' | 'createdAt'>): RecognizerRow {
   const info = db.prepare(`INSERT INTO recognizers (dataset, model, weights_path, sha256, alphabet, character_accuracy, captcha_accuracy, confusion,
-    train_captchas, validation_captchas, calibration_error, created_at, temperature, raw_calibration_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(r.dataset, r.model, r.weightsPath, r.sha256,
+    train_captchas, validation_captchas, calibration_error, created_at, temperature, raw_calibration_error, labels_used, unlabelled_used, pseudo_labelled)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(r.dataset, r.model, r.weightsPath, r.sha256,
     r.alphabet, r.characterAccuracy, r.captchaAccuracy, JSON.stringify(r.confusion), r.trainCaptchas, r.validationCaptchas, r.calibrationError, new Date().toISOString(),
-    r.temperature ?? 1, r.rawCalibrationError ?? null);
+    r.temperature ?? 1, r.rawCalibrationError ?? null, r.labelsUsed ?? null, r.unlabelledUsed ?? null, r.pseudoLabelled ?? null);
   return getRecognizer(db, Number(info.lastInsertRowid));
 }
 
@@ -81,4 +88,19 @@ export function mislabelQueue(db: Db, dataset: number, limit = 50): { captcha: n
   return db.prepare(`SELECT m.captcha, c.file, c.label, m.suggested, m.score FROM mislabel_scores m JOIN captchas c ON c.pk = m.captcha
     WHERE m.dataset = ? AND c.status = 'labelled' AND c.label <> m.suggested ORDER BY m.score DESC LIMIT ?`).all(dataset, limit) as
     { captcha: number; file: string; label: string | null; suggested: string; score: number }[];
+}
+
+
+export function labelLearning(db: Db, dataset: number): LabelLearning {
+  const curve = (db.prepare(`SELECT pk, COALESCE(labels_used, train_captchas + validation_captchas) AS labels, captcha_accuracy, created_at
+    FROM recognizers WHERE dataset = ? ORDER BY pk`).all(dataset) as { pk: number; labels: number; captcha_accuracy: number; created_at: string }[])
+    .map((r) => ({ recognizer: r.pk, labels: r.labels, captchaAccuracy: r.captcha_accuracy, createdAt: r.created_at }));
+  // A captcha's pre-label is its newest recogniser's prediction; recognisers pre-label only unlabelled captchas, so a
+  // labelled one's prediction was made before the person typed its label.
+  const latest = `JOIN predictions p ON p.captcha = c.pk AND p.recognizer = (SELECT max(q.recognizer) FROM predictions q WHERE q.captcha = c.pk)`;
+  const open = db.prepare(`SELECT count(*) AS n, COALESCE(sum(p.confidence >= ?), 0) AS confident, COALESCE(sum(p.confidence), 0) AS expected
+    FROM captchas c ${latest} WHERE c.dataset = ? AND c.status = 'unlabelled'`).get(CONFIDENT_READING, dataset) as { n: number; confident: number; expected: number };
+  const typed = db.prepare(`SELECT count(*) AS n, COALESCE(sum(p.label <> c.label), 0) AS wrong
+    FROM captchas c ${latest} WHERE c.dataset = ? AND c.status = 'labelled' AND p.confidence >= ?`).get(dataset, CONFIDENT_READING) as { n: number; wrong: number };
+  return { curve, prelabelled: open.n, confident: open.confident, expectedRight: open.expected, confidentChecked: typed.n, confidentWrong: typed.wrong };
 }

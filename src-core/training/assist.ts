@@ -18,7 +18,8 @@ import { Rng } from '../util/rng.ts';
 import { loadNet, readCheckpoint } from './checkpoint.ts';
 import { predictProbabilities } from './recognizer-steps.ts';
 import { createRecognizerJobOn, pickCaptchas } from './recognizer-job.ts';
-import { createSequenceRecognizerJob, decodeScores, loadSequenceRecognizer, sequenceConfidence, sequenceReader, sequenceScores } from './sequence-recognizer-job.ts';
+import { createSequenceRecognizerJob } from './sequence-recognizer-job.ts';
+import { decodeScores, loadSequenceRecognizer, sequenceConfidence, sequenceReader, sequenceScores } from './sequence-reading.ts';
 
 /** Reading of one captcha from per-tile probabilities: the argmax text and its confidence (product of the tiles' maxima). */
 export function readCaptcha(probs: Float32Array, offset: number, length: number, alphabet: string): { label: string; confidence: number } {

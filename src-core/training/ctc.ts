@@ -200,3 +200,35 @@ export function beamDecode(logProbs: Float64Array, T: number, K: number, width =
   }
   return [...beams.values()].filter((b) => length === undefined || b.label.length === length).map((b) => ({ label: b.label, logProb: logAdd(b.blank, b.last) }));
 }
+
+/**
+ * How captchas are read: the prefix-beam width (1: greedy) and, for captchas whose texts
+ * all have one length, that length (null: any). A known length takes a beam of at least
+ * FIXED_LENGTH_BEAM, so readings of the right length are in it.
+ */
+export interface Decoding {
+  beamWidth: number;
+  length: number | null;
+}
+
+/** The narrowest beam a known-length reading searches (on captcha-kaggle-v2's validation split 32 read no more than 8). */
+export const FIXED_LENGTH_BEAM = 8;
+
+/**
+ * The text of one sequence's log-probabilities [T, K] (greedy, or prefix beam search when `beamWidth` > 1; with a
+ * known length, the likeliest text of that length, else the likeliest of any).
+ */
+export function decodeLogProbs(lp: Float64Array, T: number, K: number, decoding: Decoding): number[] {
+  if (decoding.length !== null) {
+    const fixed = beamDecode(lp, T, K, Math.max(decoding.beamWidth, FIXED_LENGTH_BEAM), decoding.length)[0];
+    if (fixed) return fixed.label;
+  }
+  return decoding.beamWidth > 1 ? beamDecode(lp, T, K, decoding.beamWidth)[0]?.label ?? [] : greedyDecode(lp, T, K);
+}
+
+/** The length every text has, when asked to read exactly it and they agree (null otherwise). */
+export function fixedLengthOf(config: { fixedLength: boolean }, texts: ArrayLike<number>[]): number | null {
+  if (!config.fixedLength || texts.length === 0) return null;
+  const length = texts[0]!.length;
+  return texts.every((t) => t.length === length) ? length : null;
+}

@@ -5,6 +5,8 @@ import { createRun } from '../runner/run-folder.ts';
 import { getDatasetOfKind } from '../store/datasets.ts';
 import type { Db } from '../store/open.ts';
 import { latestRecognizer } from '../store/recognizers.ts';
+import { labelCounts } from '../store/captchas.ts';
+import { labelBudgetProblem } from '../training/sequence-data.ts';
 import type { RunRow } from '../store/runs.ts';
 import { findMislabels, prelabel, type MislabelOptions } from '../training/assist.ts';
 import { resolveRunConfig } from './runs.ts';
@@ -23,6 +25,11 @@ export function createRecognizerRun(
 ): RunRow {
   const d = getDatasetOfKind(db, datasetId, 'captcha');
   const config = resolveRunConfig(db, RECOGNIZER_PRESETS[model], { ...overrides, data: JSON.stringify({ source: 'dataset', id: d.id }) });
+  if (config.kind === 'recognizer' && config.labelBudget > 0) {
+    if (config.model !== 'ctc') throw new InvalidInputError('--labels: a label budget trains the segmentation-free recogniser (--model ctc)', 'labels');
+    const problem = labelBudgetProblem(config.labelBudget, labelCounts(db, d.id).labelled, config.testSplit, d.settings.alphabet.length, d.settings.length);
+    if (problem) throw new InvalidInputError(problem, 'labels');
+  }
   return createRun(db, home, config, 'auto');
 }
 

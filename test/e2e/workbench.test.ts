@@ -211,6 +211,10 @@ describe('workbench in a browser', { skip: missing ? 'Chromium not installed (ap
       typed[file] = text;
     }
     assert.match(await page.getByTestId('label-progress').innerText(), /^3 of 9 labelled/);
+    // The recogniser panel: no recogniser yet, and retraining refuses to start on 3 labels, saying why.
+    assert.match(await page.getByTestId('learning').innerText(), /No recogniser yet/);
+    await page.getByTestId('retrain').click();
+    await page.getByText('retraining needs at least 20 labels (3 so far)').waitFor();
     const db = new Database(join(home, 'workbench.db'), { readonly: true });
     const rows = db.prepare("SELECT file, label FROM captchas WHERE status = 'labelled'").all() as { file: string; label: string }[];
     db.close();

@@ -55,12 +55,15 @@ export class AppState {
     switch (e.topic) {
       case 'run':
         this.live.get(e.run)?.apply(e.event);
+        if (e.event.type === 'done') void this.labelling.onRunEnded(e.run, e.event.summary.status === 'completed');
+        if (e.event.type === 'error') void this.labelling.onRunEnded(e.run, false, e.event.message);
         break;
       case 'runs-changed':
         this.runsVersion++;
         break;
       case 'task':
         this.tasks.apply(e.task, e.event);
+        if (e.event.type !== 'progress') void this.labelling.onTaskEnded(e.task);
         break;
       case 'datasets-changed':
         this.datasetsVersion++;

@@ -3,6 +3,11 @@ import type { ApiClient } from '../lib/api.ts';
 
 export type Queue = 'unlabelled' | 'least-confident' | 'flagged' | 'skipped' | 'all';
 
+/** Training seconds a background retraining gets: long enough for a few labels' worth of gain, short enough to keep up with typing. */
+export const RETRAIN_SECONDS = 300;
+/** Fewer labels than this hold out too few captchas to judge a recogniser by (a tenth each for validation and test). */
+export const MIN_RETRAIN_LABELS = 20;
+
 /** Why a label cannot be saved, said before asking the host (which checks again). */
 export function labelProblem(text: string, length: number, alphabet: string): string | null {
   if (text.length !== length) return `needs ${length} characters, has ${text.length}`;
@@ -27,18 +32,33 @@ export class LabelSession {
   mislabels = $state<MislabelEntry[]>([]);
   /** The last action's outcome, for a polite status line. */
   notice = $state('');
+  /** Retrain the recogniser in the background after this many new labels (0: only when asked). */
+  retrainEvery = $state(25);
+  /** The background retraining run and the pre-labelling task after it, while they go on. */
+  retrainRun = $state<string | null>(null);
+  prelabelTask = $state<string | null>(null);
+  /** Labels there were when the last retraining started. */
+  labelsAtRetrain = $state(0);
+  retrainError = $state<string | null>(null);
 
   /** Upper-case input when the alphabet has no lower-case letters (the common captcha case). */
   upperOnly = $derived(this.item ? this.item.alphabet === this.item.alphabet.toUpperCase() : false);
   problem = $derived(this.item && this.text ? labelProblem(this.text, this.item.length, this.item.alphabet) : null);
   done = $derived(this.progress ? this.progress.counts.labelled : 0);
 
+  /** The accuracy-against-labels curve so far: one point per recogniser, as percentages. */
+  curve = $derived(this.progress ? this.progress.learning.curve.map((p) => ({ x: p.labels, y: p.captchaAccuracy * 100 })) : []);
+  /** Labels typed since the last retraining started, and whether the next save starts one. */
+  sinceRetrain = $derived(Math.max(0, this.done - this.labelsAtRetrain));
+
   constructor(private readonly api: ApiClient) {}
 
   async open(dataset: number, queue: Queue = this.queue): Promise<void> {
+    const changed = dataset !== this.dataset;
     this.dataset = dataset;
     this.queue = queue;
     this.progress = await this.api.call('labels.progress', { dataset });
+    if (changed) this.labelsAtRetrain = this.progress.learning.curve.at(-1)?.labels ?? 0;
     await this.show(await this.api.call('labels.item', { dataset, queue }));
     await this.loadMislabels();
   }
@@ -85,6 +105,7 @@ export class LabelSession {
       this.notice = `saved ${r.item.file} as ${r.item.label}`;
       this.item = r.item;
       await this.next();
+      if (this.retrainEvery > 0 && this.sinceRetrain >= this.retrainEvery) void this.retrain();
       return true;
     } catch (err) {
       this.unsaved = true;
@@ -109,6 +130,49 @@ export class LabelSession {
     } finally {
       this.saving = false;
     }
+  }
+
+  /**
+   * Trains a recogniser on the labels so far (and, by self-training, the unlabelled captchas) in the background,
+   * for at most `RETRAIN_SECONDS`; once it completes the unlabelled captchas are pre-labelled with it.
+   */
+  async retrain(): Promise<void> {
+    if (this.dataset === null || this.retrainRun !== null || this.prelabelTask !== null) return;
+    if (this.done < MIN_RETRAIN_LABELS) {
+      this.retrainError = `retraining needs at least ${MIN_RETRAIN_LABELS} labels (${this.done} so far)`;
+      return;
+    }
+    this.retrainError = null;
+    this.labelsAtRetrain = this.done;
+    try {
+      const run = await this.api.call('recognizer.train', { dataset: this.dataset, overrides: { seconds: String(RETRAIN_SECONDS) }, model: 'ctc' });
+      this.retrainRun = run.id;
+    } catch (err) {
+      this.retrainError = `retraining: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
+
+  /** A run ended (the host's 'done' or 'error'): when it is the retraining, pre-label with its recogniser. */
+  async onRunEnded(run: string, completed: boolean, message?: string): Promise<void> {
+    if (run !== this.retrainRun || this.dataset === null) return;
+    this.retrainRun = null;
+    if (!completed) {
+      this.retrainError = `retraining stopped${message ? `: ${message}` : ''}`;
+      return;
+    }
+    try {
+      this.prelabelTask = (await this.api.call('recognizer.prelabel', { dataset: this.dataset })).task;
+    } catch (err) {
+      this.retrainError = `pre-labelling: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
+
+  /** A task ended: after the pre-labelling, the counts, the curve and the current item's pre-label are read again. */
+  async onTaskEnded(task: string): Promise<void> {
+    if (task !== this.prelabelTask || this.dataset === null) return;
+    this.prelabelTask = null;
+    this.progress = await this.api.call('labels.progress', { dataset: this.dataset });
+    if (this.item && !this.unsaved) this.show(await this.api.call('labels.item', { dataset: this.dataset, captcha: this.item.id }));
   }
 
   async undo(): Promise<void> {

@@ -3,7 +3,7 @@
  * import them. Records are defined once in src-core/domain and derived here.
  */
 import type { RunFields } from '../../domain/runs.ts';
-import type { CaptchaSettings, DatasetFields, LabelStatus } from '../../domain/datasets.ts';
+import type { CaptchaSettings, DatasetFields, LabelLearning, LabelStatus } from '../../domain/datasets.ts';
 
 export { ACTIVE_RUN_STATUSES, RUN_STATUSES, type RunStatus, type RunFields } from '../../domain/runs.ts';
 export { LABEL_STATUSES, type LabelStatus, type CaptchaSettings, type FaceSettings, type DatasetFields } from '../../domain/datasets.ts';
@@ -99,6 +99,7 @@ export interface CaptchaItem {
 
 export interface LabelProgress {
   counts: Record<LabelStatus | 'total', number>;
+  learning: LabelLearning;
 }
 
 export interface MislabelEntry {

@@ -1,7 +1,7 @@
 import { captchaPng, cutPreviewPng } from '../../../data/captcha-preview.ts';
 import { setLabel, setStatus, settingsOf } from '../../../data/labels.ts';
 import { getCaptcha, labelCounts, listCaptchas, nextUnlabelled, leastConfidentUnlabelled, redoLabel, undoLabel, type CaptchaRow } from '../../../store/captchas.ts';
-import { mislabelQueue, predictionFor } from '../../../store/recognizers.ts';
+import { labelLearning, mislabelQueue, predictionFor } from '../../../store/recognizers.ts';
 import type { Db } from '../../../store/open.ts';
 import type { ApiHandlers } from '../../contract/methods.ts';
 import type { CaptchaItem } from '../../contract/types.ts';
@@ -31,7 +31,7 @@ function nextIn(db: Db, dataset: number, queue: 'unlabelled' | 'least-confident'
 
 export function labelHandlers(ctx: ServiceContext): LabelHandlers {
   const { db } = ctx;
-  const progress = (dataset: number) => ({ counts: labelCounts(db, dataset) });
+  const progress = (dataset: number) => ({ counts: labelCounts(db, dataset), learning: labelLearning(db, dataset) });
   return {
     'labels.item': async ({ dataset, captcha, queue, after }) => {
       settingsOf(db, dataset);

@@ -4,8 +4,8 @@ import { disposeNetwork } from '../models/network.ts';
 import type { GanJobConfig } from '../presets/types.ts';
 import type { Db } from '../store/open.ts';
 import type { GeneratedBatch } from '../training/job.ts';
-import { featureStats, frechetFromStats, recognizerOutputs, scoresFromProbabilities, type FeatureStats } from './captcha-metrics.ts';
-import { meanPairwiseMsSsim, slicedWasserstein, type FaceImages } from './face-metrics.ts';
+import { featureStats, frechetFromStats, recognizerOutputs, scoresFromProbabilities, type FeatureStats } from '../metrics/captcha-metrics.ts';
+import { meanPairwiseMsSsim, slicedWasserstein, type FaceImages } from '../metrics/face-metrics.ts';
 import { recognizerForRun, type Recognizer } from './reference-recognizer.ts';
 
 export interface Evaluator {
