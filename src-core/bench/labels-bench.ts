@@ -20,6 +20,7 @@ import { openStore } from '../store/index.ts';
 import { latestRecognizer } from '../store/recognizers.ts';
 import { budgetableLabels } from '../training/sequence-data.ts';
 import { createRecognizerRun } from '../workbench/recognizers.ts';
+import { pseudoLabelPrecision } from './pseudo-check.ts';
 
 export type LabelCurveCaptchas = { folder: string; length: number; alphabet: string; width: number; height: number } | { scheme: 'hard'; count: number };
 
@@ -46,9 +47,10 @@ export async function benchLabelCurve(o: { captchas: LabelCurveCaptchas; budgets
         const summary = await runJob({ home, db, run, resume: false, shouldStop: () => false, emit: (e) => { if (e.type === 'warning') console.log(`  ${e.text}`); } });
         const r = latestRecognizer(db, imported.dataset.id)!;
         const right = Math.round(r.captchaAccuracy * r.validationCaptchas);
+        const p = pseudoLabelPrecision(db, home, run.id, imported.dataset.id, r.alphabet);
         runs.push({ budget, seed, right, test: r.validationCaptchas, characters: r.characterAccuracy, pseudo: r.pseudoLabelled ?? 0, unlabelled: r.unlabelledUsed ?? 0, steps: summary.steps, seconds: summary.seconds });
         console.log(`N=${budget} seed ${seed}: ${(r.captchaAccuracy * 100).toFixed(1)}% of ${r.validationCaptchas} test captchas (${(r.characterAccuracy * 100).toFixed(1)}% of characters); ` +
-          `${r.labelsUsed} labels, ${r.pseudoLabelled ?? 0} of ${r.unlabelledUsed ?? 0} unlabelled pseudo-labelled; ${summary.steps} steps, ${summary.seconds.toFixed(0)} s training, ${((performance.now() - t0) / 1000).toFixed(0)} s in all`);
+          `${r.labelsUsed} labels, ${r.pseudoLabelled ?? 0} of ${r.unlabelledUsed ?? 0} unlabelled pseudo-labelled (${p.right} of ${p.checked} right); ${summary.steps} steps, ${summary.seconds.toFixed(0)} s training, ${((performance.now() - t0) / 1000).toFixed(0)} s in all`);
       }
     }
     console.log('\nlabels | captchas read whole: median over seeds [90% bootstrap] | pooled [90% Wilson] | per seed');

@@ -16,6 +16,7 @@ import { runJob } from '../runner/run-job.ts';
 import { openStore } from '../store/index.ts';
 import { latestRecognizer } from '../store/recognizers.ts';
 import { createRecognizerRun } from '../workbench/recognizers.ts';
+import { pseudoLabelPrecision } from './pseudo-check.ts';
 
 /** A folder of captchas named by their texts, or the synthesiser's. */
 export type BenchCaptchas = { folder: string; length: number; alphabet: string; width: number; height: number } | { synth: number };
@@ -50,6 +51,10 @@ export async function benchRecognizer(o: { captchas: BenchCaptchas; model: 'ctc'
     console.log(`${o.model}: ${summary.steps} steps in ${((performance.now() - t0) / 1000).toFixed(0)} s (${summary.seconds.toFixed(0)} s of training) on ${summary.backend}`);
     console.log(`held-out: ${(r.captchaAccuracy * 100).toFixed(1)}% of captchas, ${(r.characterAccuracy * 100).toFixed(1)}% of characters on ${r.validationCaptchas} captchas` +
       `${r.calibrationError === null ? '' : `; expected calibration error ${r.calibrationError.toFixed(3)}`}`);
+    if (r.unlabelledUsed) {
+      const p = pseudoLabelPrecision(db, home, run.id, imported.dataset.id, r.alphabet);
+      console.log(`pseudo-labels: ${r.pseudoLabelled} of ${r.unlabelledUsed} unlabelled captchas; ${p.right} of the ${p.checked} whose labels were withheld are right`);
+    }
   } finally {
     db.close();
     rmSync(home, { recursive: true, force: true });

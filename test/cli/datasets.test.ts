@@ -60,6 +60,23 @@ describe('gan-workbench dataset, labels and recognizer commands', () => {
     assert.match(plain.out, /"type":"warning","text":"skipped .*BOMB\.png: decompression bomb refused/);
   });
 
+  it('trains with a label budget: the rest of the labels withheld and read unlabelled; a budget too large or too small is one line, exit 2', async () => {
+    const home = tempDir();
+    const synth = JSON.parse(cli(['dataset', 'synth-captchas', '--count', '60', '--seed', '3', '--json'], home).out) as { dataset: number };
+    const tooMany = cli(['recognizer', 'train', '--dataset', String(synth.dataset), '--labels', '100'], home);
+    assert.equal(tooMany.code, 2);
+    assert.equal(tooMany.err, 'error: --labels 100: the dataset has 60 labelled captchas, 54 outside the test split\n');
+    const tooFew = cli(['recognizer', 'train', '--dataset', String(synth.dataset), '--labels', '5'], home);
+    assert.equal(tooFew.code, 2);
+    assert.match(tooFew.err, /^error: --labels 5: 20 labelled characters cannot show each of the 32 symbols once; use at least 8\n$/);
+    const trained = cli(['recognizer', 'train', '--dataset', String(synth.dataset), '--labels', '30', '--seed', '1', '--steps', '20', '--json'], home);
+    assert.equal(trained.code, 0, trained.err);
+    const result = JSON.parse(trained.out.trim().split('\n').at(-1)!) as { captchaAccuracy: number; labelsUsed: number; unlabelledUsed: number; validationCaptchas: number };
+    // 6 test captchas held out of 60; 30 labels used (3 of them for validation); the other 24 read unlabelled.
+    assert.deepEqual([result.labelsUsed, result.unlabelledUsed, result.validationCaptchas], [30, 24, 6]);
+    assert.ok(result.captchaAccuracy >= 0 && result.captchaAccuracy <= 1);
+  });
+
   it('imports CelebA and trains a face preset from it; bad ids and folders exit 2', async () => {
     const home = tempDir();
     const dir = tempDir();
