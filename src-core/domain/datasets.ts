@@ -113,3 +113,13 @@ export interface LabelLearning {
   confidentWrong: number;
 }
 
+
+/** A captcha dataset's fitted synthesiser shown beside its real captchas (PNG base64), or why there is none. */
+export interface SyntheticPreview {
+  real: string[];
+  synthetic: { png: string; text: string }[];
+  /** One line on the scheme fitted, or why no text was found. */
+  scheme: string;
+  fitted: boolean;
+}
+

@@ -26,6 +26,9 @@ import { judgeEvaluation, MEASURE_NAMES, type BestEvaluation, type SequenceEvalu
 import { WeightAverage } from './weight-average.ts';
 import { characterAccuracy, expectedCalibrationError, readsWhole } from '../metrics/sequence-measures.ts';
 
+/** Growth of the pseudo-label set, as a share of the unlabelled captchas, that keeps an evaluation from counting as a stall. */
+export const PSEUDO_LABEL_GROWTH = 0.01;
+
 export type SequenceRecognizerJob = TrainingJob & {
   readonly network: SequenceNetwork;
   /** The weights of the best validation evaluation so far (the current ones before any evaluation), keyed "R/…". */
@@ -135,8 +138,8 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
   }
 
   /** Early stopping and the rate schedule on one validation evaluation; keeps the best weights. */
-  async function watch(e: SequenceEvaluation): Promise<void> {
-    const verdict = judgeEvaluation(config, best, stalls, e);
+  async function watch(e: SequenceEvaluation, growing: boolean): Promise<void> {
+    const verdict = judgeEvaluation(config, best, stalls, e, growing);
     stalls = verdict.stalls;
     if (verdict.improved) best = { score: verdict.score, captchaAccuracy: e.captchaAccuracy, step: iteration, tensors: await weightsNow() };
     if (verdict.stop) {
@@ -149,13 +152,17 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
     }
   }
 
-  /** Self-training: the unlabelled captchas read again (with the weights evaluated), those read confidently kept as pseudo-labels. */
-  async function refreshPseudoLabels(): Promise<void> {
-    if (pools.unlabelled.length === 0) return;
+  /**
+   * Self-training: the unlabelled captchas read again (with the weights evaluated), those read confidently kept as
+   * pseudo-labels. Returns whether the set grew by at least PSEUDO_LABEL_GROWTH of the unlabelled captchas.
+   */
+  async function refreshPseudoLabels(): Promise<boolean> {
+    if (pools.unlabelled.length === 0) return false;
     const before = pseudo.size;
     const readings = await sequenceReader(net, H, W, decoding, await calibrate())(imagesOf(data, pools.unlabelled), pools.unlabelled.length);
     const r = pseudo.refresh(pools.unlabelled, readings, config.pseudoLabelConfidence, decoding.length);
     if (before === 0 && r.accepted > 0) pendingNotes.push(`self-training: ${r.accepted} of ${pools.unlabelled.length} unlabelled captchas pseudo-labelled (p ≥ ${config.pseudoLabelConfidence})`);
+    return r.accepted - before >= Math.max(1, PSEUDO_LABEL_GROWTH * pools.unlabelled.length);
   }
 
   /** The network's weights now, readable on every backend. */
@@ -165,13 +172,13 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
   }
 
   /**
-   * An evaluation on validation (kept when best; pretraining on synthetic captchas is not judged), then the
-   * pseudo-labels renewed, all with the averaged weights.
+   * An evaluation on validation, the pseudo-labels renewed, and the evaluation judged (kept when best; pretraining
+   * on synthetic captchas is not judged), all with the averaged weights.
    */
   const evaluation = (judged: boolean) => withAveragedWeights(async () => {
     const v = await evaluate('validation');
-    if (judged) await watch(v);
-    await refreshPseudoLabels();
+    const growing = await refreshPseudoLabels();
+    if (judged) await watch(v, growing);
     return v;
   });
 

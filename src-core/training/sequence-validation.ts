@@ -40,12 +40,16 @@ export function evaluationScore(measure: ValidationMeasure, e: Judged): number {
  * captcha is read whole: CTC first sits on a plateau where it emits only blanks (on
  * captcha-kaggle-v2 ≈ 1,100 steps of 0% at 4-pixel columns), which is not the end of
  * learning. `patience` stalls stop; every `reduceLearningRateAfter` stalls before that halve the rate.
+ * Nor is it a stall while self-training's pseudo-label set still grows (`growing`): the model is still
+ * learning from the unlabelled captchas, which a validation split of a few labels cannot see.
  */
 export function judgeEvaluation(
   config: Pick<RecognizerJobConfig, 'patience' | 'reduceLearningRateAfter' | 'validationMeasure'>, best: BestEvaluation | null, stalls: number, e: Judged,
+  growing = false,
 ): { improved: boolean; score: number; stalls: number; stop: boolean; halveRate: boolean } {
   const score = evaluationScore(config.validationMeasure, e);
   if (best === null || score > best.score) return { improved: true, score, stalls: 0, stop: false, halveRate: false };
+  if (growing) return { improved: false, score, stalls, stop: false, halveRate: false };
   const learning = e.captchaAccuracy > 0 || best.captchaAccuracy > 0;
   const next = learning ? stalls + 1 : stalls;
   const stop = learning && config.patience > 0 && next >= config.patience;

@@ -2,9 +2,13 @@
 import { cleanCaptcha } from '../data/captcha-clean.ts';
 import { readdirSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
-import type { CaptchaSettings } from '../domain/datasets.ts';
+import type { CaptchaSettings, SyntheticPreview } from '../domain/datasets.ts';
 import { InvalidInputError } from '../domain/errors.ts';
-import { cutPreviewPng } from '../data/captcha-preview.ts';
+import { captchaPng, cutPreviewPng } from '../data/captcha-preview.ts';
+import { datasetSynthCaptchas } from '../data/dataset-synth.ts';
+import { listCaptchas } from '../store/captchas.ts';
+import { getDatasetOfKind } from '../store/datasets.ts';
+import type { Db } from '../store/open.ts';
 import { checkImage } from '../data/file-scan.ts';
 import { CAPTCHA_EXTENSIONS, normaliseCaptcha } from '../data/import-captchas.ts';
 
@@ -53,4 +57,21 @@ export async function previewCaptchaFolder(folder: string, settings: CaptchaSett
     }
   }
   throw new InvalidInputError(`no readable image among ${unreadable.slice(0, 5).join(', ')}${unreadable.length > 5 ? '…' : ''}`, 'folder', 'no readable image');
+}
+
+/** A captcha dataset's fitted synthesiser beside its real captchas: the first `count` of each. */
+export async function syntheticPreview(db: Db, datasetId: number, count: number): Promise<SyntheticPreview> {
+  const d = getDatasetOfKind(db, datasetId, 'captcha');
+  const real = listCaptchas(db, d.id).filter((c) => c.status !== 'skipped').slice(0, count);
+  const r = await datasetSynthCaptchas(db, d.id, count, 0);
+  const pngs = async (grays: Uint8Array[]) => Promise.all(grays.map(async (g) => (await captchaPng(g, d.settings)).toString('base64')));
+  if (!r.captchas || !r.fit.scheme) return { real: await pngs(real.map((c) => c.pixels)), synthetic: [], scheme: r.fit.scheme === null ? r.fit.reason : '', fitted: false };
+  const s = r.fit.scheme;
+  return {
+    real: await pngs(real.map((c) => c.pixels)),
+    synthetic: await Promise.all(r.captchas.map(async (c) => ({ png: (await captchaPng(c.gray, d.settings)).toString('base64'), text: c.text }))),
+    scheme: `${s.font}, ${s.fontSize.toFixed(0)} px text from ${(s.left * 100).toFixed(0)}% to ${(s.right * 100).toFixed(0)}% of the width, stroke ${s.stroke} px, ink ${s.ink.toFixed(0)} on paper ${s.paper.toFixed(0)}, ${s.lines} line${s.lines === 1 ? '' : 's'} ${s.lineWidth.toFixed(1)} px wide` +
+      ` (ink share off by ${(r.fit.error * 100).toFixed(0)}%)`,
+    fitted: true,
+  };
 }

@@ -186,6 +186,10 @@ describe('workbench in a browser', { skip: missing ? 'Chromium not installed (ap
     await page.waitForFunction(() => document.querySelector('[data-testid="task-status"]')?.getAttribute('data-state') === 'done', null, { timeout: 60_000 });
     assert.match(await page.getByTestId('task-status').innerText(), /skipped/);
     await page.getByTestId('dataset-row').first().waitFor();
+    // The synthesiser fitted to the imported captchas, beside them.
+    await page.getByTestId('synthetic-button').first().click();
+    await page.waitForFunction(() => /Fitted: |No synthesiser: /.test(document.querySelector('[data-testid="synthetic-preview"]')?.textContent ?? ''), null, { timeout: 60_000 });
+    assert.ok(await page.locator('[data-testid="synthetic-preview"] img').count() >= 1);
     await screenshot(page, '05-datasets');
   });
 

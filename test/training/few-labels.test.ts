@@ -7,6 +7,7 @@ import type { RecognizerJobConfig } from '../../src-core/presets/types.ts';
 import { PseudoLabels } from '../../src-core/training/pseudo-labels.ts';
 import { budgetableLabels, drawBatch, labelBudgetProblem, sequencePools, splitCaptchas } from '../../src-core/training/sequence-data.ts';
 import { createSequenceRecognizerJob } from '../../src-core/training/sequence-recognizer-job.ts';
+import { judgeEvaluation } from '../../src-core/training/sequence-validation.ts';
 import { Rng } from '../../src-core/util/rng.ts';
 import { useBackend } from '../helpers.ts';
 
@@ -68,6 +69,15 @@ describe('few labels: label budgets, pseudo-labels, self-training', () => {
     assert.match(labelBudgetProblem(2000, 1070, 0.1, 19, 5)!, /^--labels 2000: the dataset has 1070 labelled captchas, 963 outside the test split$/);
     assert.match(labelBudgetProblem(3, 1070, 0.1, 19, 5)!, /15 labelled characters cannot show each of the 19 symbols once; use at least 4/);
     assert.equal(labelBudgetProblem(100, 1070, 0.1, 19, 5), null);
+  });
+
+  it('an evaluation without gain is no stall while the pseudo-label set still grows; once it stops, stalls count again', () => {
+    const config = { patience: 2, reduceLearningRateAfter: 1, validationMeasure: 'text-probability' as const };
+    const e = { captchaAccuracy: 0.8, characterAccuracy: 0.9, textProbability: 0.7 };
+    const best = { score: 0.75, captchaAccuracy: 0.8 };
+    assert.deepEqual(judgeEvaluation(config, best, 1, e, true), { improved: false, score: 0.7, stalls: 1, stop: false, halveRate: false });
+    assert.equal(judgeEvaluation(config, best, 1, e, false).stop, true);
+    assert.equal(judgeEvaluation(config, best, 0, e, false).halveRate, true);
   });
 
   it('pseudo-labels: kept at the threshold and the scheme\'s length, in index order, counted as changed or dropped, and saved exactly', () => {

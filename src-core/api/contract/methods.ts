@@ -5,7 +5,7 @@
  * name is written here and nowhere else.
  */
 import { z } from 'zod';
-import { captchaSettingsSchema, RECOGNIZER_MODELS } from '../../domain/datasets.ts';
+import { captchaSettingsSchema, RECOGNIZER_MODELS, type SyntheticPreview } from '../../domain/datasets.ts';
 import { BACKEND_CHOICES, RUN_STATUSES } from '../../domain/runs.ts';
 import type {
   CaptchaItem, ConfigDifference, Crossing, DatasetInfo, FieldError, FigureExport, LabelProgress, MislabelEntry, PresetCatalog,
@@ -88,6 +88,8 @@ export const API = {
 
   'datasets.list': method<DatasetInfo[]>()(z.object({})),
   'datasets.get': method<DatasetInfo>()(z.object({ dataset: datasetId })),
+  /** Captchas of the synthesiser fitted to a captcha dataset beside its real ones (PNG base64), or why none could be fitted. */
+  'datasets.syntheticPreview': method<SyntheticPreview>()(z.object({ dataset: datasetId, count: z.number().int().min(1).max(24).default(6) })),
   /** The first image of a folder cut as the import would cut it (PNG base64), before importing. */
   'datasets.previewCaptchaFolder': method<{ file: string; index: number; png: string; files: number; unreadable: string[] }>()(z.object({
     folder, settings: captchaSettingsSchema, index: z.number().int().min(0).default(0),

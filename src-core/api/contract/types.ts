@@ -5,6 +5,8 @@
 import type { RunFields } from '../../domain/runs.ts';
 import type { CaptchaSettings, DatasetFields, LabelLearning, LabelStatus } from '../../domain/datasets.ts';
 
+export type { LabelLearning, SyntheticPreview } from '../../domain/datasets.ts';
+
 export { ACTIVE_RUN_STATUSES, RUN_STATUSES, type RunStatus, type RunFields } from '../../domain/runs.ts';
 export { LABEL_STATUSES, type LabelStatus, type CaptchaSettings, type FaceSettings, type DatasetFields } from '../../domain/datasets.ts';
 

@@ -1,5 +1,5 @@
 import { getDataset, getDatasetOfKind, listDatasets } from '../../../store/datasets.ts';
-import { existingFolder, previewCaptchaFolder } from '../../../workbench/datasets.ts';
+import { existingFolder, previewCaptchaFolder, syntheticPreview } from '../../../workbench/datasets.ts';
 import { MISLABEL_STEPS } from '../../../workbench/recognizers.ts';
 import { createRecognizerRun } from '../../../workbench/recognizers.ts';
 import type { ApiHandlers } from '../../contract/methods.ts';
@@ -7,7 +7,7 @@ import type { ServiceContext } from './context.ts';
 import { datasetInfo, runSummary } from './dto.ts';
 
 type DatasetHandlers = Pick<ApiHandlers, 'datasets.list' | 'datasets.get' | 'datasets.previewCaptchaFolder' | 'datasets.importCaptchas'
-  | 'datasets.synthCaptchas' | 'datasets.importCeleba' | 'tasks.cancel' | 'recognizer.train' | 'recognizer.prelabel' | 'recognizer.findMislabels'>;
+  | 'datasets.synthCaptchas' | 'datasets.syntheticPreview' | 'datasets.importCeleba' | 'tasks.cancel' | 'recognizer.train' | 'recognizer.prelabel' | 'recognizer.findMislabels'>;
 
 export function datasetHandlers(ctx: ServiceContext): DatasetHandlers {
   const { db } = ctx;
@@ -15,6 +15,7 @@ export function datasetHandlers(ctx: ServiceContext): DatasetHandlers {
   return {
     'datasets.list': () => listDatasets(db).map((d) => datasetInfo(db, d)),
     'datasets.get': ({ dataset }) => datasetInfo(db, getDataset(db, dataset)),
+    'datasets.syntheticPreview': ({ dataset, count }) => syntheticPreview(db, dataset, count),
     'datasets.previewCaptchaFolder': (p) => previewCaptchaFolder(folder(p.folder), p.settings, p.index),
     'datasets.importCaptchas': (p) => ctx.tasks.start({
       kind: 'import-captchas', folder: folder(p.folder), settings: p.settings, labelsFromFilenames: p.labelsFromFilenames,
