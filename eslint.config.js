@@ -19,8 +19,8 @@ const RENDERER_FORBIDDEN_CORE = 'src-core/(?!api/contract/|domain/)';
  * this list, and import-x/no-cycle forbids cycles between files. No exceptions today.
  */
 const LAYERS = [
-  'util', 'domain', 'api/contract', 'presets', 'engine', 'store', 'models', 'data', 'metrics', 'training', 'evaluation', 'runner', 'reproduce',
-  'workbench', 'fleet', 'api/server', 'cli', 'bench',
+  'util', 'domain', 'presets', 'engine', 'store', 'models', 'data', 'metrics', 'training', 'evaluation', 'runner', 'reproduce',
+  'workbench', 'api/contract', 'fleet', 'api/server', 'cli', 'bench',
 ];
 const layerZones = LAYERS.slice(0, -1).map((layer, i) => ({
   target: `./src-core/${layer}`,

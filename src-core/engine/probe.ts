@@ -4,7 +4,7 @@
  * backends, so it runs in a child process (runner/probe-worker.ts), never in the
  * Electron main process.
  */
-import type { BackendsInfo, BackendRung, GpuAdapterInfo } from '../api/contract/types.ts';
+import type { BackendsInfo, BackendRung, GpuAdapterInfo } from '../domain/backends.ts';
 import { initBackend, LADDER, ladderFor, type BackendName } from './backend.ts';
 import { describeAdapter, listWebgpuAdapters, NO_ADAPTER } from './webgpu.ts';
 

@@ -7,7 +7,7 @@
  * A software adapter (SwiftShader, llvmpipe/lavapipe) is correct but far slower than
  * the wasm backend: `auto` skips it; `--backend webgpu` takes it (the tests do).
  */
-import type { GpuAdapterInfo } from '../api/contract/types.ts';
+import type { GpuAdapterInfo } from '../domain/backends.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -14,7 +14,7 @@ import { appendFileSync, closeSync, fsyncSync, openSync, readFileSync, readSync,
 import { join } from 'node:path';
 import { QueueEvents, type Queue } from 'bullmq';
 import type { ApiEvent } from '../api/contract/events.ts';
-import type { FleetClaim } from '../api/contract/types.ts';
+import type { FleetClaim } from '../domain/fleet.ts';
 import { ConflictError, InvalidInputError } from '../domain/errors.ts';
 import type { JobConfig } from '../presets/types.ts';
 import type { RunEvent } from '../runner/events.ts';

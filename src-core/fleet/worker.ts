@@ -11,7 +11,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { DelayedError, Worker, type Job } from 'bullmq';
-import type { FleetClaim } from '../api/contract/types.ts';
+import type { FleetClaim } from '../domain/fleet.ts';
 import { ConflictError } from '../domain/errors.ts';
 import type { BackendChoice } from '../domain/runs.ts';
 import type { JobConfig } from '../presets/types.ts';

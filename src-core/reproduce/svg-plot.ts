@@ -1,4 +1,4 @@
-import { SERIES_COLOURS as COLOURS } from '../api/contract/palette.ts';
+import { SERIES_COLOURS as COLOURS } from '../domain/palette.ts';
 
 /** A minimal line chart as SVG (axes, ticks, legend): the report's figures need no browser. */
 export interface Line {

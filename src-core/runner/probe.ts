@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { BackendsInfo } from '../api/contract/types.ts';
+import type { BackendsInfo } from '../domain/backends.ts';
 import { childEnv, TYPESCRIPT_CHILD_ARGS } from './spawn.ts';
 
 const WORKER = fileURLToPath(new URL('./probe-worker.ts', import.meta.url));

@@ -4,7 +4,7 @@
  * is written, then recorded in one transaction with the executor that will run them.
  */
 import { randomBytes } from 'node:crypto';
-import type { SweepGroup } from '../api/contract/types.ts';
+import type { SweepGroup } from '../domain/sweeps.ts';
 import { ConfigError, InvalidInputError } from '../domain/errors.ts';
 import type { BackendChoice } from '../domain/runs.ts';
 import type { JobConfig } from '../presets/types.ts';

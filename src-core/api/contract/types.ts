@@ -3,9 +3,13 @@
  * import them. Records are defined once in src-core/domain and derived here.
  */
 import type { RunFields } from '../../domain/runs.ts';
+import type { SweepGroup } from '../../domain/sweeps.ts';
 import type { CaptchaSettings, DatasetFields, LabelLearning, LabelStatus } from '../../domain/datasets.ts';
 
 export type { LabelLearning, SyntheticPreview } from '../../domain/datasets.ts';
+export type { BackendRung, BackendsInfo, GpuAdapterInfo } from '../../domain/backends.ts';
+export type { SweepGroup } from '../../domain/sweeps.ts';
+export type { FleetClaim } from '../../domain/fleet.ts';
 
 export { ACTIVE_RUN_STATUSES, RUN_STATUSES, type RunStatus, type RunFields } from '../../domain/runs.ts';
 export { LABEL_STATUSES, type LabelStatus, type CaptchaSettings, type FaceSettings, type DatasetFields } from '../../domain/datasets.ts';
@@ -137,36 +141,6 @@ export interface SystemInfo {
   queue: string | null;
 }
 
-/** A WebGPU adapter Dawn offers (`software`: SwiftShader, llvmpipe — correct, but slower than wasm). */
-export interface GpuAdapterInfo {
-  vendor: string;
-  architecture: string;
-  device: string;
-  description: string;
-  software: boolean;
-  /** Optional WebGPU features, e.g. timestamp-query. */
-  features: string[];
-}
-
-/** One rung of the backend ladder on this machine: available (with what it is) or why not. */
-export interface BackendRung {
-  name: 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
-  available: boolean;
-  detail: string;
-}
-
-/**
- * The backends this machine offers, probed in a child process, and what `auto` picks:
- * for runs (GAN and recogniser training), and for the labelling tools (pre-labelling,
- * the mislabel search), which read synchronously and so never use WebGPU.
- */
-export interface BackendsInfo {
-  rungs: BackendRung[];
-  adapters: GpuAdapterInfo[];
-  auto: { runs: BackendRung['name']; tools: BackendRung['name'] };
-  probedAt: string;
-}
-
 /** A sweep: what it runs, where, and how far it has got. */
 export interface SweepInfo {
   id: string;
@@ -179,33 +153,9 @@ export interface SweepInfo {
   total: number;
 }
 
-/** One configuration of a sweep (preset × grid values) across its seeds: the chosen metric's last values. */
-export interface SweepGroup {
-  preset: string;
-  settings: Record<string, string>;
-  runs: string[];
-  /** Last values of the metric, one per run that has it; median and spread across seeds. */
-  values: number[];
-  median: number | null;
-  min: number | null;
-  max: number | null;
-}
-
 export interface SweepDetail extends SweepInfo {
   runs: RunSummaryRow[];
   metric: string | null;
   groups: SweepGroup[];
 }
 
-/** What a fleet worker receives when it claims a run. */
-export interface FleetClaim {
-  /** The run is already complete (a job run twice after a Redis restart): nothing to do. */
-  done: boolean;
-  run: string;
-  config: Record<string, unknown>;
-  backendChoice: string;
-  /** The last checkpoint the coordinator holds: the worker resumes from it. */
-  checkpoint: { step: number; sha256: string; bytes: number } | null;
-  /** The dataset bundle the run trains on (for `data.source = dataset`), fetched once per checksum. */
-  dataset: { id: number; sha256: string; bytes: number } | null;
-}
