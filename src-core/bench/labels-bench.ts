@@ -42,7 +42,7 @@ export async function benchLabelCurve(o: { captchas: LabelCurveCaptchas; budgets
     for (const b of o.budgets) {
       const budget = b === 'all' ? all : b;
       for (const seed of o.seeds) {
-        const run = createRecognizerRun(db, home, imported.dataset.id, { ...o.set, labelBudget: String(budget), seed: String(seed), seconds: String(o.seconds) }, 'ctc');
+        const run = createRecognizerRun(db, home, imported.dataset.id, { ...o.set, labelBudget: budget, seed, seconds: o.seconds }, 'ctc');
         const t0 = performance.now();
         const summary = await runJob({ home, db, run, resume: false, shouldStop: () => false, emit: (e) => { if (e.type === 'warning') console.log(`  ${e.text}`); } });
         const r = latestRecognizer(db, imported.dataset.id)!;

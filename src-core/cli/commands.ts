@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { BACKEND_CHOICES, type BackendChoice } from '../domain/runs.ts';
+import { BACKEND_CHOICES, type BackendChoice, type SettingValue, type Settings } from '../domain/runs.ts';
 import { ConfigError } from '../domain/errors.ts';
 import { PRESETS } from '../presets/catalog.ts';
 import type { RunEvent, RunSummary } from '../runner/events.ts';
@@ -34,15 +34,15 @@ function backendFlag(args: ParsedArgs): BackendChoice | undefined {
 }
 
 /** `train`'s shortcut flags are --set overrides of the config keys they name. */
-function trainOverrides(args: ParsedArgs, presetId: string): Record<string, string> {
-  const sets = { ...args.sets };
-  const shortcut = (flag: string, key: string, value: number | undefined) => {
-    if (value !== undefined) sets[key] = String(value);
+function trainOverrides(args: ParsedArgs, presetId: string): Settings {
+  const sets: Record<string, SettingValue> = { ...args.sets };
+  const shortcut = (key: string, value: number | undefined) => {
+    if (value !== undefined) sets[key] = value;
   };
-  shortcut('steps', 'steps', intFlag(args, 'steps', 1));
-  shortcut('seconds', 'seconds', numberFlag(args, 'seconds', 0));
-  shortcut('batch', 'batchSize', intFlag(args, 'batch', 1));
-  shortcut('seed', 'seed', intFlag(args, 'seed', 0));
+  shortcut('steps', intFlag(args, 'steps', 1));
+  shortcut('seconds', numberFlag(args, 'seconds', 0));
+  shortcut('batchSize', intFlag(args, 'batch', 1));
+  shortcut('seed', intFlag(args, 'seed', 0));
   const data = stringFlag(args, 'data');
   if (data !== undefined && /^\d+$/.test(data)) {
     sets.data = JSON.stringify({ source: 'dataset', id: Number(data) });

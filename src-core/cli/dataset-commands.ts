@@ -7,6 +7,7 @@ import { importFaces } from '../data/face-shards.ts';
 import { exportLabelsCsv, importLabelsCsv } from '../data/labels.ts';
 import { createRecognizerRun, findDatasetMislabels, MISLABEL_STEPS, prelabelDataset } from '../workbench/recognizers.ts';
 import { RECOGNIZER_MODELS, type RecognizerModel } from '../domain/datasets.ts';
+import type { SettingValue } from '../domain/runs.ts';
 import { existingFolder } from '../workbench/datasets.ts';
 import { openStore } from '../store/index.ts';
 import { labelCounts, listCaptchas } from '../store/captchas.ts';
@@ -210,13 +211,13 @@ export async function recognizerCommand(args: ParsedArgs, io: Io): Promise<numbe
   const home = resolveHome(stringFlag(args, 'home'));
   if (verb === 'train') {
     const db = openStore(home);
-    const sets: Record<string, string> = { ...args.sets };
+    const sets: Record<string, SettingValue> = { ...args.sets };
     const steps = intFlag(args, 'steps', 1);
-    if (steps) sets.steps = String(steps);
+    if (steps) sets.steps = steps;
     const labels = intFlag(args, 'labels', 1);
-    if (labels) sets.labelBudget = String(labels);
+    if (labels) sets.labelBudget = labels;
     const seed = intFlag(args, 'seed', 0);
-    if (seed !== undefined) sets.seed = String(seed);
+    if (seed !== undefined) sets.seed = seed;
     let run, d;
     try {
       d = getDatasetOfKind(db, datasetId, 'captcha');

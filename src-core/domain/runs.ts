@@ -10,6 +10,14 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 export const ACTIVE_RUN_STATUSES = ['queued', 'running'] as const satisfies readonly RunStatus[];
 
 /** Where a run trains: 'auto' takes the first that loads of tensorflow (CUDA) → wasm → cpu; 'webgpu' (Dawn) only when chosen. */
+/**
+ * Settings changed from a preset's defaults, by dotted key (`steps`, `optimizer.lr`): a string as typed
+ * after `--set key=value` (JSON for a whole object), or the number or boolean a caller already holds, so
+ * `train --steps 500` reaches the run as the number it was parsed to.
+ */
+export type SettingValue = string | number | boolean;
+export type Settings = Readonly<Record<string, SettingValue>>;
+
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 

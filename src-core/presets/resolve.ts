@@ -2,6 +2,7 @@ import { BATCH_NORM_KINDS, CLIP_POLICIES, COLUMN_WIDTHS, GAN_ARCHITECTURES, GAN_
 import { PRESET_IDS, findPreset } from './catalog.ts';
 import type { JobConfig } from './types.ts';
 import { ConfigError } from '../domain/errors.ts';
+import type { SettingValue, Settings } from '../domain/runs.ts';
 
 
 /** Choices of the string fields that take one of a fixed set. */
@@ -64,7 +65,12 @@ function leafKeys(obj: Json, prefix = ''): string[] {
   return Object.entries(obj).flatMap(([k, v]) => leafKeys(v, prefix ? `${prefix}.${k}` : k));
 }
 
-function parseValue(key: string, raw: string, current: Json): Json {
+function parseValue(key: string, raw: SettingValue, current: Json): Json {
+  if (typeof raw !== 'string') {
+    if (typeof raw !== typeof current) throw ConfigError.inSet(key, `expected ${typeof current === 'object' ? 'a JSON object' : `a ${typeof current}`}, got ${String(raw)}`);
+    if (typeof raw === 'number' && !Number.isFinite(raw)) throw ConfigError.inSet(key, `${raw} is not a finite number`);
+    return raw;
+  }
   if (raw.trim().startsWith('{')) {
     try {
       return JSON.parse(raw) as Json;
@@ -172,7 +178,7 @@ function checkOptimizer(key: string, o: { kind: string } & Record<string, unknow
  * The fully resolved configuration of a run: the preset's values with `key=value`
  * overrides applied (dotted paths; JSON for whole objects), validated.
  */
-export function resolveConfig(presetId: string, overrides: Record<string, string> = {}): JobConfig {
+export function resolveConfig(presetId: string, overrides: Settings = {}): JobConfig {
   const preset = findPreset(presetId);
   if (!preset) throw new ConfigError(`unknown preset "${presetId}"; valid presets: ${PRESET_IDS.join(', ')}`, 'preset', 'unknown preset');
   const config = structuredClone(preset) as unknown as Record<string, Json>;
@@ -189,7 +195,7 @@ export function resolveConfig(presetId: string, overrides: Record<string, string
       const detail = `selects which other fields exist: set the whole object, e.g. --set ${parent}='${JSON.stringify(getPath(config as Json, path.slice(0, -1)))}'`;
       throw new ConfigError(`${key} ${detail}`, key, detail);
     }
-    if (isObject && !raw.trim().startsWith('{')) throw ConfigError.inSet(key, `give a JSON object, e.g. ${JSON.stringify(current)}`);
+    if (isObject && !(typeof raw === 'string' && raw.trim().startsWith('{'))) throw ConfigError.inSet(key, `give a JSON object, e.g. ${JSON.stringify(current)}`);
     setPath(config, path, parseValue(key, raw, current));
   }
   const resolved = config as unknown as JobConfig;

@@ -79,7 +79,7 @@ export interface AugmentationVerdict {
 }
 
 /** LeNet's recipe for small sets, as the mislabel search trains it: Adam 1e-3 (the thesis's 1e-4 needs thousands of steps). */
-const RECOGNIZER_LEARNING_RATE = '1e-3';
+const RECOGNIZER_LEARNING_RATE = 1e-3;
 
 export async function reproduceAugmentation(o: AugmentationOptions): Promise<AugmentationVerdict[]> {
   await initBackend('auto', 'training');
@@ -155,9 +155,9 @@ async function trainedRun(db: Db, o: AugmentationOptions, tag: string, seed: num
 
 /** LeNet trained on a dataset, read on the held-out captchas: the share read whole. */
 async function recognizerAccuracy(db: Db, o: AugmentationOptions, dataset: number, seed: number, test: CaptchaRow[], s: CaptchaSettings): Promise<number> {
-  const steps = String(o.recognizerSteps);
+  const steps = o.recognizerSteps;
   const id = await trainedRun(db, o, `augmentation-recognizer-${dataset}`, seed, () => resolveConfig('captcha-recognizer', {
-    data: JSON.stringify({ source: 'dataset', id: dataset }), seed: String(seed), steps, evalEvery: steps, checkpointEvery: steps,
+    data: JSON.stringify({ source: 'dataset', id: dataset }), seed, steps, evalEvery: steps, checkpointEvery: steps,
     'optimizer.learningRate': RECOGNIZER_LEARNING_RATE,
   }));
   const net = buildCaptchaRecognizer(new Rng(0), s.alphabet.length);
@@ -178,8 +178,8 @@ async function recognizerAccuracy(db: Db, o: AugmentationOptions, dataset: numbe
 /** The label-conditioned DCGAN (SPEC §4.4) on a dataset's characters; evaluations off (the reference recogniser reads the built-in alphabet only). */
 function trainGan(db: Db, o: AugmentationOptions, dataset: number, seed: number): Promise<string> {
   return trainedRun(db, o, `augmentation-gan-${dataset}`, seed, () => resolveConfig('captcha-dcgan-label', {
-    ...budgetSettings(o.gan), data: JSON.stringify({ source: 'dataset', id: dataset }), seed: String(seed),
-    evalEvery: '0', evalEverySeconds: '0', checkpointEvery: '100000',
+    ...budgetSettings(o.gan), data: JSON.stringify({ source: 'dataset', id: dataset }), seed,
+    evalEvery: 0, evalEverySeconds: 0, checkpointEvery: 100_000,
   }));
 }
 

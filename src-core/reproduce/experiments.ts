@@ -1,3 +1,4 @@
+import type { Settings } from '../domain/runs.ts';
 import { existsSync } from 'node:fs';
 import { resolveConfig } from '../presets/resolve.ts';
 import { presetVersion } from '../presets/catalog.ts';
@@ -78,10 +79,10 @@ export function reproductionTag(target: string, budget: Budget): string {
   return `reproduce-${target}-${'seconds' in budget ? `${budget.seconds}s` : `${budget.steps}it`}`;
 }
 
-export function budgetSettings(budget: Budget): Record<string, string> {
+export function budgetSettings(budget: Budget): Settings {
   return 'seconds' in budget
-    ? { steps: '10000000', seconds: String(budget.seconds), evalEverySeconds: String(Math.max(1, budget.seconds / EVALUATIONS)) }
-    : { steps: String(budget.steps), seconds: '0', evalEvery: String(Math.max(1, Math.ceil(budget.steps / EVALUATIONS))) };
+    ? { steps: 10_000_000, seconds: budget.seconds, evalEverySeconds: Math.max(1, budget.seconds / EVALUATIONS) }
+    : { steps: budget.steps, seconds: 0, evalEvery: Math.max(1, Math.ceil(budget.steps / EVALUATIONS)) };
 }
 
 /**
@@ -91,7 +92,7 @@ export function budgetSettings(budget: Budget): Record<string, string> {
  * was cut short continues from its checkpoint (its time budget counts the whole run);
  * one without a checkpoint, or that failed, is deleted and trained again. Returns the run ids.
  */
-async function trainExperiments(o: ReproduceOptions, target: string, presets: readonly string[], extra: Record<string, string>): Promise<string[]> {
+async function trainExperiments(o: ReproduceOptions, target: string, presets: readonly string[], extra: Settings): Promise<string[]> {
   const tag = reproductionTag(target, o.budget);
   const runIds: string[] = [];
   for (let seed = 0; seed < o.seeds; seed++) {
@@ -116,7 +117,7 @@ async function trainExperiments(o: ReproduceOptions, target: string, presets: re
         o.log(`${preset} seed ${seed}: continuing (run ${runId} from step ${getCheckpoint(db, cutShort.pk)!.step})`);
       } else {
         const config = resolveConfig(preset, {
-          ...budgetSettings(o.budget), seed: String(seed), evalCount: '256', sampleEvery: '50', checkpointEvery: String(checkpointEvery(o.budget)), ...extra,
+          ...budgetSettings(o.budget), seed, evalCount: 256, sampleEvery: 50, checkpointEvery: checkpointEvery(o.budget), ...extra,
         });
         const run = createRun(db, o.home, config, 'auto');
         addTag(db, run.pk, tag);

@@ -123,7 +123,7 @@ async function sequenceMislabels(db: Db, datasetId: number, o: MislabelOptions):
     images: Float32Array.from({ length: ids.length * per }, (_, p) => set.images[ids[Math.floor(p / per)]! * per + (p % per)]!),
   });
   const config = resolveConfig('captcha-recognizer-ctc', {
-    ...o.set, data: JSON.stringify({ source: 'dataset', id: datasetId }), steps: String(o.steps), seed: String(o.seed), testSplit: '0',
+    ...o.set, data: JSON.stringify({ source: 'dataset', id: datasetId }), steps: o.steps, seed: o.seed, testSplit: 0,
   }) as RecognizerJobConfig;
   const readings: { given: number; read: number; text: number[] }[] = new Array(labelled.length);
   for (const [f, { held, rest }] of folds(labelled.length, o).entries()) {

@@ -11,6 +11,7 @@ import type { RunRow } from '../store/runs.ts';
 import { findMislabels, prelabel, type MislabelOptions } from '../training/assist.ts';
 import { resolveRunConfig } from './runs.ts';
 import type { RecognizerModel } from '../domain/datasets.ts';
+import type { Settings } from '../domain/runs.ts';
 
 /** The preset each recogniser model trains with. */
 export const RECOGNIZER_PRESETS: Record<RecognizerModel, string> = { ctc: 'captcha-recognizer-ctc', lenet: 'captcha-recognizer' };
@@ -21,7 +22,7 @@ export const RECOGNIZER_PRESETS: Record<RecognizerModel, string> = { ctc: 'captc
  * docs/benchmarks.md), the thesis's LeNet on tiles with `lenet`; `overrides` as `--set`.
  */
 export function createRecognizerRun(
-  db: Db, home: string, datasetId: number | string, overrides: Record<string, string> = {}, model: RecognizerModel = 'ctc',
+  db: Db, home: string, datasetId: number | string, overrides: Settings = {}, model: RecognizerModel = 'ctc',
 ): RunRow {
   const d = getDatasetOfKind(db, datasetId, 'captcha');
   const config = resolveRunConfig(db, RECOGNIZER_PRESETS[model], { ...overrides, data: JSON.stringify({ source: 'dataset', id: d.id }) });

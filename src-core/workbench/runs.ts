@@ -6,6 +6,7 @@
  */
 import type { BackendChoice } from '../engine/backend.ts';
 import { ConfigError, ConflictError } from '../domain/errors.ts';
+import type { Settings } from '../domain/runs.ts';
 import { PRESETS } from '../presets/catalog.ts';
 import { resolveConfig } from '../presets/resolve.ts';
 import type { JobConfig } from '../presets/types.ts';
@@ -29,13 +30,13 @@ const nothingActive: IsActive = () => false;
  * Each override is resolved alone first, so every bad field gets its own error;
  * then all together, for errors that only a combination causes.
  */
-export function validateOverrides(preset: string, overrides: Record<string, string>): FieldProblem[] {
+export function validateOverrides(preset: string, overrides: Settings): FieldProblem[] {
   return configErrors(preset, overrides).flatMap((e) => (e.field ? e.fieldErrors() : [{ key: '(config)', message: e.message }]));
 }
 
-function configErrors(preset: string, overrides: Record<string, string>): ConfigError[] {
+function configErrors(preset: string, overrides: Settings): ConfigError[] {
   const errors: ConfigError[] = [];
-  const tryResolve = (o: Record<string, string>) => {
+  const tryResolve = (o: Settings) => {
     try {
       resolveConfig(preset, o);
     } catch (err) {
@@ -53,7 +54,7 @@ function configErrors(preset: string, overrides: Record<string, string>): Config
  * The configuration a new run of `preset` with `overrides` trains, or a ConfigError
  * naming every field at fault; a data folder must be one `dataRoots` allows (a host's).
  */
-export function resolveRunConfig(db: Db, preset: string, overrides: Record<string, string>, dataRoots: DataRoots = UNCONFINED): JobConfig {
+export function resolveRunConfig(db: Db, preset: string, overrides: Settings, dataRoots: DataRoots = UNCONFINED): JobConfig {
   const errors = configErrors(preset, overrides);
   if (errors.length) throw ConfigError.all(errors);
   const config = resolveConfig(preset, overrides);
@@ -71,7 +72,7 @@ export function resolveRunConfig(db: Db, preset: string, overrides: Record<strin
 
 /** Records a new run (status queued, its folder made); the caller launches its runner. */
 export function createRunFrom(
-  db: Db, home: string, preset: string, overrides: Record<string, string>, backend: BackendChoice = 'auto', dataRoots: DataRoots = UNCONFINED,
+  db: Db, home: string, preset: string, overrides: Settings, backend: BackendChoice = 'auto', dataRoots: DataRoots = UNCONFINED,
 ): RunRow {
   return createRun(db, home, resolveRunConfig(db, preset, overrides, dataRoots), backend);
 }

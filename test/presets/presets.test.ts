@@ -67,6 +67,21 @@ describe('presets', () => {
     assert.equal((resolveConfig('celeba-dcgan', { imageSize: '128' }) as GanJobConfig).imageSize, 128);
   });
 
+  it('takes a setting as the number or boolean a caller holds, checked like a typed one', () => {
+    const c = resolveConfig('captcha-dcgan', { steps: 500, labelConditioned: true, seed: 7 }) as GanJobConfig;
+    assert.deepEqual([c.steps, c.labelConditioned, c.seed], [500, true, 7]);
+    const bad: [Record<string, number | boolean>, RegExp][] = [
+      [{ batchSize: 2.5 }, /batchSize: 2.5 must be a whole number/],
+      [{ steps: Number.NaN }, /steps: NaN is not a finite number/],
+      [{ labelConditioned: 1 }, /labelConditioned: expected a boolean, got 1/],
+      [{ steps: true }, /steps: expected a number, got true/],
+      [{ schedule: 3 }, /schedule: give a JSON object/],
+    ];
+    for (const [overrides, message] of bad) {
+      assert.throws(() => resolveConfig('captcha-dcgan', overrides), (e: unknown) => e instanceof ConfigError && message.test(e.message), JSON.stringify(overrides));
+    }
+  });
+
   it('refuses unknown keys, bad values and half-changed unions with the valid choices', () => {
     const bad: [Record<string, string>, RegExp][] = [
       [{ nope: '1' }, /unknown setting "nope".*valid settings: architecture/],
