@@ -75,111 +75,130 @@ function printImport(r: ImportReport, args: ParsedArgs, io: Io): void {
   for (const s of [...r.skipped, ...r.refusedLabels].slice(0, 50)) io.out.write(`  ${s.file}: ${s.reason}\n`);
 }
 
+async function datasetSynthCaptchas(target: string | undefined, args: ParsedArgs, io: Io): Promise<number> {
+  return withDb(args, async (db) => {
+    const count = intFlag(args, 'count', 1);
+    if (!count) throw new UsageError('dataset synth-captchas needs --count N');
+    printImport(await importSynthCaptchas(db, count, intFlag(args, 'seed', 0) ?? 1, defaultCaptchaSettings()), args, io);
+    return 0;
+  });
+}
+
+async function datasetImportCaptchas(target: string | undefined, args: ParsedArgs, io: Io): Promise<number> {
+  if (!target) throw new UsageError('dataset import-captchas needs a folder');
+  return withDb(args, async (db) => {
+    let bar: ProgressBar | null = null;
+    const t0 = performance.now();
+    const report = await importCaptchaFolder(db, existingFolder(target), {
+      settings: captchaSettings(args), labelsFromFilenames: args.flags.has('labels-from-filenames'),
+      labelsFile: stringFlag(args, 'labels'),
+      onProgress: (done, total) => {
+        if (args.flags.has('json')) return;
+        bar ??= new ProgressBar(io.err, total, 0);
+        const rate = done / ((performance.now() - t0) / 1000);
+        bar.update(done, rate, (total - done) / Math.max(rate, 1e-9), {}, done === total);
+      },
+    });
+    (bar as ProgressBar | null)?.finish();
+    printImport(report, args, io);
+    return 0;
+  });
+}
+
+async function datasetImportCeleba(target: string | undefined, args: ParsedArgs, io: Io): Promise<number> {
+  if (!target) throw new UsageError('dataset import-celeba needs a folder');
+  const size = intFlag(args, 'size', 1) ?? 64;
+  if (size !== 64 && size !== 128) throw new UsageError('--size takes 64 or 128');
+  return withDb(args, async (db, home) => {
+    const abort = new AbortController();
+    const onSignal = () => abort.abort();
+    process.on('SIGINT', onSignal);
+    let bar: ProgressBar | null = null;
+    const t0 = performance.now();
+    try {
+      const r = await importFaces(db, home, existingFolder(target), {
+        size, signal: abort.signal,
+        onProgress: (done, total) => {
+          if (args.flags.has('json')) return;
+          bar ??= new ProgressBar(io.err, total, 0);
+          const secs = (performance.now() - t0) / 1000;
+          bar.update(done, done / secs, (total - done) / Math.max(done / secs, 1e-9), {});
+        },
+      });
+      (bar as ProgressBar | null)?.finish();
+      const seconds = (performance.now() - t0) / 1000;
+      if (args.flags.has('json')) {
+        io.out.write(`${JSON.stringify({ dataset: r.dataset.id, records: r.records, skipped: r.skipped, cancelled: r.cancelled, resumed: r.resumed, seconds })}\n`);
+      } else {
+        io.out.write(`dataset ${r.dataset.id}: ${r.records} faces at ${size}² ${r.cancelled ? '(cancelled: run the same command to resume)' : ''}` +
+          `${r.resumed ? ' (resumed)' : ''}, ${r.skipped.length} skipped, ${seconds.toFixed(1)} s\n`);
+        for (const s of r.skipped.slice(0, 50)) io.out.write(`  ${s.file}: ${s.reason}\n`);
+      }
+      return r.cancelled ? 130 : 0;
+    } finally {
+      process.off('SIGINT', onSignal);
+    }
+  });
+}
+
+async function datasetList(target: string | undefined, args: ParsedArgs, io: Io): Promise<number> {
+  return withDb(args, (db) => {
+    const all = listDatasets(db);
+    if (args.flags.has('json')) io.out.write(`${JSON.stringify(all.map(({ errors: _e, ...d }) => d))}\n`);
+    else if (all.length === 0) io.out.write('no datasets\n');
+    else for (const d of all) io.out.write(`${String(d.id).padStart(4)}  ${d.kind.padEnd(8)} ${d.name}  ${JSON.stringify(d.counts)}\n`);
+    return 0;
+  });
+}
+
+async function datasetShow(target: string | undefined, args: ParsedArgs, io: Io): Promise<number> {
+  if (!target) throw new UsageError('dataset show needs an id');
+  return withDb(args, (db) => {
+    const d = getDataset(db, target);
+    const labels = d.kind === 'captcha' ? labelCounts(db, d.id) : null;
+    const recognizer = d.kind === 'captcha' ? latestRecognizer(db, d.id) : null;
+    if (args.flags.has('json')) {
+      io.out.write(`${JSON.stringify({ ...d, labels, recognizer: recognizer && { ...recognizer, confusion: undefined } })}\n`);
+      return 0;
+    }
+    io.out.write(`dataset ${d.id} (${d.kind}) ${d.name}\n  source   ${d.sourcePath}\n  counts   ${JSON.stringify(d.counts)}\n`);
+    if (labels) io.out.write(`  labels   ${JSON.stringify(labels)}\n`);
+    if (recognizer) io.out.write(`  recogniser ${recognizer.id}: ${(recognizer.characterAccuracy * 100).toFixed(1)}% characters, ${(recognizer.captchaAccuracy * 100).toFixed(1)}% captchas\n`);
+    for (const e of d.errors.slice(0, 50)) io.out.write(`  skipped ${e.file}: ${e.reason}\n`);
+    return 0;
+  });
+}
+
+async function datasetPreview(target: string | undefined, args: ParsedArgs, io: Io): Promise<number> {
+  if (!target) throw new UsageError('dataset preview needs an id');
+  const out = stringFlag(args, 'out');
+  if (!out) throw new UsageError('dataset preview needs --out FILE.png');
+  return withDb(args, async (db) => {
+    const d = getDatasetOfKind(db, target, 'captcha');
+    const s = d.settings;
+    const c = listCaptchas(db, d.id, { offset: intFlag(args, 'captcha', 0) ?? 0, limit: 1 })[0];
+    if (!c) throw new UsageError(`dataset ${d.id} has no captcha at that position`);
+    writeFileSync(resolve(out), await cutPreviewPng(c.pixels, s));
+    io.out.write(`wrote ${resolve(out)} (${c.file}, label ${c.label ?? '-'})\n`);
+    return 0;
+  });
+}
+
+/** `dataset <verb> …`: one function per verb. */
+const DATASET_VERBS: Record<string, (target: string | undefined, args: ParsedArgs, io: Io) => Promise<number>> = {
+  'synth-captchas': datasetSynthCaptchas,
+  'import-captchas': datasetImportCaptchas,
+  'import-celeba': datasetImportCeleba,
+  'list': datasetList,
+  'show': datasetShow,
+  'preview': datasetPreview,
+};
+
 export async function datasetCommand(args: ParsedArgs, io: Io): Promise<number> {
   const [verb, target] = args.positionals;
-  switch (verb) {
-    case 'synth-captchas':
-      return withDb(args, async (db) => {
-        const count = intFlag(args, 'count', 1);
-        if (!count) throw new UsageError('dataset synth-captchas needs --count N');
-        printImport(await importSynthCaptchas(db, count, intFlag(args, 'seed', 0) ?? 1, defaultCaptchaSettings()), args, io);
-        return 0;
-      });
-    case 'import-captchas':
-      if (!target) throw new UsageError('dataset import-captchas needs a folder');
-      return withDb(args, async (db) => {
-        let bar: ProgressBar | null = null;
-        const t0 = performance.now();
-        const report = await importCaptchaFolder(db, existingFolder(target), {
-          settings: captchaSettings(args), labelsFromFilenames: args.flags.has('labels-from-filenames'),
-          labelsFile: stringFlag(args, 'labels'),
-          onProgress: (done, total) => {
-            if (args.flags.has('json')) return;
-            bar ??= new ProgressBar(io.err, total, 0);
-            const rate = done / ((performance.now() - t0) / 1000);
-            bar.update(done, rate, (total - done) / Math.max(rate, 1e-9), {}, done === total);
-          },
-        });
-        (bar as ProgressBar | null)?.finish();
-        printImport(report, args, io);
-        return 0;
-      });
-    case 'import-celeba': {
-      if (!target) throw new UsageError('dataset import-celeba needs a folder');
-      const size = intFlag(args, 'size', 1) ?? 64;
-      if (size !== 64 && size !== 128) throw new UsageError('--size takes 64 or 128');
-      return withDb(args, async (db, home) => {
-        const abort = new AbortController();
-        const onSignal = () => abort.abort();
-        process.on('SIGINT', onSignal);
-        let bar: ProgressBar | null = null;
-        const t0 = performance.now();
-        try {
-          const r = await importFaces(db, home, existingFolder(target), {
-            size, signal: abort.signal,
-            onProgress: (done, total) => {
-              if (args.flags.has('json')) return;
-              bar ??= new ProgressBar(io.err, total, 0);
-              const secs = (performance.now() - t0) / 1000;
-              bar.update(done, done / secs, (total - done) / Math.max(done / secs, 1e-9), {});
-            },
-          });
-          (bar as ProgressBar | null)?.finish();
-          const seconds = (performance.now() - t0) / 1000;
-          if (args.flags.has('json')) {
-            io.out.write(`${JSON.stringify({ dataset: r.dataset.id, records: r.records, skipped: r.skipped, cancelled: r.cancelled, resumed: r.resumed, seconds })}\n`);
-          } else {
-            io.out.write(`dataset ${r.dataset.id}: ${r.records} faces at ${size}² ${r.cancelled ? '(cancelled: run the same command to resume)' : ''}` +
-              `${r.resumed ? ' (resumed)' : ''}, ${r.skipped.length} skipped, ${seconds.toFixed(1)} s\n`);
-            for (const s of r.skipped.slice(0, 50)) io.out.write(`  ${s.file}: ${s.reason}\n`);
-          }
-          return r.cancelled ? 130 : 0;
-        } finally {
-          process.off('SIGINT', onSignal);
-        }
-      });
-    }
-    case 'list':
-      return withDb(args, (db) => {
-        const all = listDatasets(db);
-        if (args.flags.has('json')) io.out.write(`${JSON.stringify(all.map(({ errors: _e, ...d }) => d))}\n`);
-        else if (all.length === 0) io.out.write('no datasets\n');
-        else for (const d of all) io.out.write(`${String(d.id).padStart(4)}  ${d.kind.padEnd(8)} ${d.name}  ${JSON.stringify(d.counts)}\n`);
-        return 0;
-      });
-    case 'show':
-      if (!target) throw new UsageError('dataset show needs an id');
-      return withDb(args, (db) => {
-        const d = getDataset(db, target);
-        const labels = d.kind === 'captcha' ? labelCounts(db, d.id) : null;
-        const recognizer = d.kind === 'captcha' ? latestRecognizer(db, d.id) : null;
-        if (args.flags.has('json')) {
-          io.out.write(`${JSON.stringify({ ...d, labels, recognizer: recognizer && { ...recognizer, confusion: undefined } })}\n`);
-          return 0;
-        }
-        io.out.write(`dataset ${d.id} (${d.kind}) ${d.name}\n  source   ${d.sourcePath}\n  counts   ${JSON.stringify(d.counts)}\n`);
-        if (labels) io.out.write(`  labels   ${JSON.stringify(labels)}\n`);
-        if (recognizer) io.out.write(`  recogniser ${recognizer.id}: ${(recognizer.characterAccuracy * 100).toFixed(1)}% characters, ${(recognizer.captchaAccuracy * 100).toFixed(1)}% captchas\n`);
-        for (const e of d.errors.slice(0, 50)) io.out.write(`  skipped ${e.file}: ${e.reason}\n`);
-        return 0;
-      });
-    case 'preview': {
-      if (!target) throw new UsageError('dataset preview needs an id');
-      const out = stringFlag(args, 'out');
-      if (!out) throw new UsageError('dataset preview needs --out FILE.png');
-      return withDb(args, async (db) => {
-        const d = getDatasetOfKind(db, target, 'captcha');
-        const s = d.settings;
-        const c = listCaptchas(db, d.id, { offset: intFlag(args, 'captcha', 0) ?? 0, limit: 1 })[0];
-        if (!c) throw new UsageError(`dataset ${d.id} has no captcha at that position`);
-        await writeFileSync(resolve(out), await cutPreviewPng(c.pixels, s));
-        io.out.write(`wrote ${resolve(out)} (${c.file}, label ${c.label ?? '-'})\n`);
-        return 0;
-      });
-    }
-    default:
-      throw new UsageError('dataset takes synth-captchas, import-captchas, import-celeba, list, show or preview');
-  }
+  const run = verb !== undefined && Object.hasOwn(DATASET_VERBS, verb) ? DATASET_VERBS[verb] : undefined;
+  if (!run) throw new UsageError('dataset takes synth-captchas, import-captchas, import-celeba, list, show or preview');
+  return run(target, args, io);
 }
 
 export async function labelsCommand(args: ParsedArgs, io: Io): Promise<number> {

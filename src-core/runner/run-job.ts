@@ -44,6 +44,61 @@ export interface RunJobOptions {
   emit: (event: RunEvent) => void;
 }
 
+/** The run's images (a dataset's unlabelled captchas too when self-training), with the fitted synthesiser's when it pretrains on them. */
+async function loadRunData(config: JobConfig, o: RunJobOptions): Promise<ImageSet> {
+  const loaded = await loadImageSet(config.data, {
+    imageSize: config.kind === 'gan' ? config.imageSize : undefined,
+    cacheDir: homePaths(o.home).cache,
+    db: o.db,
+    // Self-training reads the unlabelled captchas too; every other recogniser trains on labelled ones only.
+    labelledOnly: config.kind === 'recognizer' && !(config.model === 'ctc' && config.selfTraining),
+    wholeCaptchas: config.kind === 'recognizer' && config.model === 'ctc',
+  });
+  try {
+    if (config.kind === 'recognizer' && config.model === 'ctc' && config.synthPretrainSteps > 0 && config.data.source === 'dataset') {
+      const warning = await attachFittedSynthetic(o.db, config.data.id, loaded, config.synthCount, config.seed);
+      if (warning) o.emit({ type: 'warning', text: warning });
+    }
+  } catch (err) {
+    loaded.close?.();
+    throw err;
+  }
+  for (const s of loaded.skipped.slice(0, 20)) o.emit({ type: 'warning', text: `skipped ${s.file}: ${s.reason}` });
+  return loaded;
+}
+
+/** The job a config trains: a GAN with its seeded sampler, or a recogniser of either model. */
+function jobsFor(config: JobConfig, loaded: ImageSet) {
+  const gan = config.kind === 'gan'
+    ? createGanJob(config, loaded, new BatchSampler(loaded, config.batchSize, new Rng(config.seed).fork('data').nextUint32())) : null;
+  const recognizer = config.kind !== 'recognizer' ? null
+    : config.model === 'ctc' ? { model: 'ctc' as const, job: createSequenceRecognizerJob(config, loaded) }
+    : { model: 'lenet' as const, job: createRecognizerJob(config, loaded) };
+  return { gan, recognizer };
+}
+
+interface TrainingLoop {
+  shouldStop: () => boolean;
+  budgetSpent: () => boolean;
+  clock: TrainingClock;
+  recorder: RunRecorder;
+  cadences: Cadence[];
+  emit: (event: RunEvent) => void;
+}
+
+/** Iterations until `toStep`, a stop, the time budget or the job's own end; each one's losses, notes and cadences recorded. */
+async function trainUntil(job: TrainingJob, toStep: number, l: TrainingLoop): Promise<void> {
+  while (job.iteration < toStep && !l.shouldStop() && !l.budgetSpent() && !job.finished?.()) {
+    const losses = await job.runIteration();
+    // A macrotask turn: IPC messages, signals and a closed parent channel are seen between iterations.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const step = job.iteration;
+    l.recorder.recordLosses(step, l.clock.elapsed(), losses);
+    for (const text of job.notes()) l.emit({ type: 'note', step, text });
+    for (const c of l.cadences) await c.afterStep(step);
+  }
+}
+
 /**
  * Trains one run in this process — the code path of both the CLI and the app (each
  * calls it inside a runner process) — recording it in the store: status, metrics in
@@ -64,25 +119,9 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
   try {
     const backend = await initBackend(o.backend ?? (run.backendChoice as BackendChoice), 'training');
     for (const w of backend.warnings) o.emit({ type: 'warning', text: w });
-    const loaded = await loadImageSet(config.data, {
-      imageSize: config.kind === 'gan' ? config.imageSize : undefined,
-      cacheDir: homePaths(o.home).cache,
-      db,
-      // Self-training reads the unlabelled captchas too; every other recogniser trains on labelled ones only.
-      labelledOnly: config.kind === 'recognizer' && !(config.model === 'ctc' && config.selfTraining),
-      wholeCaptchas: config.kind === 'recognizer' && config.model === 'ctc',
-    });
+    const loaded = await loadRunData(config, o);
     data = loaded;
-    if (config.kind === 'recognizer' && config.model === 'ctc' && config.synthPretrainSteps > 0 && config.data.source === 'dataset') {
-      const warning = await attachFittedSynthetic(db, config.data.id, loaded, config.synthCount, config.seed);
-      if (warning) o.emit({ type: 'warning', text: warning });
-    }
-    for (const s of loaded.skipped.slice(0, 20)) o.emit({ type: 'warning', text: `skipped ${s.file}: ${s.reason}` });
-    const gan = config.kind === 'gan'
-      ? createGanJob(config, loaded, new BatchSampler(loaded, config.batchSize, new Rng(config.seed).fork('data').nextUint32())) : null;
-    const recognizer = config.kind !== 'recognizer' ? null
-      : config.model === 'ctc' ? { model: 'ctc' as const, job: createSequenceRecognizerJob(config, loaded) }
-      : { model: 'lenet' as const, job: createRecognizerJob(config, loaded) };
+    const { gan, recognizer } = jobsFor(config, loaded);
     const current: TrainingJob = (gan ?? recognizer?.job)!;
     job = current;
 
@@ -105,15 +144,7 @@ export async function runJob(o: RunJobOptions): Promise<RunSummary> {
     // A run continued as planned spends what is left of its time budget; one given more steps or seconds starts a new budget.
     const asPlanned = o.steps === undefined && o.seconds === undefined;
     const budgetSpent = () => budget > 0 && (asPlanned ? clock.elapsed() : clock.session()) >= budget;
-    while (current.iteration < toStep && !o.shouldStop() && !budgetSpent() && !current.finished?.()) {
-      const losses = await current.runIteration();
-      // A macrotask turn: IPC messages, signals and a closed parent channel are seen between iterations.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      const step = current.iteration;
-      recorder.recordLosses(step, clock.elapsed(), losses);
-      for (const text of current.notes()) o.emit({ type: 'note', step, text });
-      for (const c of cadences) await c.afterStep(step);
-    }
+    await trainUntil(current, toStep, { shouldStop: o.shouldStop, budgetSpent, clock, recorder, cadences, emit: o.emit });
     // A run that used up its time budget, or that its job ended early, has done what it was asked to.
     const status = current.iteration >= toStep || current.finished?.() || (budgetSpent() && !o.shouldStop()) ? 'completed' : 'stopped';
     for (const c of cadences) await c.finish(current.iteration);

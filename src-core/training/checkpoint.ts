@@ -196,3 +196,13 @@ export function slotsOf(prefix: string, tensors: Record<string, SavedTensor>, it
   for (const [k, v] of Object.entries(tensors)) if (k.startsWith(`${prefix}/`)) slots[k.slice(prefix.length + 1)] = v;
   return { iterations, slots };
 }
+
+/** Runs `f` with `lent` (keyed "<prefix>/…") in the network, then puts `own` back (keyed the same). */
+export async function withWeights<T>(prefix: string, net: Network, lent: Record<string, SavedTensor>, own: Record<string, SavedTensor>, f: () => Promise<T>): Promise<T> {
+  loadNet(prefix, net, lent);
+  try {
+    return await f();
+  } finally {
+    loadNet(prefix, net, own);
+  }
+}

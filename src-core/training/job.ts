@@ -50,3 +50,18 @@ export interface TrainingJob {
   setState(state: JobState): void;
   dispose(): void;
 }
+
+/** A job's notes for the live view (a rate halved, a schedule switched), each handed out once by `notes()`. */
+export class NoteQueue {
+  private pending: string[] = [];
+
+  push(...notes: string[]): void {
+    this.pending.push(...notes);
+  }
+
+  take(): string[] {
+    const out = this.pending;
+    this.pending = [];
+    return out;
+  }
+}
