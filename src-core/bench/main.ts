@@ -8,7 +8,7 @@ import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../engine/back
 import { parseArgs, intFlag, stringFlag } from '../cli/args.ts';
 import { cpus } from 'node:os';
 
-const SUITES = ['train', 'ops', 'store', 'import', 'recognizer', 'labels', 'metrics', 'fleet', 'gpu'] as const;
+const SUITES = ['train', 'ops', 'store', 'import', 'recognizer', 'labels', 'metrics', 'fleet', 'gpu', 'threads'] as const;
 
 const [suite, ...rest] = process.argv.slice(2);
 if (!suite || !(SUITES as readonly string[]).includes(suite)) {
@@ -72,6 +72,11 @@ if (suite === 'metrics') {
 if (suite === 'fleet') {
   console.log(`bench fleet · ${new Date().toISOString().slice(0, 10)} · ${cpus()[0]?.model.trim()} × ${cpus().length} · node ${process.version}`);
   await (await import('./fleet-bench.ts')).benchFleet({ runs: intFlag(args, 'iterations', 1) ?? 8, steps: intFlag(args, 'batch', 1) ?? 200 });
+  process.exit(0);
+}
+if (suite === 'threads') {
+  console.log(`bench threads · ${new Date().toISOString().slice(0, 10)} · ${cpus()[0]?.model.trim()} × ${cpus().length} · node ${process.version}`);
+  await (await import('./threads-bench.ts')).benchThreads({ batch: intFlag(args, 'batch', 1) ?? 64, iterations: intFlag(args, 'iterations', 1) ?? 20, filter: args.positionals[0] ?? 'captcha-dcgan' });
   process.exit(0);
 }
 if (suite === 'store') {

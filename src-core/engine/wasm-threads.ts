@@ -20,9 +20,10 @@
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import os, { availableParallelism, tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tf } from './tf.ts';
+
 
 const require = createRequire(import.meta.url);
 /** The tfjs-backend-wasm version whose bundle this adapts; another version runs single-threaded. */
@@ -32,13 +33,6 @@ const LOAD_BRANCH = 'if(typeof e.data.urlOrBlob=="string"){importScripts(e.data.
 /** Node: the Blob's text, evaluated where the bundle's module variables exist. */
 const NODE_LOAD = 'e.data.urlOrBlob.text().then(s=>{Object.assign(globalThis,{require$$0:require("fs"),require$$1:require("path"),'
   + 'require$$3:require("perf_hooks"),require$$4:require("os"),commonjsGlobal:globalThis});(0,eval)(s);WasmBackendModuleThreadedSimd(Module)})';
-
-/** Threads the wasm backend uses: GAN_WORKBENCH_WASM_THREADS, else every logical core (tfjs's pool takes at most 8). */
-export function wantedThreads(): number {
-  const env = Number(process.env.GAN_WORKBENCH_WASM_THREADS);
-  const n = Number.isInteger(env) && env > 0 ? env : availableParallelism();
-  return Math.min(8, Math.max(1, n));
-}
 
 /**
  * tfjs's pthread worker script, adapted to Node, in a fresh private folder of this

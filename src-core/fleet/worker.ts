@@ -14,6 +14,7 @@ import { DelayedError, Worker, type Job } from 'bullmq';
 import type { FleetClaim } from '../domain/fleet.ts';
 import { ConflictError } from '../domain/errors.ts';
 import type { BackendChoice } from '../domain/runs.ts';
+import { threadShare } from '../engine/threads.ts';
 import type { JobConfig } from '../presets/types.ts';
 import type { RunEvent } from '../runner/events.ts';
 import { runFiles } from '../runner/run-folder.ts';
@@ -95,7 +96,7 @@ export async function startFleetWorker(o: FleetWorkerOptions): Promise<FleetWork
     let runner: RunnerHandle | null = null;
     const reporter = new RunReporter(client, db, run, name, () => runner?.stop(), claim.checkpoint);
     let outcome: { status: 'completed' | 'stopped' | 'failed'; error?: string } = { status: 'failed', error: 'the runner ended without a word' };
-    runner = startRunner({ home: o.home, run, resume: claim.checkpoint !== null, backend: o.backend }, (e: RunEvent) => {
+    runner = startRunner({ home: o.home, run, resume: claim.checkpoint !== null, backend: o.backend, threads: threadShare(o.concurrency ?? 1) }, (e: RunEvent) => {
       reporter.event(e);
       if (e.type === 'done') outcome = { status: e.summary.status === 'completed' ? 'completed' : 'stopped' };
       if (e.type === 'error') outcome = { status: 'failed', error: e.message };

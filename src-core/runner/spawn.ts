@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { BackendChoice } from '../engine/backend.ts';
+import { WASM_THREADS_ENV } from '../engine/threads.ts';
 import type { RunEvent, RunnerCommand } from './events.ts';
 
 /** What a runner process is asked to do. */
@@ -11,6 +12,8 @@ export interface RunnerRequest {
   steps?: number;
   seconds?: number;
   backend?: BackendChoice;
+  /** Wasm threads for this run (its share of the cores when several train at once); unset, the process's own choice. */
+  threads?: number;
 }
 
 export interface RunnerHandle {
@@ -38,10 +41,10 @@ const STDERR_TAIL = 4000;
  * Forks a TypeScript entry point with its request in the environment. Its stderr is
  * passed through and its tail kept (`stderrTail()`), for crash reports.
  */
-export function forkWorker(file: string, envName: string, request: unknown): { child: ChildProcess; stderrTail: () => string } {
+export function forkWorker(file: string, envName: string, request: unknown, env: Record<string, string> = {}): { child: ChildProcess; stderrTail: () => string } {
   const child = fork(file, [], {
     execArgv: TYPESCRIPT_CHILD_ARGS,
-    env: childEnv({ [envName]: JSON.stringify(request) }),
+    env: childEnv({ ...env, [envName]: JSON.stringify(request) }),
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
   });
   let tail = '';
@@ -65,7 +68,9 @@ export function lastWords(stderr: string): string {
 
 /** Starts a training job in its own process; `onEvent` receives its events in order. */
 export function startRunner(request: RunnerRequest, onEvent: (e: RunEvent) => void): RunnerHandle {
-  const { child, stderrTail } = forkWorker(WORKER, 'GAN_WORKBENCH_RUNNER_REQUEST', request);
+  // The backend reads its threads from the environment as it initialises, before the request is parsed.
+  const threads: Record<string, string> = request.threads !== undefined ? { [WASM_THREADS_ENV]: String(Math.max(1, Math.floor(request.threads))) } : {};
+  const { child, stderrTail } = forkWorker(WORKER, 'GAN_WORKBENCH_RUNNER_REQUEST', request, threads);
   child.on('message', (m) => onEvent(m as RunEvent));
   const exited = new Promise<number>((resolve) => {
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));

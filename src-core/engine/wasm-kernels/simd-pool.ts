@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { wantedThreads } from '../wasm-threads.ts';
+import { wantedThreads } from '../threads.ts';
 import { backendMemory, simdExports, simdModule, type SimdBinaries, type WasmBackend } from './simd-module.ts';
 import * as elementwise from './simd/elementwise.wasm.ts';
 import * as gemm from './simd/gemm.wasm.ts';

@@ -1,3 +1,4 @@
+import { threadShare } from '../../../engine/threads.ts';
 import { getRun } from '../../../store/runs.ts';
 import type { Db } from '../../../store/open.ts';
 import type { RunManager } from './run-manager.ts';
@@ -5,7 +6,8 @@ import type { RunManager } from './run-manager.ts';
 /**
  * The local executor: sweep runs queued on this machine and started `concurrency`
  * at a time (on 2 cores, one: two trainings would only share the cores), the next
- * when one ends. A run stopped or deleted meanwhile is skipped.
+ * when one ends, each with its share of the cores' wasm threads (threadShare), so runs that
+ * train side by side do not oversubscribe them. A run stopped or deleted meanwhile is skipped.
  */
 export class LocalSweepQueue {
   private readonly waiting: string[] = [];
@@ -40,7 +42,7 @@ export class LocalSweepQueue {
       }
       if (status !== 'queued' && status !== 'interrupted') continue;
       this.started.add(id);
-      this.runs.start(id, { resume: status === 'interrupted' });
+      this.runs.start(id, { resume: status === 'interrupted', threads: threadShare(this.concurrency) });
     }
   }
 }

@@ -26,9 +26,9 @@ export class RunManager {
     return this.active.has(run);
   }
 
-  start(run: string, o: { resume: boolean; steps?: number; backend?: BackendChoice }): void {
+  start(run: string, o: { resume: boolean; steps?: number; backend?: BackendChoice; threads?: number }): void {
     let finished = false;
-    const handle = startRunner({ home: this.home, run, resume: o.resume, steps: o.steps, backend: o.backend }, (event) => {
+    const handle = startRunner({ home: this.home, run, resume: o.resume, steps: o.steps, backend: o.backend, threads: o.threads }, (event) => {
       if (event.type === 'done' || event.type === 'error') finished = true;
       this.emit({ topic: 'run', run, event });
       if (event.type === 'started') this.emit({ topic: 'runs-changed', run, status: 'running' });
