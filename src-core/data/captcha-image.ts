@@ -1,4 +1,4 @@
-import { TILE } from '../models/captcha.ts';
+import { TILE } from '../domain/image-shapes.ts';
 import type { CaptchaSettings } from '../domain/datasets.ts';
 
 /** How a scraped captcha becomes character tiles: the API's settings shape (src-core/api/types.ts). */

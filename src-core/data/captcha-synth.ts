@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import opentype from 'opentype.js';
 import sharp from 'sharp';
 import { Rng } from '../util/rng.ts';
-import { CAPTCHA_ALPHABET } from '../models/captcha.ts';
+import { CAPTCHA_ALPHABET } from '../domain/image-shapes.ts';
 
 /** SPEC §1: a captcha is 20×80 grayscale with 4 characters. */
 export const CAPTCHA_HEIGHT = 20;

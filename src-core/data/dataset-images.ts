@@ -1,7 +1,7 @@
 import type { Db } from '../store/open.ts';
 import { listCaptchas, type CaptchaRow } from '../store/captchas.ts';
 import { getDatasetOfKind } from '../store/datasets.ts';
-import { TILE } from '../models/captcha.ts';
+import { TILE } from '../domain/image-shapes.ts';
 import { cutCaptcha, type CaptchaSettings } from './captcha-image.ts';
 import type { ImageSet } from './image-set.ts';
 import { InvalidInputError } from '../domain/errors.ts';

@@ -7,7 +7,7 @@ import { getDataset, insertDataset, listDatasets, updateDatasetReport, updateDat
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import type { FaceSettings } from '../domain/datasets.ts';
 import { InvalidInputError, UserError } from '../domain/errors.ts';
-import { FACE_CHANNELS } from '../models/celeba.ts';
+import { FACE_CHANNELS } from '../domain/image-shapes.ts';
 import { CelebaLayoutError, detectCelebaLayout, type CelebaLayout } from './celeba-layout.ts';
 import { folderSource, zipSource, type FaceSource } from './face-source.ts';
 import { MAX_PIXELS, scanFolder, type Skipped } from './file-scan.ts';

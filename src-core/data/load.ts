@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { CAPTCHA_ALPHABET, CAPTCHA_CLASSES, TILE } from '../models/captcha.ts';
-import { FACE_CHANNELS } from '../models/celeba.ts';
+import { CAPTCHA_ALPHABET, CAPTCHA_CLASSES, TILE } from '../domain/image-shapes.ts';
+import { FACE_CHANNELS } from '../domain/image-shapes.ts';
 import type { DataConfig } from '../presets/types.ts';
 import type { CaptchaRow } from '../store/captchas.ts';
 import { getDataset } from '../store/datasets.ts';

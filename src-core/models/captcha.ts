@@ -7,11 +7,9 @@ import {
 } from './layers.ts';
 import type { Layer, Network } from './network.ts';
 
-/** SPEC §1: digits 2–9 and A–Z without I and O. */
-export const CAPTCHA_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ';
-export const CAPTCHA_CLASSES = CAPTCHA_ALPHABET.length; // 32
-/** One character tile of a 20×80 captcha cut into four: 20×20×1. */
-export const TILE = 20;
+import { CAPTCHA_CLASSES, TILE } from '../domain/image-shapes.ts';
+
+export { CAPTCHA_ALPHABET, CAPTCHA_CLASSES, TILE } from '../domain/image-shapes.ts';
 /** SPEC §3: the generator's noise is a 128-vector. */
 export const CAPTCHA_Z = 128;
 

@@ -4,11 +4,12 @@ import {
   type BatchNormKind,
 } from './layers.ts';
 import type { Layer, Network } from './network.ts';
+import { FACE_CHANNELS } from '../domain/image-shapes.ts';
 
 /** Image side: the thesis's 128, or 64 for CPUs (every layer keeps its stride; sizes halve). */
 export type FaceSize = 64 | 128;
 export const FACE_Z = 128;
-export const FACE_CHANNELS = 3;
+export { FACE_CHANNELS } from '../domain/image-shapes.ts';
 
 /**
  * How the face DCGAN nets' layers are made. The thesis builds them with wrappers (5.1:

@@ -7,6 +7,9 @@ import type { Db } from '../store/open.ts';
 import { storePaths } from '../store/open.ts';
 import { deleteUnheldRun } from '../store/run-ownership.ts';
 import { deleteRunRows, getRun, insertRun, type RunRow } from '../store/runs.ts';
+import { truncateHistograms } from '../store/histograms.ts';
+import { truncateMetrics } from '../store/metrics.ts';
+import { truncateSamples } from '../store/samples.ts';
 
 /**
  * A run is a row in the store plus a folder of large files the store references
@@ -42,4 +45,11 @@ export function deleteRun(db: Db, home: string, idOrPrefix: string): RunRow {
   deleteUnheldRun(db, run.pk, () => deleteRunRows(db, run.pk));
   rmSync(runFiles(home, run.id).dir, { recursive: true, force: true });
   return run;
+}
+
+/** Drops the points, histograms and grids after `step` (the resumed training re-creates them). */
+export function truncateRunRecords(db: Db, runPk: number, step: number): void {
+  truncateMetrics(db, runPk, step);
+  truncateHistograms(db, runPk, step);
+  for (const path of truncateSamples(db, runPk, step)) rmSync(path, { force: true });
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { asDiskFull } from '../domain/errors.ts';
 import { describeBackend, initBackend, type BackendChoice } from '../engine/backend.ts';
 import { readsSynchronously } from '../engine/reads.ts';
@@ -10,11 +10,8 @@ import { BatchSampler } from '../data/sampler.ts';
 import { buildableConfig } from '../presets/stored.ts';
 import type { JobConfig, RecognizerJobConfig } from '../presets/types.ts';
 import { getCheckpoint } from '../store/checkpoints.ts';
-import { truncateHistograms } from '../store/histograms.ts';
-import { truncateMetrics } from '../store/metrics.ts';
 import type { Db } from '../store/open.ts';
 import { finishRun, markRunning, type RunRow } from '../store/runs.ts';
-import { truncateSamples } from '../store/samples.ts';
 import { readRecordedCheckpoint } from '../training/checkpoint.ts';
 import { createGanJob } from '../training/gan-job.ts';
 import type { TrainingJob } from '../training/job.ts';
@@ -27,7 +24,7 @@ import { TrainingClock } from './clock.ts';
 import type { RunEvent, RunSummary } from './events.ts';
 import { ganExtras, recognizerExtras, type KindExtras, type RunContext } from './extras.ts';
 import { RunRecorder } from './recorder.ts';
-import { runFiles } from './run-folder.ts';
+import { runFiles, truncateRunRecords } from './run-folder.ts';
 
 export interface RunJobOptions {
   home: string;
@@ -193,13 +190,6 @@ function resumeFromCheckpoint(db: Db, run: RunRow, job: TrainingJob, emit: (e: R
   job.setState(ckpt.state);
   truncateRunRecords(db, run.pk, ckpt.state.iteration);
   return { seconds: ckpt.seconds };
-}
-
-/** Drops the points, histograms and grids after `step` (the resumed training re-creates them). */
-export function truncateRunRecords(db: Db, runPk: number, step: number): void {
-  truncateMetrics(db, runPk, step);
-  truncateHistograms(db, runPk, step);
-  for (const path of truncateSamples(db, runPk, step)) rmSync(path, { force: true });
 }
 
 /**

@@ -1,6 +1,5 @@
 /** Recogniser rules shared by the CLI and the app: which dataset trains one, with what configuration, and what uses it. */
 import { InvalidInputError } from '../domain/errors.ts';
-import { initBackend } from '../engine/backend.ts';
 import { createRun } from '../runner/run-folder.ts';
 import { getDatasetOfKind } from '../store/datasets.ts';
 import type { Db } from '../store/open.ts';
@@ -8,7 +7,8 @@ import { latestRecognizer } from '../store/recognizers.ts';
 import { labelCounts } from '../store/captchas.ts';
 import { labelBudgetProblem } from '../training/sequence-data.ts';
 import type { RunRow } from '../store/runs.ts';
-import { findMislabels, prelabel, type MislabelOptions } from '../training/assist.ts';
+import type * as Assist from '../training/assist.ts';
+import type { MislabelOptions } from '../training/assist.ts';
 import { resolveRunConfig } from './runs.ts';
 import type { RecognizerModel } from '../domain/datasets.ts';
 import type { Settings } from '../domain/runs.ts';
@@ -34,6 +34,16 @@ export function createRecognizerRun(
   return createRun(db, home, config, 'auto');
 }
 
+/**
+ * The recogniser assistant with a backend ready. Loaded on first use: the host, the CLI and an
+ * import's task worker start without TensorFlow.js, which only reading captchas needs.
+ */
+async function withBackend(): Promise<typeof Assist> {
+  const [{ initBackend }, assist] = await Promise.all([import('../engine/backend.ts'), import('../training/assist.ts')]);
+  await initBackend('auto');
+  return assist;
+}
+
 /** Pre-labels a captcha dataset's unlabelled captchas with a recogniser (its latest by default); returns how many and by which. */
 export async function prelabelDataset(db: Db, datasetId: number | string, recognizerId?: number): Promise<{ count: number; recognizer: number }> {
   const d = getDatasetOfKind(db, datasetId, 'captcha');
@@ -41,7 +51,7 @@ export async function prelabelDataset(db: Db, datasetId: number | string, recogn
   if (rid === undefined) {
     throw new InvalidInputError(`dataset ${d.id} has no recogniser yet: train one first (\`gan-workbench recognizer train --dataset ${d.id}\`)`, 'dataset');
   }
-  await initBackend('auto');
+  const { prelabel } = await withBackend();
   return { count: await prelabel(db, d.id, rid), recognizer: rid };
 }
 
@@ -55,6 +65,6 @@ export const MISLABEL_STEPS: Record<RecognizerModel, number> = { ctc: 2000, lene
 /** Scores every labelled captcha of a dataset by out-of-fold disagreement (the likely mislabels first in its queue). */
 export async function findDatasetMislabels(db: Db, datasetId: number | string, o: MislabelOptions): Promise<number> {
   const d = getDatasetOfKind(db, datasetId, 'captcha');
-  await initBackend('auto');
+  const { findMislabels } = await withBackend();
   return (await findMislabels(db, d.id, o)).length;
 }

@@ -17,6 +17,9 @@ import { getRun } from '../../src-core/store/runs.ts';
 import { createRun } from '../../src-core/runner/run-folder.ts';
 import { tempDir } from '../helpers.ts';
 
+// This file measures shares of the cores, not the suite's one thread per process.
+delete process.env.GAN_WORKBENCH_WASM_THREADS;
+
 const threadsIn = (detail: string) => Number(/(\d+) threads?/.exec(detail)?.[1]);
 const tinyRun = { steps: 2, batchSize: 8, 'data.count': 16, checkpointEvery: 10, progressEvery: 1 };
 

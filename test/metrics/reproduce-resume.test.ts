@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { openStore } from '../../src-core/store/index.ts';
 import { rawSeries } from '../../src-core/store/metrics.ts';
@@ -12,12 +12,11 @@ import { tempDir, withReferenceRecognizer } from '../helpers.ts';
 const BIN = fileURLToPath(new URL('../../bin/gan-workbench.mjs', import.meta.url));
 // One fast experiment, a step budget (so runs are deterministic); runners on one thread
 // so the test's processes do not crowd the suite's other workers.
-const args = (seeds: number, steps: number) => ['reproduce', 'captcha', '--only', 'captcha-fc-wgan', '--seeds', String(seeds), '--budget-steps', String(steps), '--json'];
-const ARGS = args(2, 4);
+const ARGS = ['reproduce', 'captcha', '--only', 'captcha-fc-wgan', '--seeds', '2', '--budget-steps', '4', '--json'];
 const ENV = { ...process.env, GAN_WORKBENCH_WASM_THREADS: '1' };
 
-function reproduce(home: string, out: string, argv = ARGS) {
-  const r = spawnSync(process.execPath, [BIN, ...argv, '--home', home, '--out', out], { encoding: 'utf8', timeout: 300_000, env: ENV });
+function reproduce(home: string, out: string) {
+  const r = spawnSync(process.execPath, [BIN, ...ARGS, '--home', home, '--out', out], { encoding: 'utf8', timeout: 300_000, env: ENV });
   assert.equal(r.status, 0, r.stderr);
   return { claims: (JSON.parse(r.stdout.split('\n')[0]!) as { claims: { claim: string; verdict: string }[] }).claims, log: r.stderr };
 }
@@ -62,11 +61,16 @@ function homeSharingCache(from: string): string {
 }
 
 describe('reproduce: a long reproduction spans several sittings', () => {
-  it('killed part-way and run again, it keeps the finished runs and ends with the report of one straight run', async () => {
-    const straight = tempDir();
+  // One straight reproduction is what both sittings are compared with (its folders made here, so the suite removes them).
+  const straight = tempDir();
+  const straightOut = join(tempDir(), 'report');
+  let straightReport: ReturnType<typeof reproduce>;
+  before(() => {
     withReferenceRecognizer(straight);
-    const straightReport = reproduce(straight, join(tempDir(), 'report'));
+    straightReport = reproduce(straight, straightOut);
+  });
 
+  it('killed part-way and run again, it keeps the finished runs and ends with the report of one straight run', async () => {
     // The reference recogniser and the synthesised captchas are made once per home; share them to keep the test short.
     const broken = homeSharingCache(straight);
     const firstLog = await killPartWay(broken, join(tempDir(), 'report'));
@@ -82,18 +86,14 @@ describe('reproduce: a long reproduction spans several sittings', () => {
   });
 
   it('stopped with Ctrl-C after a checkpoint, it continues that run from the checkpoint and ends where a straight run ends', async () => {
-    const argv = args(1, 40);
-    const straight = tempDir();
-    withReferenceRecognizer(straight);
-    reproduce(straight, join(tempDir(), 'report'), argv);
-
     const stopped = homeSharingCache(straight);
-    const child = spawn(process.execPath, [BIN, ...argv, '--home', stopped, '--out', join(tempDir(), 'report')], { stdio: ['ignore', 'ignore', 'pipe'], env: ENV });
+    const child = spawn(process.execPath, [BIN, ...ARGS, '--home', stopped, '--out', join(tempDir(), 'report')], { stdio: ['ignore', 'ignore', 'pipe'], env: ENV });
     let log = '';
     let interrupted = false;
     child.stderr.on('data', (d: Buffer) => {
       log += d.toString();
-      if (interrupted || !/step 10: checkpoint/.test(log)) return;
+      // The first seed's first checkpoint (a checkpoint and an evaluation every step of the 4): three steps are left to stop in.
+      if (interrupted || !/step 1: checkpoint/.test(log)) return;
       interrupted = true;
       child.kill('SIGINT');
     });
@@ -101,8 +101,9 @@ describe('reproduce: a long reproduction spans several sittings', () => {
     assert.equal(code, 130, log);
     assert.match(log, /run the same command again to continue/);
 
-    const resumed = reproduce(stopped, join(tempDir(), 'report'), argv);
-    assert.match(resumed.log, /captcha-fc-wgan seed 0: continuing \(run [^ ]+ from step [1-3]\d\)/, 'the stopped run continues from its checkpoint, not from step 0');
-    assert.deepEqual(finals(stopped, 'reproduce-captcha-40it'), finals(straight, 'reproduce-captcha-40it'));
+    const resumed = reproduce(stopped, join(tempDir(), 'report'));
+    assert.match(resumed.log, /captcha-fc-wgan seed 0: continuing \(run [^ ]+ from step [1-3]\)/, 'the stopped run continues from its checkpoint, not from step 0');
+    assert.deepEqual(finals(stopped), finals(straight));
+    assert.deepEqual(resumed.claims, straightReport.claims);
   });
 });

@@ -9,7 +9,6 @@ import { defaultCaptchaSettings } from '../../../data/captcha-image.ts';
 import { importCaptchaFolder, importSynthCaptchas } from '../../../data/import-captchas.ts';
 import { importFaces } from '../../../data/face-shards.ts';
 import { openStore } from '../../../store/index.ts';
-import { findDatasetMislabels, prelabelDataset } from '../../../workbench/recognizers.ts';
 import { toErrorBody } from '../dispatcher.ts';
 import type { TaskCommand, TaskRequest } from './task-types.ts';
 
@@ -24,6 +23,8 @@ const send = (e: TaskEvent) => {
   if (process.connected) process.send?.(e, undefined, {}, () => {});
 };
 const onProgress = (done: number, total: number) => send({ type: 'progress', done, total });
+// Loaded only by the tasks that read captchas with a recogniser: an import starts without TensorFlow.js.
+const recognizers = () => import('../../../workbench/recognizers.ts');
 
 const { home, task } = JSON.parse(process.env.GAN_WORKBENCH_TASK_REQUEST ?? 'null') as { home: string; task: TaskRequest };
 const db = openStore(home, { backup: false });
@@ -43,11 +44,11 @@ async function run(t: TaskRequest): Promise<TaskResult> {
       return { dataset: r.dataset.id, count: r.records, skipped: r.skipped, cancelled: r.cancelled };
     }
     case 'prelabel': {
-      const { count } = await prelabelDataset(db, t.dataset);
+      const { count } = await (await recognizers()).prelabelDataset(db, t.dataset);
       return { dataset: t.dataset, count, skipped: [], cancelled: false };
     }
     case 'mislabels': {
-      const count = await findDatasetMislabels(db, t.dataset, { folds: t.folds, steps: t.steps, model: t.model, seed: 0, onFold: (f) => onProgress(f, t.folds) });
+      const count = await (await recognizers()).findDatasetMislabels(db, t.dataset, { folds: t.folds, steps: t.steps, model: t.model, seed: 0, onFold: (f) => onProgress(f, t.folds) });
       return { dataset: t.dataset, count, skipped: [], cancelled: false };
     }
   }
