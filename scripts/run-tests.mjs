@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every test/**/*.test.ts with Node's test runner through tsx. (Node 20's
 // --test does not expand globs itself.) Extra arguments filter files by substring.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -22,31 +22,45 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
-// The full suite first checks types and the runtime-boundary lint rules: fast, and
-// a failure there explains more than a failing test would.
-if (filters.length === 0) {
-  for (const [name, args] of [
+// The full suite first checks types and the runtime-boundary lint rules (fast, and a failure there
+// explains more than a failing test would) and builds the renderer once, before any file runs: the
+// e2e host serves renderer/dist and the IPC test checks it exists, so a build inside a test file
+// (vite empties the folder first) would race the others running beside it. These steps run side by
+// side, as many as there are cores; each one's output is shown when it fails.
+const steps = [
+  ...(filters.length === 0 ? [
     ['typecheck', ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit']],
     ['typecheck (electron)', ['node_modules/typescript/bin/tsc', '-p', 'electron/tsconfig.json', '--noEmit']],
     ['typecheck (renderer)', ['node_modules/svelte-check/bin/svelte-check', '--tsconfig', 'renderer/tsconfig.json', '--fail-on-warnings', '--output', 'human']],
     ['lint', ['node_modules/eslint/bin/eslint.js', '.']],
-  ]) {
-    const r = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root });
-    if (r.status !== 0) {
-      console.error(`${name} failed`);
-      process.exit(r.status ?? 1);
-    }
-  }
+  ] : []),
+  ['the renderer build', ['node_modules/vite/bin/vite.js', 'build', 'renderer', '--logLevel', 'error']],
+];
+const failures = await runSideBySide(steps, availableParallelism());
+if (failures.length > 0) {
+  for (const f of failures) console.error(`${f.output}\n${f.name} failed`);
+  process.exit(failures[0].code || 1);
 }
-// The renderer is built once, before any file runs: the e2e host serves renderer/dist and the
-// IPC test checks it exists, so a build inside a test file (vite empties the folder first) would
-// race the others running beside it.
-{
-  const r = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', 'renderer', '--logLevel', 'error'], { stdio: 'inherit', cwd: root });
-  if (r.status !== 0) {
-    console.error('the renderer build failed');
-    process.exit(r.status ?? 1);
-  }
+
+/** Runs [name, node arguments] steps, `width` at a time; resolves with the failed ones and their output. */
+async function runSideBySide(list, width) {
+  const queue = [...list];
+  const failed = [];
+  const lane = async () => {
+    for (let step = queue.shift(); step; step = queue.shift()) {
+      const [name, args] = step;
+      const r = await new Promise((resolve) => {
+        const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+        let output = '';
+        child.stdout.on('data', (d) => (output += d));
+        child.stderr.on('data', (d) => (output += d));
+        child.on('close', (code) => resolve({ code: code ?? 1, output }));
+      });
+      if (r.code !== 0) failed.push({ name, ...r });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, width) }, lane));
+  return failed;
 }
 // Test files in parallel: one more than the cores, since every file also spends time single-threaded
 // (process start-up, transpiling, sharp, SQLite, waiting on its children): on 2 cores the whole suite
