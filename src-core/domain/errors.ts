@@ -118,3 +118,9 @@ export function asDiskFull(err: unknown): unknown {
   const code = (err as Error & { code?: unknown }).code;
   return code === 'ENOSPC' || code === 'SQLITE_FULL' ? new DiskFullError(err.message) : err;
 }
+
+/** What a failure says to a user: its message (a full disk named as one), for a process that reports it in a line. */
+export function errorMessage(err: unknown): string {
+  const e = asDiskFull(err);
+  return e instanceof Error ? e.message : String(e);
+}

@@ -3,15 +3,15 @@ import { InvalidInputError } from '../domain/errors.ts';
 import { createRun } from '../runner/run-folder.ts';
 import { getDatasetOfKind } from '../store/datasets.ts';
 import type { Db } from '../store/open.ts';
-import { latestRecognizer } from '../store/recognizers.ts';
 import { labelCounts } from '../store/captchas.ts';
 import { labelBudgetProblem } from '../training/sequence-data.ts';
 import type { RunRow } from '../store/runs.ts';
-import type * as Assist from '../training/assist.ts';
-import type { MislabelOptions } from '../training/assist.ts';
 import { resolveRunConfig } from './runs.ts';
 import type { RecognizerModel } from '../domain/datasets.ts';
 import type { Settings } from '../domain/runs.ts';
+
+// The recogniser's dataset tasks run in the task process (runner/dataset-tasks.ts); the CLI calls them here.
+export { findDatasetMislabels, prelabelDataset } from '../runner/dataset-tasks.ts';
 
 /** The preset each recogniser model trains with. */
 export const RECOGNIZER_PRESETS: Record<RecognizerModel, string> = { ctc: 'captcha-recognizer-ctc', lenet: 'captcha-recognizer' };
@@ -35,36 +35,8 @@ export function createRecognizerRun(
 }
 
 /**
- * The recogniser assistant with a backend ready. Loaded on first use: the host, the CLI and an
- * import's task worker start without TensorFlow.js, which only reading captchas needs.
- */
-async function withBackend(): Promise<typeof Assist> {
-  const [{ initBackend }, assist] = await Promise.all([import('../engine/backend.ts'), import('../training/assist.ts')]);
-  await initBackend('auto');
-  return assist;
-}
-
-/** Pre-labels a captcha dataset's unlabelled captchas with a recogniser (its latest by default); returns how many and by which. */
-export async function prelabelDataset(db: Db, datasetId: number | string, recognizerId?: number): Promise<{ count: number; recognizer: number }> {
-  const d = getDatasetOfKind(db, datasetId, 'captcha');
-  const rid = recognizerId ?? latestRecognizer(db, d.id)?.id;
-  if (rid === undefined) {
-    throw new InvalidInputError(`dataset ${d.id} has no recogniser yet: train one first (\`gan-workbench recognizer train --dataset ${d.id}\`)`, 'dataset');
-  }
-  const { prelabel } = await withBackend();
-  return { count: await prelabel(db, d.id, rid), recognizer: rid };
-}
-
-/**
  * Training steps per fold of the mislabel search, by model: the CTC recogniser leaves its
  * plateau after ≈ 1,100 steps on real captchas (captcha-kaggle-v2) and stops early on its
  * validation share; the LeNet on tiles is read well at 600.
  */
 export const MISLABEL_STEPS: Record<RecognizerModel, number> = { ctc: 2000, lenet: 600 };
-
-/** Scores every labelled captcha of a dataset by out-of-fold disagreement (the likely mislabels first in its queue). */
-export async function findDatasetMislabels(db: Db, datasetId: number | string, o: MislabelOptions): Promise<number> {
-  const d = getDatasetOfKind(db, datasetId, 'captcha');
-  const { findMislabels } = await withBackend();
-  return (await findMislabels(db, d.id, o)).length;
-}

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { HTTP_API_PREFIX } from '../../src-core/api/contract/channels.ts';
 import type { TaskEvent } from '../../src-core/api/contract/events.ts';
-import type { TaskRequest } from '../../src-core/api/server/service/task-types.ts';
+import type { TaskRequest } from '../../src-core/domain/tasks.ts';
 import { defaultCaptchaSettings } from '../../src-core/data/captcha-image.ts';
 import { importCaptchaFolder } from '../../src-core/data/import-captchas.ts';
 import { resolveConfig } from '../../src-core/presets/resolve.ts';
@@ -34,7 +34,7 @@ import { tempDir } from '../helpers.ts';
 const LONG = process.env.GWB_LONG_TESTS === '1';
 // ≥ 30 kills in npm test; the cheap ones (import workers) carry more of them than runners and hosts, which load TensorFlow.js.
 const KILLS = LONG ? { training: 20, captchas: 20, faces: 15, host: 20 } : { training: 6, captchas: 11, faces: 6, host: 7 };
-const TASK_WORKER = fileURLToPath(new URL('../../src-core/api/server/service/task-worker.ts', import.meta.url));
+const TASK_WORKER = fileURLToPath(new URL('../../src-core/runner/task-worker.ts', import.meta.url));
 const CLI = fileURLToPath(new URL('../../bin/gan-workbench.mjs', import.meta.url));
 const rng = new Rng(20261202);
 const survived: Record<string, number> = {};

@@ -3,19 +3,9 @@ import type { RunStatus } from './types.ts';
 
 export type { RunProgressEvent, RunSummary } from '../../domain/run-events.ts';
 import type { RunProgressEvent } from '../../domain/run-events.ts';
+import type { TaskEvent } from '../../domain/tasks.ts';
 
-export type TaskEvent =
-  | { type: 'progress'; done: number; total: number }
-  | { type: 'done'; result: TaskResult }
-  | { type: 'failed'; message: string };
-
-export interface TaskResult {
-  dataset?: number;
-  /** Items written (captchas imported, faces recorded, captchas pre-labelled or scored). */
-  count: number;
-  skipped: { file: string; reason: string }[];
-  cancelled: boolean;
-}
+export type { TaskEvent, TaskResult } from '../../domain/tasks.ts';
 
 export type ApiEvent =
   | { topic: 'run'; run: string; event: RunProgressEvent }

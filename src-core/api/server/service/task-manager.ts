@@ -4,10 +4,10 @@ import type { ChildProcess } from 'node:child_process';
 import { forkWorker, lastWords } from '../../../runner/spawn.ts';
 import type { ApiEvent, TaskEvent } from '../../contract/events.ts';
 import type { TaskInfo } from '../../contract/types.ts';
-import type { TaskCommand, TaskRequest } from './task-types.ts';
+import type { TaskCommand, TaskRequest } from '../../../domain/tasks.ts';
 import { settleWithin } from '../../../util/settle.ts';
 
-const WORKER = fileURLToPath(new URL('./task-worker.ts', import.meta.url));
+const WORKER = fileURLToPath(new URL('../../../runner/task-worker.ts', import.meta.url));
 const KINDS: Record<TaskRequest['kind'], TaskInfo['kind']> = {
   'import-captchas': 'import-captchas', 'synth-captchas': 'import-captchas', 'import-celeba': 'import-celeba',
   prelabel: 'prelabel', mislabels: 'mislabels',
