@@ -69,12 +69,13 @@ export function writeCheckpoint(path: string, state: JobState, seconds: number, 
   const len = Buffer.alloc(4);
   len.writeUInt32LE(json.length);
   const content = [Buffer.from(MAGIC, 'ascii'), len, json, ...bodies];
+  // The trailer is the SHA-256 of the content; the file's is that of content + trailer: one pass over the content serves both.
   const trailer = createHash('sha256');
   for (const c of content) trailer.update(c);
+  const file = trailer.copy();
   const chunks = [...content, trailer.digest()];
   writeFileAtomic(path, chunks, o);
-  const file = createHash('sha256');
-  for (const c of chunks) file.update(c);
+  file.update(chunks.at(-1)!);
   return { sha256: file.digest('hex'), bytes: chunks.reduce((n, c) => n + c.length, 0) };
 }
 
