@@ -27,6 +27,13 @@ const layerZones = LAYERS.slice(0, -1).map((layer, i) => ({
   from: LAYERS.slice(i + 1).map((above) => `./src-core/${above}`),
   message: `src-core/${layer} may not import a higher layer (the order: LAYERS in eslint.config.js, docs/architecture.md).`,
 }));
+// The entry layers reach networks only through the use cases: no model, training job, evaluator or measure is built
+// in the CLI or the API service (issue #31; the store, data and runner imports that remain are listed in docs/architecture.md).
+layerZones.push(...['cli', 'api/server'].map((entry) => ({
+  target: `./src-core/${entry}`,
+  from: ['models', 'training', 'evaluation', 'metrics'].map((room) => `./src-core/${room}`),
+  message: `src-core/${entry} builds, trains and measures networks only through src-core/workbench.`,
+})));
 const DOM_GLOBALS = ['window', 'document', 'navigator', 'localStorage', 'sessionStorage', 'HTMLElement', 'location'];
 
 export default tseslint.config(

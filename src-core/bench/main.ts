@@ -15,7 +15,7 @@ if (!suite || !(SUITES as readonly string[]).includes(suite)) {
   console.error(`usage: npm run bench -- <${SUITES.join('|')}> [--backend ${BACKEND_CHOICES.join('|')}] [--batch N] [--iterations N] [filter…]`);
   process.exit(2);
 }
-const args = parseArgs(rest, ['backend', 'batch', 'iterations', 'folder', 'length', 'alphabet', 'size', 'model', 'seconds', 'seed', 'layer-checks', 'synth', 'set', 'scheme', 'count', 'budgets', 'seeds']);
+const args = parseArgs(rest, ['backend', 'batch', 'iterations', 'folder', 'length', 'alphabet', 'size', 'model', 'seconds', 'seed', 'layer-checks', 'synth', 'set', 'scheme', 'count', 'budgets', 'seeds', 'results']);
 if (suite === 'recognizer' && args.positionals.includes('step-time')) {
   const backend = await initBackend((stringFlag(args, 'backend') ?? 'wasm') as BackendChoice, 'training');
   await (await import('./recognizer-step-bench.ts')).benchRecognizerSteps(backend, { batch: intFlag(args, 'batch', 1) ?? 32, rounds: intFlag(args, 'iterations', 1) ?? 5 });
@@ -46,7 +46,7 @@ if (suite === 'labels') {
   const folder = stringFlag(args, 'folder');
   const size = /^(\d+)x(\d+)$/.exec(stringFlag(args, 'size') ?? '');
   if (stringFlag(args, 'scheme') !== 'hard' && (!folder || !size)) {
-    console.error('usage: npm run bench -- labels (--folder DIR --length N --alphabet S --size WxH | --scheme hard [--count C]) [--budgets 25,50,100,200,all] [--seeds 0,1,2] [--seconds S] [--set key=value …]');
+    console.error('usage: npm run bench -- labels (--folder DIR --length N --alphabet S --size WxH | --scheme hard [--count C]) [--budgets 25,50,100,200,all] [--seeds 0,1,2] [--seconds S] [--set key=value …] [--results FILE]');
     process.exit(2);
   }
   const list = (name: string, fallback: string) => (stringFlag(args, name) ?? fallback).split(',').map((v) => v.trim());
@@ -55,7 +55,7 @@ if (suite === 'labels') {
       folder, length: intFlag(args, 'length', 1) ?? 4, alphabet: stringFlag(args, 'alphabet') ?? '23456789ABCDEFGHJKLMNPQRSTUVWXYZ', width: Number(size![1]), height: Number(size![2]),
     } : { scheme: 'hard', count: intFlag(args, 'count', 100) ?? 1000 },
     budgets: list('budgets', '25,50,100,200,all').map((b) => (b === 'all' ? 'all' : Number(b))),
-    seeds: list('seeds', '0,1,2').map(Number), seconds: Number(stringFlag(args, 'seconds') ?? 900), set: args.sets,
+    seeds: list('seeds', '0,1,2').map(Number), seconds: Number(stringFlag(args, 'seconds') ?? 900), set: args.sets, results: stringFlag(args, 'results'),
   });
   process.exit(0);
 }

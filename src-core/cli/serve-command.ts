@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { resolve } from 'node:path';
 import { isIP } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { projectPath } from '../util/core-bundle.mjs';
 import { TOKEN_PARAM } from '../api/contract/channels.ts';
 import { createHost, LOOPBACK_NAMES, newToken } from '../api/server/host.ts';
 import { redisAddress } from '../fleet/queue.ts';
@@ -12,7 +12,7 @@ import { UsageError, intFlag, listFlag, numberFlag, stringFlag, type ParsedArgs 
 import type { Io } from './commands.ts';
 
 /** The renderer's built files (`npm run build:renderer`, run by `npm install`). */
-export const RENDERER_DIST = fileURLToPath(new URL('../../renderer/dist', import.meta.url));
+export const RENDERER_DIST = projectPath('renderer', 'dist');
 
 const isLoopback = (host: string) => host === 'localhost' || host === '::1' || host.startsWith('127.');
 const isWildcard = (host: string) => host === '0.0.0.0' || host === '::';

@@ -5,7 +5,7 @@
  * the benchmarks' hard scheme is. Rendering is seeded and deterministic.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { projectPath } from '../util/core-bundle.mjs';
 import opentype from 'opentype.js';
 import sharp from 'sharp';
 import { Rng } from '../util/rng.ts';
@@ -49,7 +49,7 @@ export function loadBundledFont(name: string): opentype.Font {
   if (!file) throw new Error(`no bundled font "${name}"; bundled: ${Object.keys(BUNDLED_FONTS).join(', ')}`);
   let f = fonts.get(name);
   if (!f) {
-    const buf = readFileSync(fileURLToPath(new URL(`../../assets/fonts/${file}`, import.meta.url)));
+    const buf = readFileSync(projectPath('assets', 'fonts', file));
     f = opentype.parse(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer);
     fonts.set(name, f);
   }

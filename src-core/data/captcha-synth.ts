@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { projectPath } from '../util/core-bundle.mjs';
 import opentype from 'opentype.js';
 import sharp from 'sharp';
 import { Rng } from '../util/rng.ts';
@@ -11,7 +11,7 @@ export const CAPTCHA_WIDTH = 80;
 export const CAPTCHA_LENGTH = 4;
 
 /** Source Code Pro Bold (SIL OFL 1.1, assets/fonts/OFL.txt): real outlines, monospaced like the scraped captchas. */
-const FONT_PATH = fileURLToPath(new URL('../../assets/fonts/SourceCodePro-Bold.woff', import.meta.url));
+const FONT_PATH = projectPath('assets', 'fonts', 'SourceCodePro-Bold.woff');
 
 let font: opentype.Font | null = null;
 function loadFont(): opentype.Font {

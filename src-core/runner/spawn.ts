@@ -1,8 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { BackendChoice } from '../engine/backend.ts';
 import { WASM_THREADS_ENV } from '../engine/threads.ts';
 import type { RunEvent, RunnerCommand } from './events.ts';
+import { coreEntry, type CoreEntryName } from '../util/core-bundle.mjs';
 
 /** What a runner process is asked to do. */
 export interface RunnerRequest {
@@ -26,9 +26,14 @@ export interface RunnerHandle {
   stderrTail(): string;
 }
 
-const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
 /** Node's arguments for a child that runs our TypeScript: tsx, resolved from this package (not the caller's cwd). */
-export const TYPESCRIPT_CHILD_ARGS = ['--import', import.meta.resolve('tsx')];
+const TYPESCRIPT_CHILD_ARGS = ['--import', import.meta.resolve('tsx')];
+
+/** The script and Node arguments that run one of the core's entry points: its fresh bundle, else its source through tsx. */
+export function entryCommand(name: CoreEntryName): { file: string; execArgv: string[] } {
+  const entry = coreEntry(name);
+  return { file: entry.file, execArgv: entry.typescript ? TYPESCRIPT_CHILD_ARGS : [] };
+}
 
 /** A child's environment: ours plus `extra`; inside Electron, process.execPath is the Electron binary, so it runs as plain Node. */
 export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -38,12 +43,13 @@ export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 const STDERR_TAIL = 4000;
 
 /**
- * Forks a TypeScript entry point with its request in the environment. Its stderr is
- * passed through and its tail kept (`stderrTail()`), for crash reports.
+ * Forks one of the core's worker entry points with its request in the environment. Its
+ * stderr is passed through and its tail kept (`stderrTail()`), for crash reports.
  */
-export function forkWorker(file: string, envName: string, request: unknown, env: Record<string, string> = {}): { child: ChildProcess; stderrTail: () => string } {
+export function forkWorker(name: 'runner' | 'task', envName: string, request: unknown, env: Record<string, string> = {}): { child: ChildProcess; stderrTail: () => string } {
+  const { file, execArgv } = entryCommand(name);
   const child = fork(file, [], {
-    execArgv: TYPESCRIPT_CHILD_ARGS,
+    execArgv,
     env: childEnv({ ...env, [envName]: JSON.stringify(request) }),
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
   });
@@ -70,7 +76,7 @@ export function lastWords(stderr: string): string {
 export function startRunner(request: RunnerRequest, onEvent: (e: RunEvent) => void): RunnerHandle {
   // The backend reads its threads from the environment as it initialises, before the request is parsed.
   const threads: Record<string, string> = request.threads !== undefined ? { [WASM_THREADS_ENV]: String(Math.max(1, Math.floor(request.threads))) } : {};
-  const { child, stderrTail } = forkWorker(WORKER, 'GAN_WORKBENCH_RUNNER_REQUEST', request, threads);
+  const { child, stderrTail } = forkWorker('runner', 'GAN_WORKBENCH_RUNNER_REQUEST', request, threads);
   child.on('message', (m) => onEvent(m as RunEvent));
   const exited = new Promise<number>((resolve) => {
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));

@@ -122,6 +122,17 @@ export function rawSeries(db: Db, run: number, key: string): SeriesPoint[] {
   return db.prepare('SELECT step, seconds, value FROM metrics WHERE run = ? AND key = ? ORDER BY step').all(run, key) as SeriesPoint[];
 }
 
+/** The values of `keys` at the step nearest `step` where any of them was recorded (the earlier on a tie); null when none was. */
+export function recordedNear(db: Db, run: number, keys: string[], step: number): { step: number; values: Record<string, number> } | null {
+  const marks = keys.map(() => '?').join(',');
+  const nearest = db.prepare(`SELECT step FROM metrics WHERE run = ? AND key IN (${marks}) ORDER BY abs(step - ?), step LIMIT 1`)
+    .get(run, ...keys, step) as { step: number } | undefined;
+  if (!nearest) return null;
+  const rows = db.prepare(`SELECT key, value FROM metrics WHERE run = ? AND step = ? AND key IN (${marks})`)
+    .all(run, nearest.step, ...keys) as { key: string; value: number }[];
+  return { step: nearest.step, values: Object.fromEntries(rows.map((r) => [r.key, r.value])) };
+}
+
 /**
  * One series for display, at most `maxPoints` (LTTB over x = step or seconds).
  * A long series is read as its buckets' first/last/min/max points, so the read

@@ -101,10 +101,20 @@ describe('workbench in a browser', { skip: missing ? 'Chromium not installed (ap
     await page.getByTestId('field-progressEvery').fill('1');
     await page.waitForFunction(() => !(document.querySelector('[data-testid="start-run"]') as HTMLButtonElement).disabled);
     await page.getByTestId('start-run').click();
-    await page.waitForFunction((prev) => {
+    // Waits for the new run to end (or the start to be refused), then says what the page showed: a run that failed or
+    // never started names its error instead of timing out silently (one full-suite run of 2026-12-07 did, unexplained).
+    const ended = await page.waitForFunction((prev) => {
       const v = document.querySelector('[data-testid="live-view"]');
-      return v?.getAttribute('data-run') !== prev && v?.getAttribute('data-status') === 'completed';
-    }, runs[0], { timeout: 180_000 });
+      const error = document.querySelector('[data-testid="start-error"]')?.textContent;
+      if (error) return { status: 'refused', error };
+      const status = v?.getAttribute('data-status');
+      const done = v?.getAttribute('data-run') !== prev && (status === 'completed' || status === 'failed' || status === 'stopped');
+      return done ? { status, error: document.querySelector('[data-testid="live-error"]')?.textContent ?? '' } : null;
+    }, runs[0], { timeout: 180_000 }).catch(async (e: unknown) => {
+      const v = page.getByTestId('live-view');
+      throw new Error(`the second run did not end: live view ${await v.getAttribute('data-run')} ${await v.getAttribute('data-status')}, step ${await page.getByTestId('live-step').innerText().catch(() => '?')} (${String(e)})`);
+    });
+    assert.deepEqual(await ended.jsonValue(), { status: 'completed', error: '' });
     runs.push((await page.getByTestId('live-view').getAttribute('data-run'))!);
   });
 

@@ -3,6 +3,7 @@
  * processes for anything slow, one event stream. Used by the Electron main process
  * and by the headless host alike.
  */
+import { projectPath } from '../../../util/core-bundle.mjs';
 import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { openStore } from '../../../store/index.ts';
@@ -25,7 +26,7 @@ import { RunManager } from './run-manager.ts';
 import { runHandlers } from './runs-handlers.ts';
 import { TaskManager } from './task-manager.ts';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION = (JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { version: string }).version;
 
 export interface Service {
   handlers: ApiHandlers;

@@ -3,10 +3,10 @@ import type { BackendChoice } from '../../../engine/backend.ts';
 import { PRESETS } from '../../../presets/catalog.ts';
 import { CHOICES, editableSettings, resolveConfig } from '../../../presets/resolve.ts';
 import { createRunFrom, deleteRunChecked, runToResume, validateOverrides } from '../../../workbench/runs.ts';
-import { displaySeries, metricKeys, rawSeries, type SeriesPoint } from '../../../store/metrics.ts';
+import { displaySeries, metricKeys, type SeriesPoint } from '../../../store/metrics.ts';
 import { addTag, configDiff, countRuns, getRun, listRuns, removeTag, setNotes } from '../../../store/runs.ts';
 import { listSamples, nearestSample } from '../../../store/samples.ts';
-import { timeToQuality, betterDirection } from '../../../metrics/time-to-quality.ts';
+import { timesToQuality } from '../../../workbench/quality.ts';
 import type { ApiHandlers } from '../../contract/methods.ts';
 import type { PresetInfo } from '../../contract/types.ts';
 import type { ServiceContext } from './context.ts';
@@ -80,10 +80,7 @@ export function runHandlers(ctx: ServiceContext): RunHandlers {
       return s && { step: s.step, seconds: s.seconds, png: readFileSync(s.path).toString('base64') };
     },
     'runs.configDiff': ({ runs }) => configDiff(runs.map((run) => getRun(db, run).config)),
-    'runs.timeToQuality': ({ runs, metric, threshold, window }) => runs.map((run) => {
-      const r = getRun(db, run);
-      const c = timeToQuality(rawSeries(db, r.pk, metric), threshold, betterDirection(metric), window);
-      return c && { run: r.id, ...c };
-    }),
+    'runs.timeToQuality': ({ runs, metric, threshold, window }) =>
+      timesToQuality(db, runs, metric, threshold, { window }).runs.map((r) => r.crossing && { run: r.run, ...r.crossing }),
   };
 }

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import { forkWorker, lastWords } from '../../../runner/spawn.ts';
 import type { ApiEvent, TaskEvent } from '../../contract/events.ts';
@@ -7,7 +6,6 @@ import type { TaskInfo } from '../../contract/types.ts';
 import type { TaskCommand, TaskRequest } from '../../../domain/tasks.ts';
 import { settleWithin } from '../../../util/settle.ts';
 
-const WORKER = fileURLToPath(new URL('../../../runner/task-worker.ts', import.meta.url));
 const KINDS: Record<TaskRequest['kind'], TaskInfo['kind']> = {
   'import-captchas': 'import-captchas', 'synth-captchas': 'import-captchas', 'import-celeba': 'import-celeba',
   prelabel: 'prelabel', mislabels: 'mislabels',
@@ -27,7 +25,7 @@ export class TaskManager {
 
   start(task: TaskRequest): TaskInfo {
     const id = `task-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-    const { child, stderrTail } = forkWorker(WORKER, 'GAN_WORKBENCH_TASK_REQUEST', { home: this.home, task });
+    const { child, stderrTail } = forkWorker('task', 'GAN_WORKBENCH_TASK_REQUEST', { home: this.home, task });
     let ended = false;
     const send = (event: TaskEvent) => {
       if (event.type !== 'progress') ended = true;
