@@ -164,7 +164,8 @@ export const PRESETS: readonly JobConfig[] = [
     // half the budget unused; the mean probability of the true texts still rises there (docs/benchmarks.md).
     validationMeasure: 'text-probability',
     // A user's scraped folder is mostly unlabelled: self-training reads it with the averaged weights and trains on the
-    // texts read with p ≥ 0.9 (docs/benchmarks.md, "Few labels"). A dataset without unlabelled captchas trains as before.
+    // texts read confidently (pseudoLabelConfidence below; docs/benchmarks.md, "Few labels"). A dataset without
+    // unlabelled captchas trains as before.
     selfTraining: true,
     // From 100 labels of captcha-kaggle-v2 (seed 0): 83.2% read whole with self-training alone, 90.7% after 400 steps on
     // the synthesiser fitted to the dataset (1,000 steps: 85.0%, it is not the dataset's distribution); with all labels
