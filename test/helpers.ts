@@ -3,7 +3,6 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after } from 'node:test';
 import { initBackend, type BackendName } from '../src-core/engine/backend.ts';
 import { tf, type Tensor } from '../src-core/engine/tf.ts';
 import { primeReads } from '../src-core/engine/reads.ts';
@@ -43,10 +42,23 @@ export async function valuesOn(name: BackendName, f: () => Tensor | Tensor[]): P
   return values;
 }
 
-/** A temporary folder removed after the test file finishes. */
+const tempDirs: string[] = [];
+let removeOnExit = false;
+
+/**
+ * A temporary folder removed when the test file's process exits. Not node:test's `after()`: called in a `before`
+ * hook, that binds to the hook and removed the folder as soon as the hook ended — the test's open store went on
+ * reading its unlinked file while every new connection (a runner, a second handle) made a fresh, empty one.
+ */
 export function tempDir(prefix = 'gwb-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  tempDirs.push(dir);
+  if (!removeOnExit) {
+    removeOnExit = true;
+    process.on('exit', () => {
+      for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+    });
+  }
   return dir;
 }
 

@@ -7,13 +7,21 @@
 import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../engine/backend.ts';
 import { parseArgs, intFlag, stringFlag } from '../cli/args.ts';
 import { cpus } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { PROJECT_ROOT } from '../util/core-bundle.mjs';
 
-const SUITES = ['train', 'ops', 'store', 'import', 'recognizer', 'labels', 'metrics', 'fleet', 'gpu', 'threads'] as const;
+const SUITES = ['train', 'ops', 'store', 'import', 'recognizer', 'labels', 'effort', 'metrics', 'fleet', 'gpu', 'threads'] as const;
 
 const [suite, ...rest] = process.argv.slice(2);
 if (!suite || !(SUITES as readonly string[]).includes(suite)) {
   console.error(`usage: npm run bench -- <${SUITES.join('|')}> [--backend ${BACKEND_CHOICES.join('|')}] [--batch N] [--iterations N] [filter…]`);
   process.exit(2);
+}
+if (suite === 'effort') {
+  // The label-effort oracle drives the renderer's labelling session (a Svelte rune module, compiled on import):
+  // it runs in its own process with the compiling hooks, outside src-core, which stays free of renderer code.
+  const child = spawnSync(process.execPath, ['--import', 'tsx', '--import', './test/support/svelte-register.mjs', 'scripts/label-effort.ts', ...rest], { stdio: 'inherit', cwd: PROJECT_ROOT });
+  process.exit(child.status ?? 1);
 }
 const args = parseArgs(rest, ['backend', 'batch', 'iterations', 'folder', 'length', 'alphabet', 'size', 'model', 'seconds', 'seed', 'layer-checks', 'synth', 'set', 'scheme', 'count', 'budgets', 'seeds', 'results']);
 if (suite === 'recognizer' && args.positionals.includes('step-time')) {

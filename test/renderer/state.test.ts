@@ -21,6 +21,9 @@ import { resolveConfig } from '../../src-core/presets/resolve.ts';
 import { appendMetrics } from '../../src-core/store/metrics.ts';
 import { openStore } from '../../src-core/store/index.ts';
 import { getRun } from '../../src-core/store/runs.ts';
+import { insertCaptchas, listCaptchas } from '../../src-core/store/captchas.ts';
+import { insertDataset } from '../../src-core/store/datasets.ts';
+import { insertRecognizer, savePredictions } from '../../src-core/store/recognizers.ts';
 import { importCaptchaFolder } from '../../src-core/data/import-captchas.ts';
 import { defaultCaptchaSettings } from '../../src-core/data/captcha-image.ts';
 import { writeCaptchaFolder } from '../datasets/fixtures.ts';
@@ -35,6 +38,7 @@ describe('renderer state classes', () => {
   let client: ApiClient;
   const runIds: string[] = [];
   let dataset = 0;
+  let prelabelled = 0;
 
   before(async () => {
     api = openTestApi();
@@ -49,6 +53,17 @@ describe('renderer state classes', () => {
     const { texts } = await writeCaptchaFolder(join(api.home, 'scraped'), 5, 4);
     void texts;
     dataset = (await importCaptchaFolder(db, join(api.home, 'scraped'), { settings: defaultCaptchaSettings() })).dataset.id;
+    // A dataset a recogniser has read: three captchas with a pre-label, one without.
+    const settings = defaultCaptchaSettings();
+    ({ id: prelabelled } = insertDataset(db, { kind: 'captcha', name: 'pre-labelled', sourcePath: '/x', settings }));
+    insertCaptchas(db, prelabelled, [0, 1, 2, 3].map((i) => ({ ordinal: i, file: `${i}.png`, pixels: new Uint8Array(settings.width * settings.height), label: null })));
+    const ids = listCaptchas(db, prelabelled).map((c) => c.id);
+    const r = insertRecognizer(db, {
+      dataset: prelabelled, model: 'ctc', weightsPath: '/w', sha256: 'h', alphabet: settings.alphabet, characterAccuracy: 1, captchaAccuracy: 1,
+      confusion: [], trainCaptchas: 1, validationCaptchas: 1, calibrationError: null,
+    });
+    // Least confident first: BBBB (0.2), CCCC (0.5), AAAA (0.9), then the captcha with no reading.
+    savePredictions(db, r.id, [{ captcha: ids[0]!, label: 'AAAA', confidence: 0.9 }, { captcha: ids[1]!, label: 'BBBB', confidence: 0.2 }, { captcha: ids[2]!, label: 'CCCC', confidence: 0.5 }]);
     db.close();
   });
   after(() => api.close());
@@ -178,6 +193,28 @@ describe('renderer state classes', () => {
     assert.equal(s.progress?.counts.flagged, 1);
   });
 
+  it('LabelSession: accepted pre-labels and typed labels are counted apart; only typed ones bring a retraining on', async () => {
+    const s = new LabelSession(client);
+    s.retrainEvery = 2;
+    await s.open(prelabelled, 'least-confident');
+    assert.equal(s.typedSinceRetrain, 0, 'the latest recogniser has seen every label there is');
+    assert.equal(s.text, 'BBBB', 'the pre-label is filled in');
+    assert.equal(await s.save(), true);
+    assert.deepEqual([s.accepted, s.typed, s.typedSinceRetrain, s.text], [1, 0, 0, 'CCCC']);
+    s.input('CCCD');
+    assert.equal(await s.save(), true);
+    assert.deepEqual([s.accepted, s.typed, s.typedSinceRetrain], [1, 1, 1]);
+    assert.equal(s.retrainError, null, 'one typed label of two: no retraining yet');
+    assert.equal(await s.save(), true, 'AAAA accepted');
+    assert.equal(s.retrainError, null, 'an accepted pre-label brings no retraining on');
+    assert.equal(s.text, '', 'the last captcha has no reading');
+    s.input('DDDD');
+    assert.equal(await s.save(), true);
+    assert.deepEqual([s.accepted, s.typed], [2, 2]);
+    // The second typed label asks for a retraining; on 4 labels the session refuses it, saying why.
+    assert.match(s.retrainError ?? '', /needs at least 20 labels \(4 so far\)/);
+  });
+
   it('labelProblem names the problem', () => {
     assert.equal(labelProblem('AB2', 4, 'AB23'), 'needs 4 characters, has 3');
     assert.equal(labelProblem('AB2x', 4, 'AB23'), 'not in the alphabet: x');
@@ -212,3 +249,4 @@ describe('renderer state classes', () => {
     await assert.rejects(client.call('labels.save', { captcha: 0, label: '' }), (err: unknown) => err instanceof ApiCallError && err.code === 'invalid-payload' && err.fields.length === 2);
   });
 });
+

@@ -32,8 +32,19 @@ export class LabelSession {
   mislabels = $state<MislabelEntry[]>([]);
   /** The last action's outcome, for a polite status line. */
   notice = $state('');
-  /** Retrain the recogniser in the background after this many new labels (0: only when asked). */
+  /**
+   * Retrain the recogniser in the background after this many typed labels (0: only when asked). Typed: saved
+   * as something other than the pre-label shown, or with none shown. Pre-labels accepted as they stand teach the
+   * next recogniser little (self-training already reads the confident ones), so they do not bring a retraining on.
+   */
   retrainEvery = $state(25);
+  /** Training seconds each background retraining gets. */
+  retrainSeconds = $state(RETRAIN_SECONDS);
+  /** Labels typed since the last retraining started (on opening a dataset: the labels its latest recogniser has not seen). */
+  typedSinceRetrain = $state(0);
+  /** Pre-labels accepted as they stand in this session, and labels typed. */
+  accepted = $state(0);
+  typed = $state(0);
   /** The background retraining run and the pre-labelling task after it, while they go on. */
   retrainRun = $state<string | null>(null);
   prelabelTask = $state<string | null>(null);
@@ -48,8 +59,6 @@ export class LabelSession {
 
   /** The accuracy-against-labels curve so far: one point per recogniser, as percentages. */
   curve = $derived(this.progress ? this.progress.learning.curve.map((p) => ({ x: p.labels, y: p.captchaAccuracy * 100 })) : []);
-  /** Labels typed since the last retraining started, and whether the next save starts one. */
-  sinceRetrain = $derived(Math.max(0, this.done - this.labelsAtRetrain));
 
   constructor(private readonly api: ApiClient) {}
 
@@ -58,7 +67,10 @@ export class LabelSession {
     this.dataset = dataset;
     this.queue = queue;
     this.progress = await this.api.call('labels.progress', { dataset });
-    if (changed) this.labelsAtRetrain = this.progress.learning.curve.at(-1)?.labels ?? 0;
+    if (changed) {
+      this.labelsAtRetrain = this.progress.learning.curve.at(-1)?.labels ?? 0;
+      this.typedSinceRetrain = Math.max(0, this.done - this.labelsAtRetrain);
+    }
     await this.show(await this.api.call('labels.item', { dataset, queue }));
     await this.loadMislabels();
   }
@@ -99,13 +111,18 @@ export class LabelSession {
       return false;
     }
     this.saving = true;
+    const typed = this.item.suggestion?.label !== this.text;
     try {
       const r = await this.api.call('labels.save', { captcha: this.item.id, label: this.text });
       this.progress = r.progress;
       this.notice = `saved ${r.item.file} as ${r.item.label}`;
       this.item = r.item;
+      if (typed) {
+        this.typed++;
+        this.typedSinceRetrain++;
+      } else this.accepted++;
       await this.next();
-      if (this.retrainEvery > 0 && this.sinceRetrain >= this.retrainEvery) void this.retrain();
+      if (this.retrainEvery > 0 && this.typedSinceRetrain >= this.retrainEvery) void this.retrain();
       return true;
     } catch (err) {
       this.unsaved = true;
@@ -134,7 +151,7 @@ export class LabelSession {
 
   /**
    * Trains a recogniser on the labels so far (and, by self-training, the unlabelled captchas) in the background,
-   * for at most `RETRAIN_SECONDS`; once it completes the unlabelled captchas are pre-labelled with it.
+   * for at most `retrainSeconds`; once it completes the unlabelled captchas are pre-labelled with it.
    */
   async retrain(): Promise<void> {
     if (this.dataset === null || this.retrainRun !== null || this.prelabelTask !== null) return;
@@ -144,8 +161,9 @@ export class LabelSession {
     }
     this.retrainError = null;
     this.labelsAtRetrain = this.done;
+    this.typedSinceRetrain = 0;
     try {
-      const run = await this.api.call('recognizer.train', { dataset: this.dataset, overrides: { seconds: String(RETRAIN_SECONDS) }, model: 'ctc' });
+      const run = await this.api.call('recognizer.train', { dataset: this.dataset, overrides: { seconds: String(this.retrainSeconds) }, model: 'ctc' });
       this.retrainRun = run.id;
     } catch (err) {
       this.retrainError = `retraining: ${err instanceof Error ? err.message : String(err)}`;
