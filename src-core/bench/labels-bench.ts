@@ -29,9 +29,9 @@ export type LabelCurveCaptchas = { folder: string; length: number; alphabet: str
 
 interface CurveRun { budget: number; seed: number; right: number; test: number; characters: number; pseudo: number; unlabelled: number; steps: number; seconds: number }
 
-/** What makes two runs points of one curve: the captchas, the settings and the time limit. */
-function curveKey(o: { captchas: LabelCurveCaptchas; seconds: number; set?: Record<string, string> }): string {
-  return JSON.stringify({ captchas: o.captchas, seconds: o.seconds, set: Object.fromEntries(Object.entries(o.set ?? {}).sort()) });
+/** What makes two runs points of one curve: the captchas, the preset's version (its defaults), the settings changed and the time limit. */
+export function curveKey(o: { captchas: LabelCurveCaptchas; seconds: number; set?: Record<string, string> }, presetVersion: number): string {
+  return JSON.stringify({ captchas: o.captchas, presetVersion, seconds: o.seconds, set: Object.fromEntries(Object.entries(o.set ?? {}).sort()) });
 }
 
 /** The runs a results file holds for this curve. */
@@ -53,7 +53,7 @@ export async function benchLabelCurve(o: { captchas: LabelCurveCaptchas; budgets
     if (o.set && Object.keys(o.set).length) console.log(`settings changed from the defaults: ${Object.entries(o.set).map(([k, v]) => `${k}=${v}`).join(', ')}`);
     const defaults = resolveConfig('captcha-recognizer-ctc', o.set ?? {}) as RecognizerJobConfig;
     const all = budgetableLabels(imported.labelled, defaults.testSplit);
-    const key = curveKey(o);
+    const key = curveKey(o, defaults.presetVersion);
     const runs: CurveRun[] = storedRuns(o.results, key);
     if (runs.length) console.log(`${runs.length} runs of this curve already in ${o.results}: ${runs.map((r) => `N=${r.budget} seed ${r.seed}`).join(', ')}`);
     for (const b of o.budgets) {
