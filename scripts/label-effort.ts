@@ -87,11 +87,11 @@ export async function labelEffort(o: EffortOptions, log: (line: string) => void 
     while (session.item) {
       const right = truth(session.item.file);
       if (session.text !== right) session.input(right);
-      const retrainsBefore = session.labelsAtRetrain;
-      const typedBefore = session.typed;
+      const labelsAtLastRetrain = session.labelsAtRetrain;
       if (!(await session.save())) throw new Error(`the session would not save ${session.item.file}: ${session.error}`);
-      // A retraining started with this save: wait for it and for the pre-labelling after it, as a person would who pauses.
-      if (session.typed > typedBefore && session.typedSinceRetrain === 0 && session.labelsAtRetrain !== retrainsBefore) {
+      // A retraining started with this save (it notes the labels it starts on): wait for it and for the pre-labelling
+      // after it, as a person would who pauses.
+      if (session.labelsAtRetrain !== labelsAtLastRetrain) {
         const t0 = performance.now();
         while (session.retrainRun === null && session.retrainError === null) await sleep(100);
         while (session.retrainRun !== null) await sleep(500);
