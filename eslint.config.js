@@ -27,12 +27,14 @@ const layerZones = LAYERS.slice(0, -1).map((layer, i) => ({
   from: LAYERS.slice(i + 1).map((above) => `./src-core/${above}`),
   message: `src-core/${layer} may not import a higher layer (the order: LAYERS in eslint.config.js, docs/architecture.md).`,
 }));
-// The entry layers reach networks only through the use cases: no model, training job, evaluator or measure is built
-// in the CLI or the API service (issue #31; the store, data and runner imports that remain are listed in docs/architecture.md).
+// The entry layers call the use cases and nothing below them (issue #31): the CLI and the API service reach the store,
+// the data, the presets, the runner, the engine, the networks and the reproductions only through src-core/workbench.
+// The ground (util, domain), the transport (api/contract) and the fleet's queue (above the workbench) stay open to them.
+const BELOW_THE_USE_CASES = ['presets', 'engine', 'store', 'models', 'data', 'metrics', 'training', 'evaluation', 'runner', 'reproduce'];
 layerZones.push(...['cli', 'api/server'].map((entry) => ({
   target: `./src-core/${entry}`,
-  from: ['models', 'training', 'evaluation', 'metrics'].map((room) => `./src-core/${room}`),
-  message: `src-core/${entry} builds, trains and measures networks only through src-core/workbench.`,
+  from: BELOW_THE_USE_CASES.map((room) => `./src-core/${room}`),
+  message: `src-core/${entry} calls the use cases in src-core/workbench, not the layers below them.`,
 })));
 const DOM_GLOBALS = ['window', 'document', 'navigator', 'localStorage', 'sessionStorage', 'HTMLElement', 'location'];
 

@@ -2,14 +2,20 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BACKEND_CHOICES, type BackendChoice, type SettingValue, type Settings } from '../domain/runs.ts';
 import { ConfigError } from '../domain/errors.ts';
-import { PRESETS } from '../presets/catalog.ts';
-import type { RunEvent, RunSummary } from '../runner/events.ts';
-import { startRunner, type RunnerRequest } from '../runner/spawn.ts';
-import { openStore } from '../store/index.ts';
+import { PRESETS } from '../workbench/presets.ts';
+import type { RunProgressEvent as RunEvent, RunSummary } from '../domain/run-events.ts';
+import { type RunnerRequest, startRunner } from '../workbench/launch.ts';
+import { withStore, type Db } from '../workbench/home.ts';
 import { createRunFrom, runToResume } from '../workbench/runs.ts';
 import { resolveHome } from '../util/home.ts';
 import { UsageError, intFlag, numberFlag, stringFlag, type ParsedArgs } from './args.ts';
 import { ProgressBar } from './progress.ts';
+
+/** Runs `f` with the store of the home `--home` names (or the default) open; closes it after. */
+export function withHomeStore<T>(args: ParsedArgs, f: (db: Db, home: string) => T): T {
+  const home = resolveHome(stringFlag(args, 'home'));
+  return withStore(home, (db) => f(db, home));
+}
 
 export interface Io {
   out: NodeJS.WriteStream;
@@ -61,14 +67,8 @@ export async function trainCommand(args: ParsedArgs, io: Io): Promise<number> {
   const backend = backendFlag(args);
   const overrides = trainOverrides(args, presetId);
   const home = resolveHome(stringFlag(args, 'home'));
-  const db = openStore(home);
-  try {
-    const run = createRunFrom(db, home, presetId, overrides, backend ?? 'auto');
-    db.close();
-    return await drive({ home, run: run.id, resume: false, backend }, args, io);
-  } finally {
-    if (db.open) db.close();
-  }
+  const run = withStore(home, (db) => createRunFrom(db, home, presetId, overrides, backend ?? 'auto'));
+  return drive({ home, run: run.id, resume: false, backend }, args, io);
 }
 
 export async function resumeCommand(args: ParsedArgs, io: Io): Promise<number> {
@@ -76,13 +76,7 @@ export async function resumeCommand(args: ParsedArgs, io: Io): Promise<number> {
   if (!runId) throw new UsageError('resume needs a run id');
   const home = resolveHome(stringFlag(args, 'home'));
   const steps = intFlag(args, 'steps', 1);
-  const db = openStore(home);
-  let run;
-  try {
-    run = runToResume(db, runId, { steps });
-  } finally {
-    db.close();
-  }
+  const run = withStore(home, (db) => runToResume(db, runId, { steps }));
   return drive({ home, run: run.id, resume: true, steps, backend: backendFlag(args) }, args, io);
 }
 

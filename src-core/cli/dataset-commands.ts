@@ -1,33 +1,17 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { defaultCaptchaSettings, type CaptchaSettings } from '../data/captcha-image.ts';
-import { cutPreviewPng } from '../data/captcha-preview.ts';
-import { importCaptchaFolder, importSynthCaptchas, type ImportReport } from '../data/import-captchas.ts';
-import { importFaces } from '../data/face-shards.ts';
-import { exportLabelsCsv, importLabelsCsv } from '../data/labels.ts';
+import { defaultCaptchaSettings, getDataset, getDatasetOfKind, importCaptchaFolder, importFaces, type ImportReport, importSynthCaptchas, listDatasets } from '../workbench/datasets.ts';
+import type { CaptchaSettings } from '../domain/datasets.ts';
+import { cutPreviewPng, exportLabelsCsv, importLabelsCsv, labelCounts, latestRecognizer, listCaptchas, mislabelQueue } from '../workbench/labelling.ts';
+import { withStore } from '../workbench/home.ts';
 import { createRecognizerRun, findDatasetMislabels, MISLABEL_STEPS, prelabelDataset } from '../workbench/recognizers.ts';
 import { RECOGNIZER_MODELS, type RecognizerModel } from '../domain/datasets.ts';
 import type { SettingValue } from '../domain/runs.ts';
 import { existingFolder } from '../workbench/datasets.ts';
-import { openStore } from '../store/index.ts';
-import { labelCounts, listCaptchas } from '../store/captchas.ts';
-import { getDataset, getDatasetOfKind, listDatasets } from '../store/datasets.ts';
-import { latestRecognizer, mislabelQueue } from '../store/recognizers.ts';
-import type { Db } from '../store/open.ts';
 import { resolveHome } from '../util/home.ts';
 import { UsageError, intFlag, stringFlag, type ParsedArgs } from './args.ts';
-import { drive, type Io } from './commands.ts';
+import { drive, withHomeStore, type Io } from './commands.ts';
 import { ProgressBar } from './progress.ts';
-
-async function withDb<T>(args: ParsedArgs, f: (db: Db, home: string) => Promise<T> | T): Promise<T> {
-  const home = resolveHome(stringFlag(args, 'home'));
-  const db = openStore(home);
-  try {
-    return await f(db, home);
-  } finally {
-    db.close();
-  }
-}
 
 /** `--model ctc|lenet` (ctc when absent). */
 function recognizerModel(args: ParsedArgs): RecognizerModel {
@@ -76,7 +60,7 @@ function printImport(r: ImportReport, args: ParsedArgs, io: Io): void {
 }
 
 async function datasetSynthCaptchas(target: string | undefined, args: ParsedArgs, io: Io): Promise<number> {
-  return withDb(args, async (db) => {
+  return withHomeStore(args, async (db) => {
     const count = intFlag(args, 'count', 1);
     if (!count) throw new UsageError('dataset synth-captchas needs --count N');
     printImport(await importSynthCaptchas(db, count, intFlag(args, 'seed', 0) ?? 1, defaultCaptchaSettings()), args, io);
@@ -86,7 +70,7 @@ async function datasetSynthCaptchas(target: string | undefined, args: ParsedArgs
 
 async function datasetImportCaptchas(target: string | undefined, args: ParsedArgs, io: Io): Promise<number> {
   if (!target) throw new UsageError('dataset import-captchas needs a folder');
-  return withDb(args, async (db) => {
+  return withHomeStore(args, async (db) => {
     let bar: ProgressBar | null = null;
     const t0 = performance.now();
     const report = await importCaptchaFolder(db, existingFolder(target), {
@@ -109,7 +93,7 @@ async function datasetImportCeleba(target: string | undefined, args: ParsedArgs,
   if (!target) throw new UsageError('dataset import-celeba needs a folder');
   const size = intFlag(args, 'size', 1) ?? 64;
   if (size !== 64 && size !== 128) throw new UsageError('--size takes 64 or 128');
-  return withDb(args, async (db, home) => {
+  return withHomeStore(args, async (db, home) => {
     const abort = new AbortController();
     const onSignal = () => abort.abort();
     process.on('SIGINT', onSignal);
@@ -142,7 +126,7 @@ async function datasetImportCeleba(target: string | undefined, args: ParsedArgs,
 }
 
 async function datasetList(target: string | undefined, args: ParsedArgs, io: Io): Promise<number> {
-  return withDb(args, (db) => {
+  return withHomeStore(args, (db) => {
     const all = listDatasets(db);
     if (args.flags.has('json')) io.out.write(`${JSON.stringify(all.map(({ errors: _e, ...d }) => d))}\n`);
     else if (all.length === 0) io.out.write('no datasets\n');
@@ -153,7 +137,7 @@ async function datasetList(target: string | undefined, args: ParsedArgs, io: Io)
 
 async function datasetShow(target: string | undefined, args: ParsedArgs, io: Io): Promise<number> {
   if (!target) throw new UsageError('dataset show needs an id');
-  return withDb(args, (db) => {
+  return withHomeStore(args, (db) => {
     const d = getDataset(db, target);
     const labels = d.kind === 'captcha' ? labelCounts(db, d.id) : null;
     const recognizer = d.kind === 'captcha' ? latestRecognizer(db, d.id) : null;
@@ -173,7 +157,7 @@ async function datasetPreview(target: string | undefined, args: ParsedArgs, io: 
   if (!target) throw new UsageError('dataset preview needs an id');
   const out = stringFlag(args, 'out');
   if (!out) throw new UsageError('dataset preview needs --out FILE.png');
-  return withDb(args, async (db) => {
+  return withHomeStore(args, async (db) => {
     const d = getDatasetOfKind(db, target, 'captcha');
     const s = d.settings;
     const c = listCaptchas(db, d.id, { offset: intFlag(args, 'captcha', 0) ?? 0, limit: 1 })[0];
@@ -204,7 +188,7 @@ export async function datasetCommand(args: ParsedArgs, io: Io): Promise<number> 
 export async function labelsCommand(args: ParsedArgs, io: Io): Promise<number> {
   const [verb, id, file] = args.positionals;
   if (!id) throw new UsageError('labels export|import needs a dataset id');
-  return withDb(args, (db) => {
+  return withHomeStore(args, (db) => {
     const d = getDataset(db, id);
     if (verb === 'export') {
       const out = stringFlag(args, 'out');
@@ -229,7 +213,6 @@ export async function recognizerCommand(args: ParsedArgs, io: Io): Promise<numbe
   if (!datasetId) throw new UsageError(`recognizer ${verb ?? ''} needs --dataset ID`);
   const home = resolveHome(stringFlag(args, 'home'));
   if (verb === 'train') {
-    const db = openStore(home);
     const sets: Record<string, SettingValue> = { ...args.sets };
     const steps = intFlag(args, 'steps', 1);
     if (steps) sets.steps = steps;
@@ -237,16 +220,13 @@ export async function recognizerCommand(args: ParsedArgs, io: Io): Promise<numbe
     if (labels) sets.labelBudget = labels;
     const seed = intFlag(args, 'seed', 0);
     if (seed !== undefined) sets.seed = seed;
-    let run, d;
-    try {
-      d = getDatasetOfKind(db, datasetId, 'captcha');
-      run = createRecognizerRun(db, home, d.id, sets, recognizerModel(args));
-    } finally {
-      db.close();
-    }
+    const { d, run } = withStore(home, (db) => {
+      const d = getDatasetOfKind(db, datasetId, 'captcha');
+      return { d, run: createRecognizerRun(db, home, d.id, sets, recognizerModel(args)) };
+    });
     const code = await drive({ home, run: run.id, resume: false }, args, io);
     if (code !== 0) return code;
-    return withDb(args, (db2) => {
+    return withHomeStore(args, (db2) => {
       const r = latestRecognizer(db2, d.id);
       if (!r) return 1;
       const summary = {
@@ -263,7 +243,7 @@ export async function recognizerCommand(args: ParsedArgs, io: Io): Promise<numbe
       return 0;
     });
   }
-  return withDb(args, async (db) => {
+  return withHomeStore(args, async (db) => {
     if (verb === 'prelabel') {
       const r = await prelabelDataset(db, datasetId, intFlag(args, 'recognizer', 1));
       io.out.write(`${r.count} unlabelled captchas pre-labelled by recogniser ${r.recognizer}\n`);

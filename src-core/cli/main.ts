@@ -1,5 +1,5 @@
 import { asDiskFull, UserError } from '../domain/errors.ts';
-import { StoreError } from '../store/open.ts';
+import { StoreError } from '../domain/errors.ts';
 import { parseArgs } from './args.ts';
 import type { Io } from './commands.ts';
 

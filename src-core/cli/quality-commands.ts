@@ -1,10 +1,8 @@
-import { openStore } from '../store/index.ts';
+import { withStore } from '../workbench/home.ts';
+import { judgeCaptchaRuns, judgeCelebaRuns, reproduceAugmentation, reproduceCaptcha, reproduceCeleba, ReproductionStopped } from '../workbench/reproduce.ts';
 import { resolveHome } from '../util/home.ts';
 import { UsageError, intFlag, numberFlag, stringFlag, type ParsedArgs } from './args.ts';
 import type { Io } from './commands.ts';
-import { ReproductionStopped, reproduceCaptcha, reproduceCeleba } from '../reproduce/experiments.ts';
-import { reproduceAugmentation } from '../reproduce/augmentation.ts';
-import { judgeCaptchaRuns, judgeCelebaRuns } from '../reproduce/report.ts';
 import { completedSweepRuns, evaluateRun, RECORDED, runHistograms, timesToQuality } from '../workbench/quality.ts';
 
 /** `eval RUN`: quality metrics of the run's latest checkpoint on its fixed evaluation batch (an earlier step: as recorded). */
@@ -29,14 +27,7 @@ export function ttqCommand(args: ParsedArgs, io: Io): number {
   if (args.positionals.length === 0) throw new UsageError('ttq needs one or more run ids');
   const window = intFlag(args, 'window', 1) ?? 3;
   const asked = args.flags.has('below') ? 'below' : args.flags.has('above') ? 'above' : undefined;
-  const db = openStore(resolveHome(stringFlag(args, 'home')));
-  let crossings;
-  try {
-    crossings = timesToQuality(db, args.positionals, metric, threshold, { direction: asked, window });
-  } finally {
-    db.close();
-  }
-  const { direction, runs } = crossings;
+  const { direction, runs } = withStore(resolveHome(stringFlag(args, 'home')), (db) => timesToQuality(db, args.positionals, metric, threshold, { direction: asked, window }));
   if (args.flags.has('json')) io.out.write(`${JSON.stringify({ metric, threshold, direction, window, runs })}\n`);
   else for (const r of runs) io.out.write(`${r.run.padEnd(44)} ${r.crossing ? `step ${r.crossing.step}, ${r.crossing.seconds.toFixed(1)} s` : 'not reached'}\n`);
   return 0;

@@ -1,30 +1,14 @@
-import { changesSince } from '../presets/catalog.ts';
+import { changesSince } from '../workbench/presets.ts';
+import { addTag, getCheckpoint, getRun, listRuns, listSamples, metricKeys, metricsCsv, metricsJson, setNotes } from '../workbench/history.ts';
 import { createWriteStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { deleteRunChecked } from '../workbench/runs.ts';
-import { openStore } from '../store/index.ts';
-import { metricKeys, metricsCsv, metricsJson } from '../store/metrics.ts';
 import { writeFileSync } from 'node:fs';
-import { listSamples } from '../store/samples.ts';
-import { getCheckpoint } from '../store/checkpoints.ts';
-import { addTag, getRun, listRuns, setNotes } from '../store/runs.ts';
 import { RUN_STATUSES, type RunStatus } from '../domain/runs.ts';
-import type { Db } from '../store/open.ts';
-import { resolveHome } from '../util/home.ts';
 import { UsageError, stringFlag, type ParsedArgs } from './args.ts';
-import type { Io } from './commands.ts';
+import { withHomeStore, type Io } from './commands.ts';
 import { formatDuration } from './progress.ts';
-
-function withStore<T>(args: ParsedArgs, f: (db: Db, home: string) => T): T {
-  const home = resolveHome(stringFlag(args, 'home'));
-  const db = openStore(home);
-  try {
-    return f(db, home);
-  } finally {
-    db.close();
-  }
-}
 
 export function runsCommand(args: ParsedArgs, io: Io): number {
   const status = stringFlag(args, 'status');
@@ -32,7 +16,7 @@ export function runsCommand(args: ParsedArgs, io: Io): number {
     throw new UsageError(`--status: "${status}" is not one of ${RUN_STATUSES.join(', ')}`);
   }
   const metric = stringFlag(args, 'metric');
-  return withStore(args, (db) => {
+  return withHomeStore(args, (db) => {
     const runs = listRuns(db, {
       preset: stringFlag(args, 'preset'), sweep: stringFlag(args, 'sweep'), status: status as RunStatus | undefined, tag: stringFlag(args, 'tag'),
       text: stringFlag(args, 'text'), metric, sort: metric ? 'best' : 'created',
@@ -60,7 +44,7 @@ export function runsCommand(args: ParsedArgs, io: Io): number {
 export function showCommand(args: ParsedArgs, io: Io): number {
   const id = args.positionals[0];
   if (!id) throw new UsageError('show needs a run id');
-  return withStore(args, (db) => {
+  return withHomeStore(args, (db) => {
     const run = getRun(db, id);
     const keys = metricKeys(db, run.pk);
     const samples = listSamples(db, run.pk);
@@ -86,7 +70,7 @@ export function showCommand(args: ParsedArgs, io: Io): number {
 export function tagCommand(args: ParsedArgs, io: Io): number {
   const [id, tag] = args.positionals;
   if (!id || !tag) throw new UsageError('tag needs a run id and a tag');
-  return withStore(args, (db) => {
+  return withHomeStore(args, (db) => {
     const run = getRun(db, id);
     addTag(db, run.pk, tag);
     io.out.write(`tagged ${run.id} ${tag}\n`);
@@ -97,7 +81,7 @@ export function tagCommand(args: ParsedArgs, io: Io): number {
 export function noteCommand(args: ParsedArgs, io: Io): number {
   const [id, ...words] = args.positionals;
   if (!id || words.length === 0) throw new UsageError('note needs a run id and the text');
-  return withStore(args, (db) => {
+  return withHomeStore(args, (db) => {
     const run = getRun(db, id);
     setNotes(db, run.pk, words.join(' '));
     io.out.write(`noted ${run.id}\n`);
@@ -108,7 +92,7 @@ export function noteCommand(args: ParsedArgs, io: Io): number {
 export function deleteCommand(args: ParsedArgs, io: Io): number {
   const id = args.positionals[0];
   if (!id) throw new UsageError('delete needs a run id');
-  return withStore(args, (db, home) => {
+  return withHomeStore(args, (db, home) => {
     const run = deleteRunChecked(db, home, id);
     io.out.write(`deleted ${run.id}\n`);
     return 0;
@@ -119,9 +103,7 @@ export async function exportMetricsCommand(args: ParsedArgs, io: Io): Promise<nu
   const out = stringFlag(args, 'out');
   if (args.positionals.length === 0) throw new UsageError('export-metrics needs one or more run ids');
   if (!out) throw new UsageError('export-metrics needs --out FILE.csv or FILE.json');
-  const home = resolveHome(stringFlag(args, 'home'));
-  const db = openStore(home);
-  try {
+  return withHomeStore(args, async (db) => {
     const runs = args.positionals.map((id) => getRun(db, id));
     const file = resolve(out);
     if (file.toLowerCase().endsWith('.json')) {
@@ -137,7 +119,5 @@ export async function exportMetricsCommand(args: ParsedArgs, io: Io): Promise<nu
     await finished(stream);
     io.out.write(`wrote ${file}\n`);
     return 0;
-  } finally {
-    db.close();
-  }
+  });
 }

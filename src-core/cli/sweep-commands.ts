@@ -3,13 +3,13 @@
  * this machine (the local executor: trained now, `--concurrency` at a time) or on
  * the fleet of a coordinator (`serve --queue`) through its Redis queue.
  */
-import { listRuns } from '../store/runs.ts';
-import { openStore } from '../store/index.ts';
-import { getSweep, listSweeps } from '../store/sweeps.ts';
+import { listRuns } from '../workbench/history.ts';
+import { withStore } from '../workbench/home.ts';
+import { getSweep, listSweeps } from '../workbench/sweeps.ts';
+import { startRunner } from '../workbench/launch.ts';
 import { resolveHome } from '../util/home.ts';
 import { cancelSweepRuns, createSweep, sweepGroups } from '../workbench/sweeps.ts';
 import { enqueueRuns, openQueue, redisAddress } from '../fleet/queue.ts';
-import { startRunner } from '../runner/spawn.ts';
 import { UsageError, intFlag, listFlag, stringFlag, type ParsedArgs } from './args.ts';
 import type { Io } from './commands.ts';
 
@@ -31,21 +31,19 @@ export async function sweepCommand(args: ParsedArgs, io: Io): Promise<number> {
   switch (sub) {
     case 'create': return createCommand(args, io, home);
     case 'list': {
-      const db = openStore(home);
-      const sweeps = listSweeps(db);
-      db.close();
+      const sweeps = withStore(home, listSweeps);
       if (json) io.out.write(`${JSON.stringify(sweeps)}\n`);
       else for (const s of sweeps) io.out.write(`${s.id}  ${s.name}  [${s.executor}]  ${Object.entries(s.counts).map(([k, v]) => `${v} ${k}`).join(', ')}\n`);
       return 0;
     }
     case 'show': {
       if (!id) throw new UsageError('sweep show needs a sweep id');
-      const db = openStore(home);
-      const sweep = getSweep(db, id);
-      const runs = listRuns(db, { sweep: sweep.id, sort: 'created', descending: false });
       const metric = stringFlag(args, 'metric') ?? null;
-      const groups = sweepGroups(db, sweep, runs, metric);
-      db.close();
+      const { sweep, runs, groups } = withStore(home, (db) => {
+        const sweep = getSweep(db, id);
+        const runs = listRuns(db, { sweep: sweep.id, sort: 'created', descending: false });
+        return { sweep, runs, groups: sweepGroups(db, sweep, runs, metric) };
+      });
       if (json) {
         io.out.write(`${JSON.stringify({ ...sweep, runs: runs.map((r) => ({ id: r.id, status: r.status, worker: r.worker })), groups })}\n`);
         return 0;
@@ -61,14 +59,7 @@ export async function sweepCommand(args: ParsedArgs, io: Io): Promise<number> {
     }
     case 'cancel': {
       if (!id) throw new UsageError('sweep cancel needs a sweep id');
-      const db = openStore(home);
-      let result;
-      try {
-        result = cancelSweepRuns(db, id);
-      } finally {
-        db.close();
-      }
-      const { withdrawn, running } = result;
+      const { withdrawn, running } = withStore(home, (db) => cancelSweepRuns(db, id));
       io.out.write(`cancelled ${withdrawn.length} run(s) not started${running.length ? `; ${running.length} running: stop them where they train (the app, or the coordinator's Runs)` : ''}\n`);
       return 0;
     }
@@ -82,13 +73,7 @@ async function createCommand(args: ParsedArgs, io: Io, home: string): Promise<nu
   if (presets.length === 0) throw new UsageError('sweep create needs --preset ID (repeat it for several)');
   const executor = stringFlag(args, 'executor') ?? 'local';
   const spec = { presets, grid: parseGrid(listFlag(args, 'grid')), seeds: intFlag(args, 'seeds', 1) ?? 1, overrides: { ...args.sets } };
-  const db = openStore(home);
-  let created;
-  try {
-    created = createSweep(db, home, spec, { executor, name: stringFlag(args, 'name') });
-  } finally {
-    db.close();
-  }
+  const created = withStore(home, (db) => createSweep(db, home, spec, { executor, name: stringFlag(args, 'name') }));
   const ids = created.runs.map((r) => r.id);
   io.err.write(`sweep ${created.sweep.id}: ${ids.length} run(s) [${created.sweep.executor}]\n`);
   if (executor !== 'local') {

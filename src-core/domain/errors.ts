@@ -101,6 +101,14 @@ export class ForbiddenPathError extends UserError {
   }
 }
 
+/**
+ * The run store could not be opened safely (damaged, newer than this version, unreadable
+ * settings); nothing was changed. Not a UserError: the message names the backup to restore.
+ */
+export class StoreError extends Error {
+  override name = 'StoreError';
+}
+
 /** The disk is full: the user's to fix (free space), and nothing acknowledged was lost. */
 export class DiskFullError extends UserError {
   override name = 'DiskFullError';

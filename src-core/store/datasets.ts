@@ -1,4 +1,5 @@
-import { StoreError, type Db } from './open.ts';
+import { StoreError } from '../domain/errors.ts';
+import type { Db } from './open.ts';
 import { parseDatasetSettings, type DatasetFields, type DatasetKind, type DatasetSettingsOf } from '../domain/datasets.ts';
 import { InvalidInputError, NotFoundError } from '../domain/errors.ts';
 

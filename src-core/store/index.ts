@@ -1,7 +1,7 @@
 import { markInterrupted } from './run-ownership.ts';
 import { backupIfDue, openDatabase, type Db } from './open.ts';
 
-export { StoreError, storePaths, type Db } from './open.ts';
+export { storePaths, type Db } from './open.ts';
 
 export interface OpenStoreOptions {
   readonly?: boolean;

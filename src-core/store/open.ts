@@ -1,12 +1,8 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { StoreError } from '../domain/errors.ts';
 import { LATEST_VERSION, MIGRATIONS } from './migrations/index.ts';
-
-/** The database could not be opened safely; nothing was changed. */
-export class StoreError extends Error {
-  override name = 'StoreError';
-}
 
 export type Db = Database.Database;
 

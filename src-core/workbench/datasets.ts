@@ -1,4 +1,4 @@
-/** Dataset rules shared by the CLI and the app. */
+/** Dataset rules and use cases shared by the CLI and the app. */
 import { cleanCaptcha } from '../data/captcha-clean.ts';
 import { readdirSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
@@ -11,6 +11,12 @@ import { getDatasetOfKind } from '../store/datasets.ts';
 import type { Db } from '../store/open.ts';
 import { checkImage } from '../data/file-scan.ts';
 import { CAPTCHA_EXTENSIONS, normaliseCaptcha } from '../data/import-captchas.ts';
+
+// Datasets listed and found, captcha folders, synthetic captchas and CelebA faces imported: the store's and data's own.
+export { getDataset, getDatasetOfKind, listDatasets, type DatasetRow } from '../store/datasets.ts';
+export { importCaptchaFolder, importSynthCaptchas, type ImportReport } from '../data/import-captchas.ts';
+export { importFaces } from '../data/face-shards.ts';
+export { defaultCaptchaSettings } from '../data/captcha-image.ts';
 
 /** A folder the user named: it must exist and be a folder, said in a sentence (about the field `folder`) if not. */
 export function existingFolder(path: string): string {

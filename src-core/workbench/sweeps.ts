@@ -12,13 +12,21 @@ import { median } from '../reproduce/stats.ts';
 import { createRun } from '../runner/run-folder.ts';
 import type { Db } from '../store/open.ts';
 import { finishRun, getRun, type RunRow } from '../store/runs.ts';
-import { getSweep, insertSweep, unfinishedSweepRuns, type SweepRow, type SweepSpec } from '../store/sweeps.ts';
+import { getSweep, insertSweep, listSweeps, unfinishedSweepRuns, type SweepRow, type SweepSpec } from '../store/sweeps.ts';
 import { parseRedisUrl } from '../util/redis-url.ts';
 import { UNCONFINED, type DataRoots } from './data-roots.ts';
 import { resolveRunConfig } from './runs.ts';
 
 /** Most runs one sweep may hold (a typo in a grid should not queue a million runs). */
 export const MAX_SWEEP_RUNS = 1000;
+
+// Sweeps listed and found, and the runs of one not finished yet: the store's own queries.
+export { getSweep, listSweeps, unfinishedSweepRuns, type SweepRow };
+
+/** The runs of this machine's (local-executor) sweeps not finished yet: after a restart they go back to its queue. */
+export function unfinishedLocalSweepRuns(db: Db): string[] {
+  return listSweeps(db).filter((s) => s.executor === 'local').flatMap((s) => unfinishedSweepRuns(db, s.pk));
+}
 
 /** Every run of the spec: preset × grid combination × seed, with its overrides. */
 export function expandSweep(spec: SweepSpec): { preset: string; overrides: Record<string, string> }[] {

@@ -10,6 +10,7 @@ export type { LabelLearning, SyntheticPreview } from '../../domain/datasets.ts';
 export type { BackendRung, BackendsInfo, GpuAdapterInfo } from '../../domain/backends.ts';
 export type { SweepGroup } from '../../domain/sweeps.ts';
 export type { FleetClaim } from '../../domain/fleet.ts';
+export type { FigureExport } from '../../domain/figures.ts';
 
 export { ACTIVE_RUN_STATUSES, RUN_STATUSES, type RunStatus, type RunFields } from '../../domain/runs.ts';
 export { LABEL_STATUSES, type LabelStatus, type CaptchaSettings, type FaceSettings, type DatasetFields } from '../../domain/datasets.ts';
@@ -119,15 +120,6 @@ export interface MislabelEntry {
 export interface TaskInfo {
   task: string;
   kind: 'import-captchas' | 'import-celeba' | 'prelabel' | 'mislabels';
-}
-
-export interface FigureExport {
-  svg: string;
-  csv: string;
-  /** Suggested file name without extension. */
-  name: string;
-  width: number;
-  height: number;
 }
 
 export interface SystemInfo {

@@ -1,4 +1,4 @@
-import type { Db } from '../../../store/open.ts';
+import type { Db } from '../../../workbench/home.ts';
 import type { DataRoots } from '../../../workbench/data-roots.ts';
 import type { FleetCoordinator } from '../../../fleet/coordinator.ts';
 import type { LocalSweepQueue } from './local-sweeps.ts';

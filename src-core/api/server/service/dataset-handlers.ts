@@ -1,4 +1,4 @@
-import { getDataset, getDatasetOfKind, listDatasets } from '../../../store/datasets.ts';
+import { getDataset, getDatasetOfKind, listDatasets } from '../../../workbench/datasets.ts';
 import { existingFolder, previewCaptchaFolder, syntheticPreview } from '../../../workbench/datasets.ts';
 import { MISLABEL_STEPS } from '../../../workbench/recognizers.ts';
 import { createRecognizerRun } from '../../../workbench/recognizers.ts';

@@ -1,9 +1,8 @@
-import { changesSince } from '../../../presets/catalog.ts';
-import type { RunListItem, RunRow } from '../../../store/runs.ts';
-import type { DatasetRow } from '../../../store/datasets.ts';
-import type { Db } from '../../../store/open.ts';
-import { labelCounts } from '../../../store/captchas.ts';
-import { latestRecognizer } from '../../../store/recognizers.ts';
+import { changesSince } from '../../../workbench/presets.ts';
+import type { RunListItem, RunRow } from '../../../workbench/history.ts';
+import type { DatasetRow } from '../../../workbench/datasets.ts';
+import type { Db } from '../../../workbench/home.ts';
+import { labelCounts, latestRecognizer } from '../../../workbench/labelling.ts';
 import type { DatasetInfo, RunSummaryRow } from '../../contract/types.ts';
 
 /** A store row as the API shows it: the run's fields, without its key, config and backend choice (lists stay small). */

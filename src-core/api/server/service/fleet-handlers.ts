@@ -1,6 +1,6 @@
 import { UserError } from '../../../domain/errors.ts';
 import type { FleetCoordinator } from '../../../fleet/coordinator.ts';
-import type { MetricPoint } from '../../../store/metrics.ts';
+import type { MetricPoint } from '../../../workbench/history.ts';
 import type { ApiHandlers } from '../../contract/methods.ts';
 import type { ServiceContext } from './context.ts';
 

@@ -6,8 +6,9 @@
 import { projectPath } from '../../../util/core-bundle.mjs';
 import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
-import { openStore } from '../../../store/index.ts';
-import { listSweeps, unfinishedSweepRuns } from '../../../store/sweeps.ts';
+import { openStore } from '../../../workbench/home.ts';
+import { unfinishedLocalSweepRuns } from '../../../workbench/sweeps.ts';
+import { probeBackendsInChild } from '../../../workbench/launch.ts';
 import { FleetCoordinator } from '../../../fleet/coordinator.ts';
 import { redisAddress } from '../../../fleet/queue.ts';
 import { fleetHandlers } from './fleet-handlers.ts';
@@ -15,12 +16,11 @@ import { LocalSweepQueue } from './local-sweeps.ts';
 import { sweepHandlers } from './sweep-handlers.ts';
 import { confinedTo, UNCONFINED } from '../../../workbench/data-roots.ts';
 import type { BackendsInfo } from '../../contract/types.ts';
-import { probeBackendsInChild } from '../../../runner/probe.ts';
 import type { ApiHandlers } from '../../contract/methods.ts';
 import type { ApiEvent } from '../../contract/events.ts';
 import type { ServiceContext } from './context.ts';
 import { datasetHandlers } from './dataset-handlers.ts';
-import { exportFigure } from './figure.ts';
+import { exportFigure } from '../../../workbench/figures.ts';
 import { labelHandlers } from './label-handlers.ts';
 import { RunManager } from './run-manager.ts';
 import { runHandlers } from './runs-handlers.ts';
@@ -68,7 +68,7 @@ export function createService(o: ServiceOptions): Service {
     fleet,
   };
   // After a restart: sweep runs not finished go back to their executor (the queue ignores runs it already holds).
-  ctx.sweeps.add(listSweeps(db).filter((s) => s.executor === 'local').flatMap((s) => unfinishedSweepRuns(db, s.pk)));
+  ctx.sweeps.add(unfinishedLocalSweepRuns(db));
   fleet?.resumeSweeps().catch((err: Error) => o.log?.(`fleet: cannot queue the unfinished sweep runs: ${err.message}`));
   // The probe loads Dawn and every backend: once per host, in a child process.
   let backends: Promise<BackendsInfo> | null = null;

@@ -1,8 +1,5 @@
-import { captchaPng, cutPreviewPng } from '../../../data/captcha-preview.ts';
-import { setLabel, setStatus, settingsOf } from '../../../data/labels.ts';
-import { getCaptcha, labelCounts, listCaptchas, nextUnlabelled, leastConfidentUnlabelled, redoLabel, undoLabel, type CaptchaRow } from '../../../store/captchas.ts';
-import { labelLearning, mislabelQueue, predictionFor } from '../../../store/recognizers.ts';
-import type { Db } from '../../../store/open.ts';
+import { captchaPng, type CaptchaRow, cutPreviewPng, getCaptcha, labelCounts, labelLearning, leastConfidentUnlabelled, listCaptchas, mislabelQueue, nextUnlabelled, predictionFor, redoLabel, setLabel, setStatus, settingsOf, undoLabel } from '../../../workbench/labelling.ts';
+import type { Db } from '../../../workbench/home.ts';
 import type { ApiHandlers } from '../../contract/methods.ts';
 import type { CaptchaItem } from '../../contract/types.ts';
 import type { ServiceContext } from './context.ts';

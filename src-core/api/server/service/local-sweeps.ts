@@ -1,6 +1,6 @@
-import { threadShare } from '../../../engine/threads.ts';
-import { getRun } from '../../../store/runs.ts';
-import type { Db } from '../../../store/open.ts';
+import { threadShare } from '../../../workbench/launch.ts';
+import { getRun } from '../../../workbench/history.ts';
+import type { Db } from '../../../workbench/home.ts';
 import type { RunManager } from './run-manager.ts';
 
 /**

@@ -1,7 +1,7 @@
-import type { BackendChoice } from '../../../engine/backend.ts';
-import { lastWords, startRunner, type RunnerHandle } from '../../../runner/spawn.ts';
-import type { Db } from '../../../store/open.ts';
-import { finishRun, getRun } from '../../../store/runs.ts';
+import type { BackendChoice } from '../../../domain/runs.ts';
+import { finishRun, lastWords, type RunnerHandle, startRunner } from '../../../workbench/launch.ts';
+import type { Db } from '../../../workbench/home.ts';
+import { getRun } from '../../../workbench/history.ts';
 import type { ApiEvent } from '../../contract/events.ts';
 import { settleWithin } from '../../../util/settle.ts';
 

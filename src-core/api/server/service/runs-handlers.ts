@@ -1,11 +1,8 @@
 import { readFileSync } from 'node:fs';
-import type { BackendChoice } from '../../../engine/backend.ts';
-import { PRESETS } from '../../../presets/catalog.ts';
-import { CHOICES, editableSettings, resolveConfig } from '../../../presets/resolve.ts';
+import type { BackendChoice } from '../../../domain/runs.ts';
+import { CHOICES, editableSettings, PRESETS, resolveConfig } from '../../../workbench/presets.ts';
+import { addTag, configDiff, countRuns, displaySeries, getRun, listRuns, listSamples, metricKeys, nearestSample, removeTag, type SeriesPoint, setNotes } from '../../../workbench/history.ts';
 import { createRunFrom, deleteRunChecked, runToResume, validateOverrides } from '../../../workbench/runs.ts';
-import { displaySeries, metricKeys, type SeriesPoint } from '../../../store/metrics.ts';
-import { addTag, configDiff, countRuns, getRun, listRuns, removeTag, setNotes } from '../../../store/runs.ts';
-import { listSamples, nearestSample } from '../../../store/samples.ts';
 import { timesToQuality } from '../../../workbench/quality.ts';
 import type { ApiHandlers } from '../../contract/methods.ts';
 import type { PresetInfo } from '../../contract/types.ts';

@@ -1,6 +1,6 @@
 import { UserError } from '../../../domain/errors.ts';
-import { listRuns } from '../../../store/runs.ts';
-import { getSweep, listSweeps, unfinishedSweepRuns, type SweepRow } from '../../../store/sweeps.ts';
+import { listRuns } from '../../../workbench/history.ts';
+import { getSweep, listSweeps, type SweepRow, unfinishedSweepRuns } from '../../../workbench/sweeps.ts';
 import { cancelSweepRuns, createSweep, sweepGroups } from '../../../workbench/sweeps.ts';
 import type { ApiHandlers } from '../../contract/methods.ts';
 import type { SweepInfo } from '../../contract/types.ts';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
-import { forkWorker, lastWords } from '../../../runner/spawn.ts';
+import { forkWorker, lastWords } from '../../../workbench/launch.ts';
 import type { ApiEvent, TaskEvent } from '../../contract/events.ts';
 import type { TaskInfo } from '../../contract/types.ts';
 import type { TaskCommand, TaskRequest } from '../../../domain/tasks.ts';

@@ -1,22 +1,20 @@
-import { csvField } from '../../../util/csv.ts';
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
-import { lineChartSvg } from '../../../reproduce/svg-plot.ts';
-import { displaySeries } from '../../../store/metrics.ts';
-import type { Db } from '../../../store/open.ts';
-import { getRun } from '../../../store/runs.ts';
-import { nearestSample } from '../../../store/samples.ts';
-import type { MethodParams } from '../../contract/methods.ts';
-import { smooth } from '../../contract/smoothing.ts';
-import type { FigureExport } from '../../contract/types.ts';
-
+import type { FigureExport, FigureRequest } from '../domain/figures.ts';
+import { smooth } from '../domain/smoothing.ts';
+import { lineChartSvg } from '../reproduce/svg-plot.ts';
+import { displaySeries } from '../store/metrics.ts';
+import type { Db } from '../store/open.ts';
+import { getRun } from '../store/runs.ts';
+import { nearestSample } from '../store/samples.ts';
+import { csvField } from '../util/csv.ts';
 
 /**
  * A publication figure: the chosen curves of the chosen runs (legend = run id and
  * metric), optionally the runs' sample grids at one step beneath, and the plotted
  * data as CSV (raw and smoothed), so the figure can be redrawn elsewhere.
  */
-export async function exportFigure(db: Db, p: MethodParams<'export.figure'>): Promise<FigureExport> {
+export async function exportFigure(db: Db, p: FigureRequest): Promise<FigureExport> {
   const runs = p.runs.map((id) => getRun(db, id));
   const rows: (string | number)[][] = [['run', 'metric', 'step', 'seconds', 'value', 'smoothed']];
   const lines = runs.flatMap((r) => p.keys.map((key) => {
