@@ -71,6 +71,8 @@ export const RECOGNIZER_DEFAULTS: Omit<RecognizerJobConfig, PresetFields> = {
   pseudoLabelShare: 0.5,
   synthPretrainSteps: 0,
   synthCount: 2000,
+  synthRefinerSteps: 0,
+  synthRefinerWeight: 1,
   // TensorFlow's MNIST tutorial rate, the recipe the thesis follows (4.1.3).
   optimizer: { kind: 'adam', learningRate: 1e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
   validationSplit: 0.1,

@@ -51,6 +51,8 @@ const RANGES: [RegExp, number, number, boolean][] = [
   [/^pseudoLabelShare$/, 0, 0.95, false],
   [/^synthPretrainSteps$/, 0, 1_000_000, true],
   [/^synthCount$/, 64, 100_000, true],
+  [/^synthRefinerSteps$/, 0, 100_000, true],
+  [/^synthRefinerWeight$/, 0, 1000, false],
   [/(^|\.)(d|g)$/, 0, 100, true],
   [/^schedule\.(iterations|window)$/, 1, 1e7, true],
   [/^schedule\.steadiness$/, 0, 1, false],

@@ -105,6 +105,13 @@ export interface RecognizerJobConfig extends JobBase {
   synthPretrainSteps: number;
   /** Captchas that fitted synthesiser draws for them (ctc). */
   synthCount: number;
+  /**
+   * Steps of a SimGAN refiner (training/refine-synthetic.ts) that makes those captchas look like the dataset's
+   * before the recogniser pretrains on them (0: pretrain on them as drawn; ctc).
+   */
+  synthRefinerSteps: number;
+  /** λ of the refiner's self-regularisation, mean |refined − synthetic|, against its adversarial loss (ctc). */
+  synthRefinerWeight: number;
 }
 
 export type JobConfig = GanJobConfig | RecognizerJobConfig;

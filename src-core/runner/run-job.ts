@@ -16,6 +16,8 @@ import { readRecordedCheckpoint } from '../training/checkpoint.ts';
 import { createGanJob } from '../training/gan-job.ts';
 import type { TrainingJob } from '../training/job.ts';
 import { createRecognizerJob } from '../training/recognizer-job.ts';
+import { refineSynthetic } from '../training/refine-synthetic.ts';
+import { sequencePools } from '../training/sequence-data.ts';
 import { createSequenceRecognizerJob } from '../training/sequence-recognizer-job.ts';
 import { homePaths } from '../util/home.ts';
 import { Rng } from '../util/rng.ts';
@@ -41,6 +43,22 @@ export interface RunJobOptions {
   emit: (event: RunEvent) => void;
 }
 
+/**
+ * The fitted synthesiser's captchas refined to look like the run's own training and unlabelled captchas (images only;
+ * never the validation or test split's), with the refiner's progress as notes. Seeded: a resumed run refines the same.
+ */
+async function refineFittedSynthetic(config: RecognizerJobConfig, set: ImageSet, o: RunJobOptions): Promise<void> {
+  const pools = sequencePools(set, config);
+  const every = Math.max(1, Math.round(config.synthRefinerSteps / 5));
+  const r = await refineSynthetic(set, [...pools.train, ...pools.unlabelled], {
+    steps: config.synthRefinerSteps, seed: config.seed, selfRegularisation: config.synthRefinerWeight,
+    onStep: (step, l) => {
+      if (step % every === 0) o.emit({ type: 'note', step: 0, text: `refining the synthetic captchas: step ${step} of ${config.synthRefinerSteps} (critic ${l.critic.toFixed(3)}, refiner ${l.adversarial.toFixed(3)}, change ${l.regularisation.toFixed(3)})` });
+    },
+  });
+  o.emit({ type: 'note', step: 0, text: `synthetic captchas refined in ${r.seconds.toFixed(0)} s: mean change ${r.meanChange.toFixed(3)} of the ink range` });
+}
+
 /** The run's images (a dataset's unlabelled captchas too when self-training), with the fitted synthesiser's when it pretrains on them. */
 async function loadRunData(config: JobConfig, o: RunJobOptions): Promise<ImageSet> {
   const loaded = await loadImageSet(config.data, {
@@ -55,6 +73,7 @@ async function loadRunData(config: JobConfig, o: RunJobOptions): Promise<ImageSe
     if (config.kind === 'recognizer' && config.model === 'ctc' && config.synthPretrainSteps > 0 && config.data.source === 'dataset') {
       const warning = await attachFittedSynthetic(o.db, config.data.id, loaded, config.synthCount, config.seed);
       if (warning) o.emit({ type: 'warning', text: warning });
+      else if (config.synthRefinerSteps > 0) await refineFittedSynthetic(config, loaded, o);
     }
   } catch (err) {
     loaded.close?.();

@@ -76,6 +76,12 @@ describe('gan-workbench dataset, labels and recognizer commands', () => {
     // 6 test captchas held out of 60; 30 labels used (3 of them for validation); the other 24 read unlabelled.
     assert.deepEqual([result.labelsUsed, result.unlabelledUsed, result.validationCaptchas], [30, 24, 6]);
     assert.ok(result.captchaAccuracy >= 0 && result.captchaAccuracy <= 1);
+    // The thesis's GAN in the loop: the fitted synthesiser's captchas refined (SimGAN) before the pretraining steps.
+    const refined = cli(['recognizer', 'train', '--dataset', String(synth.dataset), '--labels', '30', '--seed', '1', '--steps', '4', '--json',
+      '--set', 'synthPretrainSteps=2', '--set', 'synthCount=64', '--set', 'synthRefinerSteps=2'], home);
+    assert.equal(refined.code, 0, refined.err);
+    assert.match(refined.out, /"type":"note","step":0,"text":"synthetic captchas refined in \d+ s: mean change 0\.\d{3} of the ink range"/);
+    assert.match(refined.out, /pretraining for 2 steps on 64 captchas of a synthesiser fitted to the dataset \([^)]*\), refined by a SimGAN refiner \(2 steps, λ 1\)/);
   });
 
   it('imports CelebA and trains a face preset from it; bad ids and folders exit 2', async () => {
