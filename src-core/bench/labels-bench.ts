@@ -20,6 +20,7 @@ import type { RecognizerJobConfig } from '../presets/types.ts';
 import { formatInterval, medianInterval, wilsonInterval } from '../reproduce/stats.ts';
 import { runJob } from '../runner/run-job.ts';
 import { openStore } from '../store/index.ts';
+import type { Db } from '../store/open.ts';
 import { latestRecognizer } from '../store/recognizers.ts';
 import { budgetableLabels } from '../training/sequence-data.ts';
 import { createRecognizerRun } from '../workbench/recognizers.ts';
@@ -28,6 +29,15 @@ import { pseudoLabelPrecision } from './pseudo-check.ts';
 export type LabelCurveCaptchas = { folder: string; length: number; alphabet: string; width: number; height: number } | { scheme: 'hard'; count: number };
 
 interface CurveRun { budget: number; seed: number; right: number; test: number; characters: number; pseudo: number; unlabelled: number; steps: number; seconds: number }
+
+/** A curve's captchas imported into a fresh store, labels from the file names (a folder) or the drawn texts (the hard scheme). */
+export async function importCurveCaptchas(db: Db, c: LabelCurveCaptchas) {
+  const imported = 'scheme' in c
+    ? await importSchemeCaptchas(db, HARD_SCHEME, c.count, 1, 'hard scheme')
+    : await importCaptchaFolder(db, c.folder, { settings: { ...defaultCaptchaSettings(c.length, c.alphabet), width: c.width, height: c.height }, labelsFromFilenames: true });
+  console.log(`${imported.imported} captchas (${imported.labelled} labelled) from ${'scheme' in c ? `the hard scheme (seed 1: ${HARD_SCHEME.length} of ${HARD_SCHEME.alphabet.length} symbols, ${HARD_SCHEME.width}×${HARD_SCHEME.height}, ${HARD_SCHEME.lines} lines)` : c.folder}`);
+  return imported;
+}
 
 /** What makes two runs points of one curve: the captchas, the preset's version (its defaults), the settings changed and the time limit. */
 export function curveKey(o: { captchas: LabelCurveCaptchas; seconds: number; set?: Record<string, string> }, presetVersion: number): string {
@@ -45,11 +55,7 @@ export async function benchLabelCurve(o: { captchas: LabelCurveCaptchas; budgets
   const home = mkdtempSync(join(tmpdir(), 'gwb-bench-labels-'));
   const db = openStore(home);
   try {
-    const c = o.captchas;
-    const imported = 'scheme' in c
-      ? await importSchemeCaptchas(db, HARD_SCHEME, c.count, 1, 'hard scheme')
-      : await importCaptchaFolder(db, c.folder, { settings: { ...defaultCaptchaSettings(c.length, c.alphabet), width: c.width, height: c.height }, labelsFromFilenames: true });
-    console.log(`${imported.imported} captchas (${imported.labelled} labelled) from ${'scheme' in c ? `the hard scheme (seed 1: ${HARD_SCHEME.length} of ${HARD_SCHEME.alphabet.length} symbols, ${HARD_SCHEME.width}×${HARD_SCHEME.height}, ${HARD_SCHEME.lines} lines)` : c.folder}`);
+    const imported = await importCurveCaptchas(db, o.captchas);
     if (o.set && Object.keys(o.set).length) console.log(`settings changed from the defaults: ${Object.entries(o.set).map(([k, v]) => `${k}=${v}`).join(', ')}`);
     const defaults = resolveConfig('captcha-recognizer-ctc', o.set ?? {}) as RecognizerJobConfig;
     const all = budgetableLabels(imported.labelled, defaults.testSplit);

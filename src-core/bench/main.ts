@@ -10,7 +10,7 @@ import { cpus } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { PROJECT_ROOT } from '../util/core-bundle.mjs';
 
-const SUITES = ['train', 'ops', 'store', 'import', 'recognizer', 'labels', 'effort', 'metrics', 'fleet', 'gpu', 'threads'] as const;
+const SUITES = ['train', 'ops', 'store', 'import', 'recognizer', 'labels', 'selection', 'effort', 'metrics', 'fleet', 'gpu', 'threads'] as const;
 
 const [suite, ...rest] = process.argv.slice(2);
 if (!suite || !(SUITES as readonly string[]).includes(suite)) {
@@ -49,22 +49,28 @@ if (suite === 'recognizer') {
   });
   process.exit(0);
 }
-if (suite === 'labels') {
-  console.log(`bench labels · ${new Date().toISOString().slice(0, 10)} · ${cpus()[0]?.model.trim()} × ${cpus().length} · node ${process.version}`);
+if (suite === 'labels' || suite === 'selection') {
+  console.log(`bench ${suite} · ${new Date().toISOString().slice(0, 10)} · ${cpus()[0]?.model.trim()} × ${cpus().length} · node ${process.version}`);
   const folder = stringFlag(args, 'folder');
   const size = /^(\d+)x(\d+)$/.exec(stringFlag(args, 'size') ?? '');
   if (stringFlag(args, 'scheme') !== 'hard' && (!folder || !size)) {
-    console.error('usage: npm run bench -- labels (--folder DIR --length N --alphabet S --size WxH | --scheme hard [--count C]) [--budgets 25,50,100,200,all] [--seeds 0,1,2] [--seconds S] [--set key=value …] [--results FILE]');
+    const tail = suite === 'labels' ? '[--budgets 25,50,100,200,all] [--seeds 0,1,2] [--seconds S]' : '[--budgets 100] [--seeds 0,1,2]';
+    console.error(`usage: npm run bench -- ${suite} (--folder DIR --length N --alphabet S --size WxH | --scheme hard [--count C]) ${tail} [--set key=value …] [--results FILE]`);
     process.exit(2);
   }
   const list = (name: string, fallback: string) => (stringFlag(args, name) ?? fallback).split(',').map((v) => v.trim());
-  await (await import('./labels-bench.ts')).benchLabelCurve({
-    captchas: folder ? {
-      folder, length: intFlag(args, 'length', 1) ?? 4, alphabet: stringFlag(args, 'alphabet') ?? '23456789ABCDEFGHJKLMNPQRSTUVWXYZ', width: Number(size![1]), height: Number(size![2]),
-    } : { scheme: 'hard', count: intFlag(args, 'count', 100) ?? 1000 },
-    budgets: list('budgets', '25,50,100,200,all').map((b) => (b === 'all' ? 'all' : Number(b))),
-    seeds: list('seeds', '0,1,2').map(Number), seconds: Number(stringFlag(args, 'seconds') ?? 900), set: args.sets, results: stringFlag(args, 'results'),
-  });
+  const captchas = folder ? {
+    folder, length: intFlag(args, 'length', 1) ?? 4, alphabet: stringFlag(args, 'alphabet') ?? '23456789ABCDEFGHJKLMNPQRSTUVWXYZ', width: Number(size![1]), height: Number(size![2]),
+  } : { scheme: 'hard' as const, count: intFlag(args, 'count', 100) ?? 1000 };
+  const seeds = list('seeds', '0,1,2').map(Number);
+  if (suite === 'selection') {
+    await (await import('./selection-bench.ts')).benchSelection({ captchas, budgets: list('budgets', '100').map(Number), seeds, set: args.sets, results: stringFlag(args, 'results') });
+  } else {
+    await (await import('./labels-bench.ts')).benchLabelCurve({
+      captchas, budgets: list('budgets', '25,50,100,200,all').map((b) => (b === 'all' ? 'all' : Number(b))),
+      seeds, seconds: Number(stringFlag(args, 'seconds') ?? 900), set: args.sets, results: stringFlag(args, 'results'),
+    });
+  }
   process.exit(0);
 }
 if (suite === 'import') {

@@ -64,6 +64,7 @@ export const RECOGNIZER_DEFAULTS: Omit<RecognizerJobConfig, PresetFields> = {
   fixedLength: false,
   weightAverage: 0,
   validationMeasure: 'captcha-accuracy',
+  selectionValidationCaptchas: 0,
   reduceLearningRateAfter: 0,
   labelBudget: 0,
   selfTraining: false,

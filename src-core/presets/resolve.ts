@@ -47,6 +47,7 @@ const RANGES: [RegExp, number, number, boolean][] = [
   [/^beamWidth$/, 1, 64, true],
   [/^weightAverage$/, 0, 0.99999, false],
   [/^labelBudget$/, 0, 10_000_000, true],
+  [/^selectionValidationCaptchas$/, 0, 10_000_000, true],
   [/^pseudoLabelConfidence$/, 0.01, 1, false],
   [/^pseudoLabelShare$/, 0, 0.95, false],
   [/^synthPretrainSteps$/, 0, 1_000_000, true],

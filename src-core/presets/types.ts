@@ -91,6 +91,11 @@ export interface RecognizerJobConfig extends JobBase {
   /** What a validation evaluation is judged by for early stopping, the rate schedule and the weights kept (ctc). */
   validationMeasure: ValidationMeasure;
   /**
+   * Fewest validation captchas whose best evaluation chooses the weights a run records; a smaller split only drives the
+   * rate schedule and early stopping, and the run records its last (averaged) weights. 0: always the best evaluation's (ctc).
+   */
+  selectionValidationCaptchas: number;
+  /**
    * Train with only this many labelled captchas (0: all), chosen by the seed from outside a test split that is the
    * same for every seed and budget; the other labelled captchas' labels are withheld from training and every choice (ctc).
    */

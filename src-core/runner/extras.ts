@@ -119,13 +119,14 @@ export function recognizerExtras(
       const d = getDatasetOfKind(ctx.db, config.data.id, 'captcha');
       let line: string;
       if (recognizer.model === 'ctc') {
-        // The recogniser is the best on validation, written beside the checkpoint (which keeps training's state);
+        // The recogniser is the best on validation (the last averaged weights when the split is too small to choose by),
+        // written beside the checkpoint (which keeps training's state);
         // its numbers come from the test split when there is one: never trained on, never used to choose.
         const weightsPath = join(dirname(ctx.checkpointPath), 'recognizer.ckpt');
-        writeCheckpoint(weightsPath, { iteration: step, meta: {}, tensors: await recognizer.job.bestWeights() }, ctx.clock.elapsed());
+        writeCheckpoint(weightsPath, { iteration: step, meta: {}, tensors: await recognizer.job.recordedWeights() }, ctx.clock.elapsed());
         const split = recognizer.job.splits.test > 0 ? 'test' : 'validation';
         // Confidences calibrated by a temperature fitted on the validation split, judged on the test split.
-        const { temperature, e } = await recognizer.job.withBestWeights(async () => {
+        const { temperature, e } = await recognizer.job.withRecordedWeights(async () => {
           const t = await recognizer.job.calibrate();
           return { temperature: t, e: await recognizer.job.evaluate(split, t) };
         });

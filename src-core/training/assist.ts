@@ -133,7 +133,7 @@ async function sequenceMislabels(db: Db, datasetId: number, o: MislabelOptions):
       const heldSet = pick(held);
       const net = job.network as Network & { columns: number };
       const [T, K] = [net.columns, net.outputShape[1]!];
-      const scores = await job.withBestWeights(() => sequenceScores(net, s.height, s.width)(heldSet.images, held.length));
+      const scores = await job.withRecordedWeights(() => sequenceScores(net, s.height, s.width)(heldSet.images, held.length));
       held.forEach((c, i) => {
         const text = decodeScores(scores[i]!, T, K, { beamWidth: config.beamWidth, length: s.length });
         readings[c] = { given: sequenceConfidence(scores[i]!, T, K, Array.from(set.sequences![c]!), 1), read: sequenceConfidence(scores[i]!, T, K, text, 1), text };

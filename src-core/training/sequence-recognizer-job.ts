@@ -3,7 +3,7 @@
  * whole captchas: seeded train / validation / test split by captcha (sequence-data.ts),
  * augmented batches, evaluation on the validation split every `evalEvery` steps with early
  * stopping (the best weights are kept beside training's own: the recogniser a run
- * records), self-training on the unlabelled captchas (pseudo-labels.ts), and the test
+ * records, unless the split is too small to choose by, when it records the last averaged ones), self-training on the unlabelled captchas (pseudo-labels.ts), and the test
  * split touched only by the final report.
  */
 import type { Tensor } from '../engine/tf.ts';
@@ -31,10 +31,17 @@ export const PSEUDO_LABEL_GROWTH = 0.01;
 
 export type SequenceRecognizerJob = TrainingJob & {
   readonly network: SequenceNetwork;
-  /** The weights of the best validation evaluation so far (the current ones before any evaluation), keyed "R/…". */
-  bestWeights(): Promise<Record<string, SavedTensor>>;
-  /** Runs `f` with the best weights in the network, then puts training's own back. */
-  withBestWeights<T>(f: () => Promise<T>): Promise<T>;
+  /**
+   * The weights the run records, keyed "R/…": those of the best validation evaluation so far (the averaged ones before
+   * any evaluation), or the averaged ones now when the validation split is smaller than `selectionValidationCaptchas`.
+   */
+  recordedWeights(): Promise<Record<string, SavedTensor>>;
+  /** Runs `f` with the recorded weights in the network, then puts training's own back. */
+  withRecordedWeights<T>(f: () => Promise<T>): Promise<T>;
+  /** Whether the validation split chooses the recorded weights (else they are the last averaged ones). */
+  readonly selectsByValidation: boolean;
+  /** Runs `f` with the moving average of the weights in the network (training's own without one), then puts training's own back. */
+  withAveragedWeights<T>(f: () => Promise<T>): Promise<T>;
   /** Accuracy and calibration on a split, confidences at `temperature` (default 1). */
   evaluate(split: 'validation' | 'test', temperature?: number): Promise<SequenceEvaluation>;
   /** The temperature that calibrates the network's confidences on the validation split. */
@@ -109,6 +116,11 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
   const { net, optimizer, average, pseudo, watch } = parts;
   const { height: H, width: W } = data;
   const withAveragedWeights = <T>(f: () => Promise<T>): Promise<T> => (average ? average.lend(f) : f());
+  const selectsByValidation = pools.validation.length >= config.selectionValidationCaptchas;
+  if (!selectsByValidation && pools.validation.length > 0) {
+    notes.push(`${pools.validation.length} validation captchas are too few to choose the weights by (one is ${(100 / pools.validation.length).toFixed(0)} points; ` +
+      `${config.selectionValidationCaptchas} choose): the run records its last ${average ? 'averaged ' : ''}weights, and validation only halves the rate and stops the run`);
+  }
   let rng = new Rng(config.seed).fork('batches');
   let iteration = 0;
 
@@ -164,11 +176,13 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
     },
     runIteration,
     finished: () => watch.stopped,
-    bestWeights: async () => (watch.best ? watch.best.tensors : withAveragedWeights(weightsNow)),
-    async withBestWeights<T>(f: () => Promise<T>): Promise<T> {
-      // The checkpoint keeps training's own weights (a resume continues exactly); the best ones are lent for reports.
-      return watch.best ? withWeights('R', net, watch.best.tensors, await weightsNow(), f) : withAveragedWeights(f);
+    selectsByValidation,
+    recordedWeights: async () => (selectsByValidation && watch.best ? watch.best.tensors : withAveragedWeights(weightsNow)),
+    async withRecordedWeights<T>(f: () => Promise<T>): Promise<T> {
+      // The checkpoint keeps training's own weights (a resume continues exactly); the recorded ones are lent for reports.
+      return selectsByValidation && watch.best ? withWeights('R', net, watch.best.tensors, await weightsNow(), f) : withAveragedWeights(f);
     },
+    withAveragedWeights,
     samples: async () => null,
     notes: () => notes.take(),
     evaluate: evaluator.evaluate,

@@ -158,7 +158,7 @@ describe('the segmentation-free recogniser', () => {
     // Judged by captchas read whole: the tiny set's validation captchas are soon all read, and then nothing is better.
     const config = resolveConfig('captcha-recognizer-ctc', {
       augment: 'false', evalEvery: '20', patience: '3', reduceLearningRateAfter: '1', batchSize: '16', testSplit: '0', validationSplit: '0.1', 'optimizer.learningRate': '3e-3',
-      validationMeasure: 'captcha-accuracy',
+      validationMeasure: 'captcha-accuracy', selectionValidationCaptchas: '0',
     }) as RecognizerJobConfig;
     const job = createSequenceRecognizerJob(config, tinyCaptchas());
     const notes: string[] = [];
@@ -222,10 +222,10 @@ describe('the segmentation-free recogniser', () => {
         for (const [k, w] of Object.entries(average)) assert.ok(relativeError(kept[k]!, w) < 1e-5, `step ${n}, ${k}`);
       }
       // Before any evaluation the weights a report reads are the average, and training's own come back after.
-      const lent = await job.bestWeights();
+      const lent = await job.recordedWeights();
       for (const [k, w] of Object.entries(average)) assert.ok(relativeError(lent[`R/${k}`]!.values, w) < 1e-5, k);
       const own = tensorsOf(job.getState(), 'R/');
-      await job.withBestWeights(async () => {
+      await job.withRecordedWeights(async () => {
         assert.ok(relativeError(tensorsOf(job.getState(), 'R/')['columns/kernel']!, average['columns/kernel']!) < 1e-5);
       });
       assert.deepEqual(tensorsOf(job.getState(), 'R/'), own);
@@ -239,6 +239,41 @@ describe('the segmentation-free recogniser', () => {
       job.dispose();
       twin.dispose();
     }
+  });
+
+  it('a validation split too small to choose by: the run records its last averaged weights, not the best evaluation\'s; large enough, the best', async () => {
+    await useBackend('wasm');
+    const tensorsOf = (state: JobState, prefix: string) => Object.fromEntries(Object.entries(state.tensors).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v.values]));
+    const recordedAfter = async (selection: string) => {
+      const config = resolveConfig('captcha-recognizer-ctc', {
+        augment: 'false', testSplit: '0', validationSplit: '0.1', batchSize: '4', evalEvery: '2', patience: '0', weightAverage: '0.5', selectionValidationCaptchas: selection,
+      }) as RecognizerJobConfig;
+      const job = createSequenceRecognizerJob(config, tinyCaptchas());
+      try {
+        // The first evaluation (step 2) is the best so far whatever it reads; 3 steps more move the average on.
+        for (let n = 0; n < 5; n++) await job.runIteration();
+        const state = job.getState();
+        const recorded = await job.recordedWeights();
+        const lent = await job.withRecordedWeights(async () => tensorsOf(job.getState(), 'R/'));
+        assert.deepEqual(tensorsOf(job.getState(), 'R/'), tensorsOf(state, 'R/'), 'training\'s own weights come back');
+        return { selects: job.selectsByValidation, notes: job.notes(), recorded, lent, average: tensorsOf(state, 'avg/R/'), best: tensorsOf(state, 'best/R/') };
+      } finally {
+        job.dispose();
+      }
+    };
+    // 54 captchas: 5 for validation, fewer than the preset's 50.
+    const small = await recordedAfter('50');
+    assert.equal(small.selects, false);
+    assert.ok(small.notes.some((n) => n.startsWith('5 validation captchas are too few to choose the weights by')), small.notes.join('\n'));
+    const chosen = await recordedAfter('5');
+    assert.equal(chosen.selects, true);
+    assert.ok(!chosen.notes.some((n) => n.includes('too few to choose')));
+    const key = 'columns/kernel';
+    assert.notDeepEqual(small.best[key], small.average[key], 'the best snapshot (step 2) and the average (step 5) differ');
+    assert.deepEqual(small.recorded[`R/${key}`]!.values, small.average[key], 'too small: the average is recorded');
+    assert.deepEqual(small.lent[key], small.average[key], 'and lent');
+    assert.deepEqual(chosen.recorded[`R/${key}`]!.values, chosen.best[key], 'large enough: the best snapshot is recorded');
+    assert.deepEqual(chosen.lent[key], chosen.best[key], 'and lent');
   });
 
   it('temperature scaling: an overconfident reader is cooled (T > 1) and its calibration error falls; a calibrated one is left near 1', () => {
