@@ -4,22 +4,19 @@
  * Which weights a label-budget run should record: trains the segmentation-free recogniser as the label curve does
  * (the preset's defaults, no time limit) and reads the fixed test split at every evaluation after pretraining with
  * two sets of weights — those the best validation evaluation so far kept, and the averaged weights now — beside the
- * validation score and the pseudo-labels (how many are right: the bench may look at the withheld labels; the run may
- * not). Both are read from one run, so the two choices are compared on the same training. Prints a line per
+ * validation score and how many unlabelled captchas are pseudo-labelled. Both are read from one run, so the two choices are compared on the same training. Prints a line per
  * evaluation, the final test errors, and a summary per seed; `--results FILE` appends every line as JSON.
  */
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { attachFittedSynthetic } from '../data/dataset-synth.ts';
-import { loadImageSet } from '../data/load.ts';
 import { initBackend } from '../engine/backend.ts';
 import type { RecognizerJobConfig } from '../presets/types.ts';
+import { loadRunData } from '../runner/run-job.ts';
 import { openStore } from '../store/index.ts';
 import { sequencePools } from '../training/sequence-data.ts';
 import { imagesOf } from '../training/sequence-evaluator.ts';
 import { createSequenceRecognizerJob } from '../training/sequence-recognizer-job.ts';
-import { homePaths } from '../util/home.ts';
 import { createRecognizerRun } from '../workbench/recognizers.ts';
 import { importCurveCaptchas, type LabelCurveCaptchas } from './labels-bench.ts';
 
@@ -38,9 +35,8 @@ export async function benchSelection(o: { captchas: LabelCurveCaptchas; budgets:
       // The best evaluation's weights are asked for explicitly (selectionValidationCaptchas 0): the averaged ones are read beside them.
       const run = createRecognizerRun(db, home, imported.dataset.id, { steps: 5000, ...o.set, labelBudget: budget, seed, seconds: 0, selectionValidationCaptchas: 0 }, 'ctc');
       const config = run.config as RecognizerJobConfig;
-      const data = await loadImageSet(config.data, { cacheDir: homePaths(home).cache, db, labelledOnly: false, wholeCaptchas: true });
-      const warning = await attachFittedSynthetic(db, imported.dataset.id, data, config.synthCount, config.seed);
-      if (warning) console.log(`  ${warning}`);
+      // The run's own data, as runJob loads it: the unlabelled captchas, the fitted synthesiser's (refined when asked).
+      const data = await loadRunData(config, { home, db, emit: (e) => { if (e.type === 'warning' || e.type === 'note') console.log(`  ${e.text}`); } });
       const job = createSequenceRecognizerJob(config, data);
       const { test } = sequencePools(data, config);
       const truth = (id: number) => data.sequences![id]!.join(',');

@@ -167,7 +167,7 @@ export const PRESETS: readonly JobConfig[] = [
     // 100 labels keep 10 for validation: one hard captcha of 10 held it at 90 % while the test split rose. Over 5 label
     // draws of captcha-kaggle-v2 the last averaged weights read 508 of 535 test captchas, the best evaluation's 500
     // (+3, +1, −1, +1, +4; the hard scheme's one draw −1): a rule written before 4 of those runs (docs/benchmarks.md,
-    // "Which weights a run records"). Under 50 captchas one is over 2 points.
+    // "`bench selection`"). Under 50 captchas one is over 2 points.
     selectionValidationCaptchas: 50,
     // A user's scraped folder is mostly unlabelled: self-training reads it with the averaged weights and trains on the
     // texts read confidently (pseudoLabelConfidence below; docs/benchmarks.md, "Few labels"). A dataset without

@@ -47,7 +47,7 @@ export interface RunJobOptions {
  * The fitted synthesiser's captchas refined to look like the run's own training and unlabelled captchas (images only;
  * never the validation or test split's), with the refiner's progress as notes. Seeded: a resumed run refines the same.
  */
-async function refineFittedSynthetic(config: RecognizerJobConfig, set: ImageSet, o: RunJobOptions): Promise<void> {
+async function refineFittedSynthetic(config: RecognizerJobConfig, set: ImageSet, o: RunDataOptions): Promise<void> {
   const pools = sequencePools(set, config);
   const every = Math.max(1, Math.round(config.synthRefinerSteps / 5));
   const r = await refineSynthetic(set, [...pools.train, ...pools.unlabelled], {
@@ -59,8 +59,11 @@ async function refineFittedSynthetic(config: RecognizerJobConfig, set: ImageSet,
   o.emit({ type: 'note', step: 0, text: `synthetic captchas refined in ${r.seconds.toFixed(0)} s: mean change ${r.meanChange.toFixed(3)} of the ink range` });
 }
 
+/** What loading a run's data needs: the home (its cache), the store, and where warnings and notes go. */
+export type RunDataOptions = Pick<RunJobOptions, 'home' | 'db' | 'emit'>;
+
 /** The run's images (a dataset's unlabelled captchas too when self-training), with the fitted synthesiser's when it pretrains on them. */
-async function loadRunData(config: JobConfig, o: RunJobOptions): Promise<ImageSet> {
+export async function loadRunData(config: JobConfig, o: RunDataOptions): Promise<ImageSet> {
   const loaded = await loadImageSet(config.data, {
     imageSize: config.kind === 'gan' ? config.imageSize : undefined,
     cacheDir: homePaths(o.home).cache,

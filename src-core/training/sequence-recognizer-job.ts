@@ -3,8 +3,9 @@
  * whole captchas: seeded train / validation / test split by captcha (sequence-data.ts),
  * augmented batches, evaluation on the validation split every `evalEvery` steps with early
  * stopping (the best weights are kept beside training's own: the recogniser a run
- * records, unless the split is too small to choose by, when it records the last averaged ones), self-training on the unlabelled captchas (pseudo-labels.ts), and the test
- * split touched only by the final report.
+ * records, unless the split is too small to choose by, when it records the last
+ * averaged ones), self-training on the unlabelled captchas (pseudo-labels.ts), and
+ * the test split touched only by the final report.
  */
 import type { Tensor } from '../engine/tf.ts';
 import type { ImageSet } from '../data/image-set.ts';

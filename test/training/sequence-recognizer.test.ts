@@ -42,6 +42,9 @@ function tinyCaptchas(): ImageSet {
   };
 }
 
+/** A job state's tensors under `prefix` ("R/", "avg/R/", "best/R/"), keyed without it. */
+const tensorsOf = (state: JobState, prefix: string) => Object.fromEntries(Object.entries(state.tensors).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v.values]));
+
 describe('the segmentation-free recogniser', () => {
   it('learns a tiny synthetic set to 100% within 300 steps, without leaking tensors', async () => {
     await useBackend('wasm');
@@ -206,7 +209,6 @@ describe('the segmentation-free recogniser', () => {
     const config = resolveConfig('captcha-recognizer-ctc', {
       augment: 'false', testSplit: '0', batchSize: '4', evalEvery: '1000', weightAverage: '0.5',
     }) as RecognizerJobConfig;
-    const tensorsOf = (state: JobState, prefix: string) => Object.fromEntries(Object.entries(state.tensors).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v.values]));
     const job = createSequenceRecognizerJob(config, tinyCaptchas());
     const twin = createSequenceRecognizerJob(config, tinyCaptchas());
     try {
@@ -243,7 +245,6 @@ describe('the segmentation-free recogniser', () => {
 
   it('a validation split too small to choose by: the run records its last averaged weights, not the best evaluation\'s; large enough, the best', async () => {
     await useBackend('wasm');
-    const tensorsOf = (state: JobState, prefix: string) => Object.fromEntries(Object.entries(state.tensors).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v.values]));
     const recordedAfter = async (selection: string) => {
       const config = resolveConfig('captcha-recognizer-ctc', {
         augment: 'false', testSplit: '0', validationSplit: '0.1', batchSize: '4', evalEvery: '2', patience: '0', weightAverage: '0.5', selectionValidationCaptchas: selection,
