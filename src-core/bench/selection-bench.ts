@@ -45,7 +45,7 @@ export async function benchSelection(o: { captchas: LabelCurveCaptchas; budgets:
         while (job.iteration < config.steps && !job.finished?.()) {
           const losses = await job.runIteration();
           for (const n of job.notes()) console.log(`  [${job.iteration}] ${n}`);
-          if (job.iteration % config.evalEvery !== 0 || job.iteration <= config.synthPretrainSteps) continue;
+          if (job.iteration % config.evalEvery !== 0 || job.pretraining) continue;
           const averaged = await job.withAveragedWeights(() => job.evaluate('test'));
           const best = await job.withRecordedWeights(() => job.evaluate('test'));
           record({

@@ -75,6 +75,7 @@ export const PRESET_CHANGES: Record<string, { version: number; change: string }[
     { version: 5, change: 'learns from the dataset\'s unlabelled captchas too: self-training on the texts its averaged weights read with probability ≥ 0.9, half of each batch once there are any; runs of earlier versions train on the labelled captchas only' },
     { version: 6, change: 'first 400 steps on captchas synthesised by a synthesiser fitted to the dataset, and pseudo-labels kept only when read with probability ≥ 0.97 (not 0.9); runs of earlier versions start on the real captchas and keep texts read at ≥ 0.9' },
     { version: 7, change: 'a validation split of fewer than 50 captchas no longer chooses the weights a run records: the run records its last averaged weights (the split still halves the rate and stops the run); runs of earlier versions record the best validation evaluation\'s weights' },
+    { version: 8, change: 'pretraining on the fitted synthesiser goes on past its 400 steps (to 2,000 at most) while the averaged weights read fewer than half of its captchas; runs of earlier versions pretrain exactly 400 steps' },
   ]],
   ['captcha-fc-wgan-gp', [
     { version: 2, change: 'the thesis\'s run: FC WGAN\'s RMSProp and 3 : 1 with the penalty instead of clipping (the paper\'s Adam 5 : 1 is captcha-fc-wgan-gp-paper)' },
@@ -177,6 +178,11 @@ export const PRESETS: readonly JobConfig[] = [
     // the synthesiser fitted to the dataset (1,000 steps: 85.0%, it is not the dataset's distribution); with all labels
     // 99.1% (docs/benchmarks.md, "Few labels"). A dataset whose text the fit cannot find trains on its real captchas only.
     synthPretrainSteps: 400,
+    // On the hard scheme's 56 symbols 2 label draws of 3 were still on CTC's plateau at step 400 (1–2 % of the
+    // synthesiser's captchas read, 88 % on the third) and never learnt the real ones (1 % of the test split after 5,000 steps):
+    // pretraining goes on until half are read (seed 1 then read 20 %, not 1 %; kaggle-v2's draws all pass at step 400,
+    // unchanged; docs/benchmarks.md, "Pretraining until the synthesiser is read").
+    synthPretrainMaxSteps: 2000,
     // p ≥ 0.97 kept 96–99% right pseudo-labels against ≈ 89–95% at 0.9, for the same accuracy or better on 3 label draws.
     pseudoLabelConfidence: 0.97,
     augment: true, testSplit: 0.1, validationSplit: 0.1, patience: 8, evalEvery: 100, batchSize: 32, steps: 6000, seconds: 600, checkpointEvery: 200,

@@ -71,6 +71,7 @@ export const RECOGNIZER_DEFAULTS: Omit<RecognizerJobConfig, PresetFields> = {
   pseudoLabelConfidence: 0.9,
   pseudoLabelShare: 0.5,
   synthPretrainSteps: 0,
+  synthPretrainMaxSteps: 0,
   synthCount: 2000,
   synthRefinerSteps: 0,
   synthRefinerWeight: 1,

@@ -51,6 +51,7 @@ const RANGES: [RegExp, number, number, boolean][] = [
   [/^pseudoLabelConfidence$/, 0.01, 1, false],
   [/^pseudoLabelShare$/, 0, 0.95, false],
   [/^synthPretrainSteps$/, 0, 1_000_000, true],
+  [/^synthPretrainMaxSteps$/, 0, 1_000_000, true],
   [/^synthCount$/, 64, 100_000, true],
   [/^synthRefinerSteps$/, 0, 100_000, true],
   [/^synthRefinerWeight$/, 0, 1000, false],

@@ -17,12 +17,14 @@ export function buildableConfig(stored: JobConfig): JobConfig {
     // From before label budgets and self-training (v1–v4): every label, no unlabelled captchas.
     const legacy: Pick<RecognizerJobConfig, 'model' | 'testSplit' | 'patience' | 'augment' | 'beamWidth' | 'columnWidth' | 'reduceLearningRateAfter' | 'fixedLength' | 'weightAverage' | 'validationMeasure'
       | 'labelBudget' | 'selfTraining' | 'pseudoLabelConfidence' | 'pseudoLabelShare' | 'synthPretrainSteps' | 'synthCount' | 'synthRefinerSteps' | 'synthRefinerWeight'
-      | 'selectionValidationCaptchas'> = {
+      | 'selectionValidationCaptchas' | 'synthPretrainMaxSteps'> = {
       model: 'lenet', testSplit: 0, patience: 0, augment: false, beamWidth: 1, columnWidth: 4, reduceLearningRateAfter: 0, fixedLength: false, weightAverage: 0,
       validationMeasure: 'captcha-accuracy', labelBudget: 0, selfTraining: false, pseudoLabelConfidence: 0.9, pseudoLabelShare: 0.5,
       synthPretrainSteps: 0, synthCount: 2000, synthRefinerSteps: 0, synthRefinerWeight: 1,
       // From before v7: the best validation evaluation's weights, however small the split.
       selectionValidationCaptchas: 0,
+      // From before v8: pretraining lasts exactly synthPretrainSteps.
+      synthPretrainMaxSteps: 0,
     };
     return { ...legacy, ...stored };
   }

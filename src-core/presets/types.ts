@@ -108,6 +108,12 @@ export interface RecognizerJobConfig extends JobBase {
   pseudoLabelShare: number;
   /** Steps trained on captchas of a synthesiser fitted to the dataset before the real ones (0: none; ctc). */
   synthPretrainSteps: number;
+  /**
+   * Longest pretraining: past `synthPretrainSteps` it goes on, evaluation by evaluation, while the averaged weights
+   * read fewer than half of a sample of the synthesiser's captchas (CTC's all-blank plateau outlasting the fixed steps), to at
+   * most this step (≤ synthPretrainSteps: exactly synthPretrainSteps; ctc).
+   */
+  synthPretrainMaxSteps: number;
   /** Captchas that fitted synthesiser draws for them (ctc). */
   synthCount: number;
   /**

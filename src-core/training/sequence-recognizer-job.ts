@@ -26,6 +26,7 @@ import { modelInput, sequenceReader, type Reading, type SequenceNetwork } from '
 import { createSequenceEvaluator, imagesOf } from './sequence-evaluator.ts';
 import { ValidationWatch, type SequenceEvaluation, type ValidationWatchState } from './sequence-validation.ts';
 import { WeightAverage } from './weight-average.ts';
+import { SyntheticPretraining } from './synthetic-pretraining.ts';
 
 /** Growth of the pseudo-label set, as a share of the unlabelled captchas, that keeps an evaluation from counting as a stall. */
 export const PSEUDO_LABEL_GROWTH = 0.01;
@@ -53,6 +54,8 @@ export type SequenceRecognizerJob = TrainingJob & {
   readonly splits: { train: number; validation: number; test: number; unlabelled: number; withheld: number };
   /** Unlabelled captchas pseudo-labelled now. */
   readonly pseudoLabelled: number;
+  /** Whether the next step still trains on the fitted synthesiser's captchas (synthetic-pretraining.ts). */
+  readonly pretraining: boolean;
 };
 
 /**
@@ -87,11 +90,11 @@ function prepare(config: RecognizerJobConfig, data: ImageSet) {
   notes.push(...setupNotes);
   // The training texts' length only: the held-out splits' labels are never read for a choice.
   const decoding: Decoding = { beamWidth: config.beamWidth, length: fixedLengthOf(config, pools.train.map((i) => texts.sequences[i]!)) };
-  const synthetic = syntheticPretraining(config, data);
-  if (synthetic) notes.push(`pretraining for ${config.synthPretrainSteps} steps on ${data.synthetic!.description}`);
+  const synthetic = data.synthetic && config.synthPretrainSteps > 0 ? new SyntheticPretraining(config, data, net, decoding) : null;
+  if (synthetic) notes.push(synthetic.describe(data.synthetic!.description));
   const parts: SequenceJobParts = {
     config, net, optimizer: createOptimizer(config.optimizer, net.params), average: config.weightAverage > 0 ? new WeightAverage(net, config.weightAverage) : null,
-    pseudo: new PseudoLabels(), watch: new ValidationWatch(config),
+    pseudo: new PseudoLabels(), watch: new ValidationWatch(config), synthetic,
   };
   const evaluator = createSequenceEvaluator(net, texts, { validation: pools.validation, test: pools.test }, decoding);
   return { parts, pools, notes, decoding, synthetic, evaluator };
@@ -143,14 +146,15 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
   });
 
   async function runIteration() {
-    const onSynthetic = synthetic !== null && iteration < config.synthPretrainSteps;
+    const onSynthetic = synthetic?.trainsOn(iteration) ?? false;
     const batchOptions = { batchSize: config.batchSize, augment: config.augment, pseudoShare: config.pseudoLabelShare };
-    const b = onSynthetic ? drawBatch(synthetic.data, synthetic.ids, new Map(), rng, batchOptions) : drawBatch(data, pools.train, pseudo.labels, rng, batchOptions);
+    const b = onSynthetic && synthetic ? drawBatch(synthetic.data, synthetic.ids, new Map(), rng, batchOptions) : drawBatch(data, pools.train, pseudo.labels, rng, batchOptions);
     const x: Tensor = modelInput(b.images, config.batchSize, H, W, net.inputShape[1]!);
     try {
       const loss = readsSynchronously() ? ctcStep(net, optimizer, x, b.labels) : await ctcStepReadingBack(net, optimizer, x, b.labels);
       iteration += 1;
       average?.fold(iteration);
+      if (onSynthetic && synthetic) notes.push(...await synthetic.afterStep(iteration, withAveragedWeights));
       const losses: Record<string, number> = onSynthetic ? { ctc_synthetic: loss } : { ctc: loss };
       if (iteration % config.evalEvery === 0) {
         const e = await evaluation(!onSynthetic);
@@ -174,6 +178,9 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
     },
     get pseudoLabelled() {
       return pseudo.size;
+    },
+    get pretraining() {
+      return synthetic?.trainsOn(iteration) ?? false;
     },
     runIteration,
     finished: () => watch.stopped,
@@ -210,6 +217,9 @@ interface SequenceJobMeta extends ValidationWatchState {
   learningRate?: number;
   /** Checkpoints from before self-training lack it. */
   pseudo?: PseudoLabelState;
+  /** Checkpoints from before extended pretraining lack them (synthetic-pretraining.ts). */
+  pretrainedUntil?: number | null;
+  pretrainingExtended?: boolean;
 }
 
 /** What a sequence job's checkpoint holds, beside its iteration and batch stream. */
@@ -220,12 +230,13 @@ interface SequenceJobParts {
   average: WeightAverage | null;
   pseudo: PseudoLabels;
   watch: ValidationWatch;
+  synthetic: SyntheticPretraining | null;
 }
 
 function stateOf(p: SequenceJobParts, iteration: number, rng: Rng): JobState {
   const o = p.optimizer.getState();
   const w = p.watch.state();
-  const meta: SequenceJobMeta = { rng: rng.state(), optimizerIterations: o.iterations, learningRate: p.optimizer.learningRate, ...w.meta, pseudo: p.pseudo.state() };
+  const meta: SequenceJobMeta = { rng: rng.state(), optimizerIterations: o.iterations, learningRate: p.optimizer.learningRate, ...w.meta, pseudo: p.pseudo.state(), ...p.synthetic?.state() };
   return {
     iteration,
     meta: { ...meta },
@@ -242,12 +253,6 @@ function restore(p: SequenceJobParts, state: JobState): Rng {
   p.watch.load(meta, state.tensors);
   p.average?.load(slotsOf('avg', state.tensors, 0).slots);
   p.pseudo.load(meta.pseudo);
+  p.synthetic?.load(meta, state.iteration);
   return new Rng(meta.rng);
-}
-
-/** The fitted synthesiser's captchas as a set of their own and their ids, when the run pretrains on them. */
-function syntheticPretraining(config: RecognizerJobConfig, data: ImageSet): { data: ImageSet; ids: number[] } | null {
-  if (!data.synthetic || config.synthPretrainSteps <= 0) return null;
-  const s = data.synthetic;
-  return { data: { ...data, images: s.images, sequences: s.sequences, count: s.count }, ids: Array.from({ length: s.count }, (_, i) => i) };
 }

@@ -277,6 +277,78 @@ describe('the segmentation-free recogniser', () => {
     assert.deepEqual(chosen.lent[key], chosen.best[key], 'and lent');
   });
 
+  it('pretraining on the synthesiser\'s captchas goes on while it cannot read them, ends at the first evaluation that reads half, stops at its limit, and resumes exactly', async () => {
+    await useBackend('wasm');
+    // The tiny set's own texts stand in for a fitted synthesiser's captchas: the network can learn them.
+    const withSynthetic = (): ImageSet => {
+      const d = tinyCaptchas();
+      return { ...d, synthetic: { images: d.images.slice(), sequences: d.sequences!.map((t) => t.slice()), count: d.count, description: 'tiny texts' } };
+    };
+    const configOf = (o: Record<string, string>) => resolveConfig('captcha-recognizer-ctc', {
+      augment: 'false', testSplit: '0', validationSplit: '0.1', batchSize: '16', evalEvery: '10', patience: '0', weightAverage: '0.5',
+      'optimizer.learningRate': '3e-3', synthPretrainSteps: '2', ...o,
+    }) as RecognizerJobConfig;
+    /** Steps until the first real batch (or `limit`), the notes on the way and the job at that point. */
+    const pretrain = async (job: ReturnType<typeof createSequenceRecognizerJob>, limit: number) => {
+      const notes: string[] = [];
+      let synthetic = 0;
+      while (job.iteration < limit && job.pretraining) {
+        const losses = await job.runIteration();
+        if ('ctc_synthetic' in losses) synthetic += 1;
+        notes.push(...job.notes());
+      }
+      return { notes, synthetic };
+    };
+    // Extended: unread at step 2, so it goes on; it ends at an evaluation step once half are read, then trains on the real captchas.
+    const job = createSequenceRecognizerJob(configOf({ synthPretrainMaxSteps: '400' }), withSynthetic());
+    const twin = createSequenceRecognizerJob(configOf({ synthPretrainMaxSteps: '400' }), withSynthetic());
+    try {
+      const first = await pretrain(job, 5);
+      assert.ok(first.notes.some((n) => /^pretraining for 2 steps \(up to 400 while it reads fewer than 50 % of them\) on tiny texts$/.test(n)), first.notes.join('\n'));
+      assert.ok(first.notes.some((n) => /^pretraining goes on past step 2: the averaged weights read \d+\.\d % of 54 of the synthesiser's captchas/.test(n)), first.notes.join('\n'));
+      assert.equal(job.pretraining, true);
+      twin.setState(job.getState());
+      const rest = await pretrain(job, 400);
+      const ended = rest.notes.map((n) => /^pretraining ended at step (\d+): the averaged weights read (\d+) %/.exec(n)).find(Boolean);
+      assert.ok(ended, rest.notes.join('\n'));
+      const end = Number(ended[1]);
+      assert.ok(end > 5 && end % 10 === 0 && Number(ended[2]) >= 50, ended[0]);
+      assert.equal(job.iteration, end);
+      assert.ok('ctc' in await job.runIteration(), 'the step after trains on the real captchas');
+      // The checkpoint taken mid-pretraining resumes exactly: the same end, the same weights.
+      const resumed = await pretrain(twin, 400);
+      assert.equal(twin.iteration, end);
+      assert.ok(resumed.notes.includes(ended.input), `${ended.input} / ${resumed.notes.join(' · ')}`);
+      await twin.runIteration();
+      assert.deepEqual(tensorsOf(twin.getState(), 'R/'), tensorsOf(job.getState(), 'R/'));
+      // A checkpoint from before extended pretraining (no such fields) past synthPretrainSteps resumes on the real captchas.
+      const legacy = job.getState();
+      delete (legacy.meta as Record<string, unknown>).pretrainedUntil;
+      delete (legacy.meta as Record<string, unknown>).pretrainingExtended;
+      twin.setState(legacy);
+      assert.equal(twin.pretraining, false);
+    } finally {
+      job.dispose();
+      twin.dispose();
+    }
+    // A limit: at a rate too low to learn in 20 steps it stops there and says so.
+    const slow = createSequenceRecognizerJob(configOf({ synthPretrainMaxSteps: '20', 'optimizer.learningRate': '1e-5' }), withSynthetic());
+    // No extension (the default of earlier versions): exactly synthPretrainSteps, without a word about reading.
+    const fixed = createSequenceRecognizerJob(configOf({ synthPretrainMaxSteps: '0', 'optimizer.learningRate': '1e-5' }), withSynthetic());
+    try {
+      const capped = await pretrain(slow, 100);
+      assert.equal(slow.iteration, 20);
+      assert.equal(capped.synthetic, 20);
+      assert.ok(capped.notes.some((n) => /^pretraining stopped at its limit, step 20, reading only \d+(\.\d)? % of 54/.test(n)), capped.notes.join('\n'));
+      const exact = await pretrain(fixed, 100);
+      assert.equal(exact.synthetic, 2);
+      assert.deepEqual(exact.notes.filter((n) => n.startsWith('pretraining')), ['pretraining for 2 steps on tiny texts']);
+    } finally {
+      slow.dispose();
+      fixed.dispose();
+    }
+  });
+
   it('temperature scaling: an overconfident reader is cooled (T > 1) and its calibration error falls; a calibrated one is left near 1', () => {
     // One column per character, blank last: each captcha reads "0" with a sharp score; the reader is right 60% of the time.
     const T = 2;
