@@ -180,7 +180,7 @@ export const PRESETS: readonly JobConfig[] = [
     synthPretrainSteps: 400,
     // On the hard scheme's 56 symbols 2 label draws of 3 were still on CTC's plateau at step 400 (1–2 % of the
     // synthesiser's captchas read, 88 % on the third) and never learnt the real ones (1 % of the test split after 5,000 steps):
-    // pretraining goes on until half are read (seed 1 then read 20 %, not 1 %; kaggle-v2's draws all pass at step 400,
+    // pretraining goes on until half are read (seeds 1, 2 then read 20 %, 18 %, not 1 %; kaggle-v2's draws all pass at step 400,
     // unchanged; docs/benchmarks.md, "Pretraining until the synthesiser is read").
     synthPretrainMaxSteps: 2000,
     // p ≥ 0.97 kept 96–99% right pseudo-labels against ≈ 89–95% at 0.9, for the same accuracy or better on 3 label draws.

@@ -146,15 +146,17 @@ export function createSequenceRecognizerJob(config: RecognizerJobConfig, data: I
   });
 
   async function runIteration() {
-    const onSynthetic = synthetic?.trainsOn(iteration) ?? false;
+    // The pretraining phase while it lasts, else null: its batches, its end.
+    const pretraining = synthetic?.trainsOn(iteration) ? synthetic : null;
+    const onSynthetic = pretraining !== null;
     const batchOptions = { batchSize: config.batchSize, augment: config.augment, pseudoShare: config.pseudoLabelShare };
-    const b = onSynthetic && synthetic ? drawBatch(synthetic.data, synthetic.ids, new Map(), rng, batchOptions) : drawBatch(data, pools.train, pseudo.labels, rng, batchOptions);
+    const b = pretraining ? drawBatch(pretraining.data, pretraining.ids, new Map(), rng, batchOptions) : drawBatch(data, pools.train, pseudo.labels, rng, batchOptions);
     const x: Tensor = modelInput(b.images, config.batchSize, H, W, net.inputShape[1]!);
     try {
       const loss = readsSynchronously() ? ctcStep(net, optimizer, x, b.labels) : await ctcStepReadingBack(net, optimizer, x, b.labels);
       iteration += 1;
       average?.fold(iteration);
-      if (onSynthetic && synthetic) notes.push(...await synthetic.afterStep(iteration, withAveragedWeights));
+      if (pretraining) notes.push(...await pretraining.afterStep(iteration, withAveragedWeights));
       const losses: Record<string, number> = onSynthetic ? { ctc_synthetic: loss } : { ctc: loss };
       if (iteration % config.evalEvery === 0) {
         const e = await evaluation(!onSynthetic);
